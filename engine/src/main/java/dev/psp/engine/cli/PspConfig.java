@@ -1,0 +1,190 @@
+package dev.psp.engine.cli;
+
+import dev.psp.engine.psp.Mode;
+import dev.psp.engine.psp.PspHeader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Google's psp_encrypt / psp_decrypt configuration files, accepted unchanged. Encrypt: master key
+ * 0 (32 hex bytes), master key 1 (32 hex bytes), SPI (hex), {@code transport|tunnel}, algorithm,
+ * transport crypt offset, IPv4-tunnel crypt offset, IPv6-tunnel crypt offset, {@code vc|no-vc}, all
+ * whitespace separated. Decrypt: the two master keys. Besides the reference's {@code aes-gcm-128}
+ * and {@code aes-gcm-256} the algorithm may be {@code aes-gmac-128} or {@code aes-gmac-256}.
+ * Unlike the reference, crypt offsets above 63 (they do not fit the 6-bit field) and reserved SPIs
+ * are refused. Error messages name the field, never key bytes. Wipe keys with {@link #wipe()}.
+ */
+public final class PspConfig {
+    public final byte[] masterKey0;
+    public final byte[] masterKey1;
+    /** Encrypt configs only. */
+    public final boolean hasSa;
+    public final int spi;
+    public final Mode mode;
+    public final int version;
+    public final int cryptOffsetTransport;
+    public final int cryptOffsetTunnelV4;
+    public final int cryptOffsetTunnelV6;
+    public final boolean vc;
+
+    private PspConfig(byte[] mk0, byte[] mk1, boolean hasSa, int spi, Mode mode, int version, int co, int co4, int co6, boolean vc) {
+        this.masterKey0 = mk0;
+        this.masterKey1 = mk1;
+        this.hasSa = hasSa;
+        this.spi = spi;
+        this.mode = mode;
+        this.version = version;
+        this.cryptOffsetTransport = co;
+        this.cryptOffsetTunnelV4 = co4;
+        this.cryptOffsetTunnelV6 = co6;
+        this.vc = vc;
+    }
+
+    public static PspConfig readEncrypt(Path file) throws ConfigException {
+        return parse(file, read(file), true);
+    }
+
+    public static PspConfig readDecrypt(Path file) throws ConfigException {
+        return parse(file, read(file), false);
+    }
+
+    private static String read(Path file) throws ConfigException {
+        try {
+            return Files.readString(file, StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config file " + file + ": " + e.getClass().getSimpleName());
+        }
+    }
+
+    /** Parses config text; {@code encrypt} selects the format. */
+    public static PspConfig parse(Path name, String text, boolean encrypt) throws ConfigException {
+        List<String> tok = new ArrayList<>(Arrays.asList(text.trim().split("\\s+")));
+        if (tok.size() == 1 && tok.get(0).isEmpty()) {
+            tok.clear();
+        }
+        int[] pos = {0};
+        byte[] mk0 = masterKey(name, tok, pos, 0);
+        byte[] mk1 = masterKey(name, tok, pos, 1);
+        if (!encrypt) {
+            return new PspConfig(mk0, mk1, false, 0, null, 0, 0, 0, 0, false);
+        }
+        String spiTok = next(name, tok, pos, "SPI");
+        int spi;
+        try {
+            String s = spiTok.startsWith("0x") || spiTok.startsWith("0X") ? spiTok.substring(2) : spiTok;
+            long v = Long.parseLong(s, 16);
+            if (v < 0 || v > 0xffffffffL) {
+                throw new NumberFormatException();
+            }
+            spi = (int) v;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(name + ": SPI must be a 32-bit hex value, got '" + spiTok + "'");
+        }
+        if (!PspHeader.validSpi(spi)) {
+            throw new ConfigException(name + ": SPI " + spiTok + " is reserved (its low 31 bits must be non-zero)");
+        }
+        String modeTok = next(name, tok, pos, "encap mode");
+        Mode mode = Mode.parse(modeTok);
+        if (mode == null || mode == Mode.AUTO) {
+            throw new ConfigException(name + ": encap mode must be 'transport' or 'tunnel', got '" + modeTok + "'");
+        }
+        String algTok = next(name, tok, pos, "crypto algorithm");
+        int version = PspHeader.parseVersion(algTok);
+        if (version < 0 || algTok.length() == 1) {
+            throw new ConfigException(name + ": crypto algorithm must be aes-gcm-128, aes-gcm-256, aes-gmac-128 or aes-gmac-256, got '" + algTok + "'");
+        }
+        int co = offset(name, tok, pos, "transport crypt offset");
+        int co4 = offset(name, tok, pos, "IPv4 tunnel crypt offset");
+        int co6 = offset(name, tok, pos, "IPv6 tunnel crypt offset");
+        String vcTok = next(name, tok, pos, "vc mode");
+        boolean vc;
+        if (vcTok.equals("vc")) {
+            vc = true;
+        } else if (vcTok.equals("no-vc")) {
+            vc = false;
+        } else {
+            throw new ConfigException(name + ": vc mode must be 'vc' or 'no-vc', got '" + vcTok + "'");
+        }
+        return new PspConfig(mk0, mk1, true, spi, mode, version, co, co4, co6, vc);
+    }
+
+    private static String next(Path name, List<String> tok, int[] pos, String what) throws ConfigException {
+        if (pos[0] >= tok.size()) {
+            throw new ConfigException(name + ": missing " + what);
+        }
+        return tok.get(pos[0]++);
+    }
+
+    private static byte[] masterKey(Path name, List<String> tok, int[] pos, int index) throws ConfigException {
+        byte[] key = new byte[32];
+        if (pos[0] < tok.size() && tok.get(pos[0]).length() == 64) {
+            String t = tok.get(pos[0]++);
+            for (int i = 0; i < 32; i++) {
+                int hi = Character.digit(t.charAt(2 * i), 16);
+                int lo = Character.digit(t.charAt(2 * i + 1), 16);
+                if (hi < 0 || lo < 0) {
+                    throw new ConfigException(name + ": master key " + index + " is not hex");
+                }
+                key[i] = (byte) (hi << 4 | lo);
+            }
+            return key;
+        }
+        for (int i = 0; i < 32; i++) {
+            if (pos[0] >= tok.size()) {
+                throw new ConfigException(name + ": master key " + index + " has " + i + " bytes, needs 32");
+            }
+            String t = tok.get(pos[0]++);
+            if (t.startsWith("0x") || t.startsWith("0X")) {
+                t = t.substring(2);
+            }
+            int v = -1;
+            if (t.length() >= 1 && t.length() <= 2) {
+                try {
+                    v = Integer.parseInt(t, 16);
+                } catch (NumberFormatException e) {
+                    v = -1;
+                }
+            }
+            if (v < 0) {
+                throw new ConfigException(name + ": master key " + index + " byte " + i + " is not a hex byte");
+            }
+            key[i] = (byte) v;
+        }
+        return key;
+    }
+
+    private static int offset(Path name, List<String> tok, int[] pos, String what) throws ConfigException {
+        String t = next(name, tok, pos, what);
+        int v;
+        try {
+            v = Integer.parseInt(t);
+        } catch (NumberFormatException e) {
+            throw new ConfigException(name + ": " + what + " must be a number of 4-byte units, got '" + t + "'");
+        }
+        if (v < 0 || v > PspHeader.CRYPT_OFFSET_MAX) {
+            throw new ConfigException(name + ": " + what + " must be 0.." + PspHeader.CRYPT_OFFSET_MAX
+                    + " (a 6-bit field in 4-byte units), got " + v);
+        }
+        return v;
+    }
+
+    /** Zeroes the master keys held by this object. */
+    public void wipe() {
+        Arrays.fill(masterKey0, (byte) 0);
+        Arrays.fill(masterKey1, (byte) 0);
+    }
+
+    @Override
+    public String toString() {
+        return hasSa
+                ? String.format("PspConfig[spi=%08x, %s, %s, co=%d/%d/%d, vc=%s, master keys redacted]", spi,
+                        mode.name().toLowerCase(java.util.Locale.ROOT), PspHeader.versionName(version),
+                        cryptOffsetTransport, cryptOffsetTunnelV4, cryptOffsetTunnelV6, vc)
+                : "PspConfig[decrypt, master keys redacted]";
+    }
+}

@@ -1,0 +1,48 @@
+package dev.psp.engine.psp;
+
+import dev.psp.engine.wire.Bytes;
+import dev.psp.engine.wire.PacketHeaders;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A 32-bit hash of a parsed packet's 5-tuple (addresses, protocol, ports): the same flow always
+ * hashes the same, for UDP source-port entropy and RSS worker choice. Not cryptographic.
+ */
+public final class FlowHash {
+    private FlowHash() {}
+
+    public static int of(PacketHeaders h) {
+        MemorySegment s = h.segment;
+        int acc = 0x9E3779B9 ^ h.l4Proto;
+        if (h.ipVersion == 4) {
+            acc = mix(acc, Bytes.u32(s, h.l3Off + 12));
+            acc = mix(acc, Bytes.u32(s, h.l3Off + 16));
+        } else if (h.ipVersion == 6) {
+            for (int i = 0; i < 8; i++) {
+                acc = mix(acc, Bytes.u32(s, h.l3Off + 8 + 4L * i));
+            }
+        }
+        if (h.hasPorts) {
+            acc = mix(acc, (h.srcPort << 16) | h.dstPort);
+        }
+        return fmix(acc);
+    }
+
+    private static int mix(int h, int k) {
+        k *= 0xcc9e2d51;
+        k = Integer.rotateLeft(k, 15);
+        k *= 0x1b873593;
+        h ^= k;
+        h = Integer.rotateLeft(h, 13);
+        return h * 5 + 0xe6546b64;
+    }
+
+    private static int fmix(int h) {
+        h ^= h >>> 16;
+        h *= 0x85ebca6b;
+        h ^= h >>> 13;
+        h *= 0xc2b2ae35;
+        h ^= h >>> 16;
+        return h;
+    }
+}

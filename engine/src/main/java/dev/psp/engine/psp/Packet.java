@@ -1,0 +1,77 @@
+package dev.psp.engine.psp;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A packet descriptor, shaped like an mbuf: the frame lives at {@code segment[offset..offset+length)}
+ * inside the usable window {@code [base, limit)}; the room in front ({@code offset - base}) is
+ * headroom for encapsulation, the room behind is tailroom for the ICV. Descriptors are reused: the
+ * codec overwrites the frame bounds and the receive metadata. Not thread safe.
+ */
+public final class Packet {
+    public MemorySegment segment;
+    public long base;
+    public long limit;
+    public long offset;
+    public int length;
+
+    /** Transmit SA (encrypt), chosen by the caller. */
+    public TxSa sa;
+    /** Flow hash of the inner 5-tuple (set by the encoder, or by the caller for RSS). */
+    public int flowHash;
+    /** Result of the last codec call: a {@link Reason} code, 0 = OK. */
+    public int result;
+
+    // Receive metadata, valid after a successful open.
+    public int spi;
+    public long iv;
+    public long vc;
+    public boolean vcPresent;
+    public int version;
+    public boolean sBit;
+    public boolean dBit;
+    public int nextHeader;
+    public boolean authenticated;
+    public boolean tunnel;
+
+    /** Capture timestamp, carried through unchanged (pcap I/O). */
+    public long tsSeconds;
+    public int tsNanos;
+
+    // Scratch between the phases of a burst (absolute offsets).
+    long aeadOff;
+    int aadLen;
+    int textLen;
+    long udpOff;
+    long l3Off;
+    int ipVersion;
+    long ipEnd;
+    int hdrLen;
+
+    public Packet() {}
+
+    /** Points the descriptor at a buffer window and a frame inside it. */
+    public Packet wrap(MemorySegment segment, long base, long limit, long offset, int length) {
+        this.segment = segment;
+        this.base = base;
+        this.limit = limit;
+        this.offset = offset;
+        this.length = length;
+        this.result = 0;
+        this.authenticated = false;
+        return this;
+    }
+
+    public long headroom() {
+        return offset - base;
+    }
+
+    public long tailroom() {
+        return limit - (offset + length);
+    }
+
+    /** Copies the frame bytes out (tests and tools; not for the hot path). */
+    public byte[] toByteArray() {
+        return segment.asSlice(offset, length).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+    }
+}

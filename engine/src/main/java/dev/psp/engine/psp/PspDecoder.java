@@ -1,0 +1,297 @@
+package dev.psp.engine.psp;
+
+import static dev.psp.engine.psp.PspHeader.BASE_LENGTH;
+import static dev.psp.engine.psp.PspHeader.ICV_LENGTH;
+import static dev.psp.engine.psp.PspHeader.UDP_HEADER;
+
+import dev.psp.engine.crypto.AeadBurst;
+import dev.psp.engine.crypto.AeadEngine;
+import dev.psp.engine.crypto.AeadKey;
+import dev.psp.engine.wire.Bytes;
+import dev.psp.engine.wire.Checksum;
+import dev.psp.engine.wire.PacketHeaders;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * PSP verification, decryption and decapsulation, in place. Validates once at ingress (lengths
+ * from the IP and UDP headers, PSP header fields, SPI, crypt offset), derives the key from the SPI
+ * ({@link RxKeys}), opens the record where it lies (the ICV is checked even when nothing is
+ * encrypted), then moves only the headers forward over the PSP encapsulation.
+ *
+ * <p>The mode comes from configuration: a transport-mode packet whose inner protocol is 4 or 41
+ * cannot be told from a tunnel by the packet alone, so {@link Mode#AUTO} (next header 4/41 means
+ * tunnel) is an explicit choice. Packets that are not PSP ({@link Reason#NOT_PSP}) are left
+ * untouched for the caller to pass through. Receive metadata (SPI, IV, VC, S, D, version,
+ * authenticated) is set on success. Not thread safe: one decoder per worker.
+ */
+public final class PspDecoder {
+    private final AeadEngine engine;
+    private final RxKeys keys;
+    private final PspCounters counters;
+    private final Mode mode;
+    private final PacketHeaders headers = new PacketHeaders();
+    private final AeadBurst burst;
+    private final int[] burstIndex;
+    private Packet[] scratch;
+
+    public PspDecoder(AeadEngine engine, RxKeys keys, PspCounters counters, Mode mode, int maxBurst) {
+        this.engine = engine;
+        this.keys = keys;
+        this.counters = counters;
+        this.mode = mode;
+        this.burst = new AeadBurst(maxBurst);
+        this.burstIndex = new int[maxBurst];
+        this.scratch = new Packet[maxBurst];
+    }
+
+    public PspDecoder(AeadEngine engine, RxKeys keys, PspCounters counters, Mode mode) {
+        this(engine, keys, counters, mode, 64);
+    }
+
+    public PspCounters counters() {
+        return counters;
+    }
+
+    /** Opens one packet; returns its {@link Reason} code (0 = delivered, NOT_PSP = untouched). */
+    public int open(Packet p) {
+        int rc = validate(p);
+        if (rc != 0) {
+            return fail(p, rc);
+        }
+        AeadKey key = keys.resolve(p.spi, p.version, 0);
+        if (key == null) {
+            return fail(p, keys.lastReason);
+        }
+        return complete(p, engine.open(key, p.segment, p.aeadOff, p.aadLen, p.textLen));
+    }
+
+    /**
+     * Opens {@code pkts[0..n)}; returns how many were delivered, those first (in order), the rest
+     * after them with {@link Packet#result} set (NOT_PSP packets are among the rest, untouched).
+     */
+    public int openBurst(Packet[] pkts, int n) {
+        int done = 0;
+        while (done < n) {
+            int chunk = Math.min(n - done, burst.capacity());
+            openChunk(pkts, done, chunk);
+            done += chunk;
+        }
+        if (scratch.length < n) {
+            scratch = new Packet[n];
+        }
+        return PspEncoder.partition(pkts, n, scratch);
+    }
+
+    private void openChunk(Packet[] pkts, int from, int n) {
+        burst.clear();
+        for (int i = from; i < from + n; i++) {
+            Packet p = pkts[i];
+            burstIndex[i - from] = -1;
+            int rc = validate(p);
+            if (rc != 0) {
+                fail(p, rc);
+                continue;
+            }
+            AeadKey key = keys.resolve(p.spi, p.version, burst.count());
+            if (key == null) {
+                fail(p, keys.lastReason);
+                continue;
+            }
+            burstIndex[i - from] = burst.add(key, p.segment, p.aeadOff, p.aadLen, p.textLen);
+        }
+        if (burst.count() > 0) {
+            engine.openBurst(burst);
+        }
+        for (int i = from; i < from + n; i++) {
+            int bi = burstIndex[i - from];
+            if (bi >= 0) {
+                complete(pkts[i], burst.status(bi));
+            }
+        }
+    }
+
+    private int fail(Packet p, int rc) {
+        p.result = rc;
+        p.authenticated = false;
+        counters.count(rc);
+        return rc;
+    }
+
+    /** Parses and checks the outer packet and PSP header; fills the record fields. */
+    private int validate(Packet p) {
+        PacketHeaders h = headers;
+        MemorySegment s = p.segment;
+        p.authenticated = false;
+        int prc = h.parse(s, p.offset, p.length);
+        if (prc == PacketHeaders.NOT_IP) {
+            return Reason.NOT_PSP.code();
+        } else if (prc == PacketHeaders.TRUNCATED) {
+            return Reason.RX_TRUNCATED.code();
+        } else if (prc != PacketHeaders.OK) {
+            return Reason.RX_BAD_IP.code();
+        }
+        if (h.l4Proto != PacketHeaders.PROTO_UDP) {
+            return Reason.NOT_PSP.code();
+        }
+        if (h.hasPorts && h.dstPort != PspHeader.UDP_PORT) {
+            return Reason.NOT_PSP.code();
+        }
+        if (h.fragment) {
+            return Reason.RX_FRAGMENT.code();
+        }
+        if (!h.hasPorts || h.ipEnd - h.l4Off < UDP_HEADER) {
+            return Reason.RX_TRUNCATED.code();
+        }
+        if (h.ipVersion == 4 && !Checksum.ipv4HeaderValid(s, h.l3Off, h.ipHeaderLen)) {
+            return Reason.RX_BAD_IP.code();
+        }
+        long udpOff = h.l4Off;
+        int udpLen = Bytes.u16(s, udpOff + 4);
+        if (udpLen != h.ipEnd - udpOff) {
+            return Reason.RX_BAD_UDP_LENGTH.code();
+        }
+        if (Bytes.u16(s, udpOff + 6) != 0
+                && !Checksum.l4Valid(s, h.l3Off, h.ipVersion, PacketHeaders.PROTO_UDP, udpOff, udpLen)) {
+            return Reason.RX_BAD_UDP_CHECKSUM.code();
+        }
+        long psp = udpOff + UDP_HEADER;
+        long icvOff = h.ipEnd - ICV_LENGTH;
+        if (icvOff - psp < BASE_LENGTH) {
+            return Reason.RX_TRUNCATED.code();
+        }
+        int flags = PspHeader.flags(s, psp);
+        if ((flags & PspHeader.FLAG_ALWAYS_1) == 0) {
+            return Reason.RX_BAD_HEADER.code();
+        }
+        int version = (flags >>> PspHeader.VERSION_SHIFT) & PspHeader.VERSION_MASK;
+        if (version > 3) {
+            return Reason.RX_BAD_VERSION.code();
+        }
+        int hdrLen = PspHeader.headerLength(s, psp);
+        boolean vcPresent = (flags & PspHeader.FLAG_V) != 0;
+        if (hdrLen < BASE_LENGTH || (vcPresent && hdrLen < BASE_LENGTH + PspHeader.VC_LENGTH)) {
+            return Reason.RX_BAD_HEADER.code();
+        }
+        int region = (int) (icvOff - psp - BASE_LENGTH); // after the IV up to the ICV
+        if (hdrLen - BASE_LENGTH > region) {
+            return Reason.RX_TRUNCATED.code();
+        }
+        int spi = PspHeader.spi(s, psp);
+        if (!PspHeader.validSpi(spi)) {
+            return Reason.RX_BAD_SPI.code();
+        }
+        boolean gmac = PspHeader.isGmac(version);
+        int coBytes = gmac ? 0 : PspHeader.cryptOffset(s, psp) * PspHeader.CRYPT_OFFSET_UNIT;
+        if (coBytes > region) {
+            return Reason.RX_CRYPT_OFFSET.code();
+        }
+        p.spi = spi;
+        p.version = version;
+        p.iv = PspHeader.iv(s, psp);
+        p.vcPresent = vcPresent;
+        p.vc = vcPresent ? PspHeader.vc(s, psp) : 0;
+        p.sBit = (flags & PspHeader.FLAG_S) != 0;
+        p.dBit = (flags & PspHeader.FLAG_D) != 0;
+        p.nextHeader = PspHeader.nextHeader(s, psp);
+        p.aeadOff = psp;
+        p.udpOff = udpOff;
+        p.l3Off = h.l3Off;
+        p.ipVersion = h.ipVersion;
+        p.ipEnd = h.ipEnd;
+        p.hdrLen = hdrLen;
+        if (gmac) {
+            p.aadLen = BASE_LENGTH + region;
+            p.textLen = 0;
+        } else {
+            p.aadLen = BASE_LENGTH + coBytes;
+            p.textLen = region - coBytes;
+        }
+        return 0;
+    }
+
+    private int complete(Packet p, int status) {
+        MemorySegment s = p.segment;
+        if (status != AeadEngine.OK) {
+            // nothing unauthenticated is delivered: wipe whatever an in-place backend wrote
+            s.asSlice(p.aeadOff + p.aadLen, p.textLen).fill((byte) 0);
+            return fail(p, status == AeadEngine.AUTH_FAIL ? Reason.RX_AUTH_FAIL.code() : Reason.RX_CRYPTO.code());
+        }
+        int rc = decapsulate(p);
+        if (rc != 0) {
+            return fail(p, rc);
+        }
+        p.authenticated = true;
+        p.result = 0;
+        counters.rxPackets++;
+        counters.rxBytes += p.aadLen - BASE_LENGTH + p.textLen;
+        return 0;
+    }
+
+    private int decapsulate(Packet p) {
+        MemorySegment s = p.segment;
+        long frameEnd = p.offset + p.length;
+        long innerOff = p.aeadOff + p.hdrLen;
+        long innerEnd = p.ipEnd - ICV_LENGTH;
+        int innerLen = (int) (innerEnd - innerOff);
+        int padLen = (int) (frameEnd - p.ipEnd);
+        int nh = p.nextHeader;
+        boolean tunnel = mode == Mode.TUNNEL
+                || (mode == Mode.AUTO && (nh == PacketHeaders.PROTO_IPV4 || nh == PacketHeaders.PROTO_IPV6));
+        p.tunnel = tunnel;
+        // re-derive the header layout (burst mode parsed other packets in between)
+        int prc = headers.parse(s, p.offset, p.length);
+        if (prc != PacketHeaders.OK) {
+            return Reason.RX_BAD_IP.code();
+        }
+        PacketHeaders h = headers;
+        if (!tunnel) {
+            int shift = UDP_HEADER + p.hdrLen;
+            int strip = shift + ICV_LENGTH;
+            long hdrBytes = p.udpOff - p.offset;
+            Bytes.move(s, p.offset, p.offset + shift, hdrBytes);
+            long l3 = h.l3Off + shift;
+            if (h.ipVersion == 4) {
+                Bytes.u16(s, l3 + 2, Bytes.u16(s, l3 + 2) - strip);
+                Bytes.u8(s, h.protoFieldOff + shift, nh);
+                Checksum.ipv4Header(s, l3, h.ipHeaderLen);
+            } else {
+                Bytes.u16(s, l3 + 4, Bytes.u16(s, l3 + 4) - strip);
+                Bytes.u8(s, h.protoFieldOff + shift, nh);
+            }
+            Bytes.move(s, p.ipEnd, innerEnd, padLen);
+            p.offset += shift;
+            p.length -= strip;
+            return 0;
+        }
+        // tunnel: the inner packet must be an IP packet of the family the next header names
+        if (innerLen < 1) {
+            return Reason.RX_BAD_INNER.code();
+        }
+        int v = Bytes.u8(s, innerOff) >>> 4;
+        int innerTotal;
+        if (v == 4 && nh != PacketHeaders.PROTO_IPV6) {
+            if (innerLen < 20) {
+                return Reason.RX_BAD_INNER.code();
+            }
+            innerTotal = Bytes.u16(s, innerOff + 2);
+        } else if (v == 6 && nh != PacketHeaders.PROTO_IPV4) {
+            if (innerLen < 40) {
+                return Reason.RX_BAD_INNER.code();
+            }
+            innerTotal = 40 + Bytes.u16(s, innerOff + 4);
+        } else {
+            return Reason.RX_BAD_INNER.code();
+        }
+        if (innerTotal > innerLen) {
+            return Reason.RX_BAD_INNER.code();
+        }
+        long l2Len = h.l3Off - p.offset;
+        long newOff = innerOff - l2Len;
+        Bytes.move(s, p.offset, newOff, l2Len);
+        Bytes.u16(s, h.etherTypeOff - p.offset + newOff, v == 4 ? PacketHeaders.ETHERTYPE_IPV4 : PacketHeaders.ETHERTYPE_IPV6);
+        Bytes.move(s, p.ipEnd, innerEnd, padLen);
+        p.offset = newOff;
+        p.length = (int) (l2Len + innerLen + padLen);
+        return 0;
+    }
+}

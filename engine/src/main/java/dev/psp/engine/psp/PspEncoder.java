@@ -1,0 +1,290 @@
+package dev.psp.engine.psp;
+
+import static dev.psp.engine.psp.PspHeader.BASE_LENGTH;
+import static dev.psp.engine.psp.PspHeader.ICV_LENGTH;
+import static dev.psp.engine.psp.PspHeader.UDP_HEADER;
+import static dev.psp.engine.psp.PspHeader.VC_LENGTH;
+
+import dev.psp.engine.crypto.AeadBurst;
+import dev.psp.engine.crypto.AeadEngine;
+import dev.psp.engine.wire.Bytes;
+import dev.psp.engine.wire.Checksum;
+import dev.psp.engine.wire.PacketHeaders;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * PSP encapsulation and sealing, in place. Transport mode moves only the L2/L3 headers back into
+ * the headroom and inserts UDP + PSP (+ VC) in the gap; tunnel mode moves only the L2 header and
+ * writes a new outer IP header; the payload never moves and is encrypted where it lies; the ICV
+ * goes into the tailroom. Link-layer padding after the IP packet is kept after the ICV, never
+ * encrypted.
+ *
+ * <p>Bursts: {@link #sealBurst} encapsulates every packet, seals them with one
+ * {@link AeadEngine#sealBurst} call, and returns the number sealed; failed packets are moved to the
+ * tail in order with {@link Packet#result} set and counted. A packet that fails to encrypt has its
+ * text region wiped so plaintext never leaves. Not thread safe: one encoder per worker.
+ */
+public final class PspEncoder {
+    private final AeadEngine engine;
+    private final PspCounters counters;
+    private final PacketHeaders headers = new PacketHeaders();
+    private final AeadBurst burst;
+    private final int[] burstIndex;
+    private Packet[] failedScratch;
+
+    public PspEncoder(AeadEngine engine, PspCounters counters, int maxBurst) {
+        this.engine = engine;
+        this.counters = counters;
+        this.burst = new AeadBurst(maxBurst);
+        this.failedScratch = new Packet[maxBurst];
+        this.burstIndex = new int[maxBurst];
+    }
+
+    public PspEncoder(AeadEngine engine, PspCounters counters) {
+        this(engine, counters, 64);
+    }
+
+    public PspCounters counters() {
+        return counters;
+    }
+
+    /** Seals one packet; returns its {@link Reason} code (0 = sealed). */
+    public int seal(Packet p) {
+        int rc = encapsulate(p);
+        if (rc != 0) {
+            return fail(p, rc);
+        }
+        int st = engine.seal(p.sa.key, p.segment, p.aeadOff, p.aadLen, p.textLen);
+        return complete(p, st);
+    }
+
+    /**
+     * Seals {@code pkts[0..n)}; returns how many succeeded, those first (in order), failures after
+     * them (in order) with their reason in {@link Packet#result}.
+     */
+    public int sealBurst(Packet[] pkts, int n) {
+        int done = 0;
+        while (done < n) {
+            int chunk = Math.min(n - done, burst.capacity());
+            sealChunk(pkts, done, chunk);
+            done += chunk;
+        }
+        return partition(pkts, n);
+    }
+
+    private void sealChunk(Packet[] pkts, int from, int n) {
+        burst.clear();
+        for (int i = from; i < from + n; i++) {
+            Packet p = pkts[i];
+            int rc = encapsulate(p);
+            if (rc != 0) {
+                fail(p, rc);
+                burstIndex[i - from] = -1;
+            } else {
+                burstIndex[i - from] = burst.add(p.sa.key, p.segment, p.aeadOff, p.aadLen, p.textLen);
+            }
+        }
+        if (burst.count() > 0) {
+            engine.sealBurst(burst);
+        }
+        for (int i = from; i < from + n; i++) {
+            int bi = burstIndex[i - from];
+            if (bi >= 0) {
+                complete(pkts[i], burst.status(bi));
+            }
+        }
+    }
+
+    private int partition(Packet[] pkts, int n) {
+        if (failedScratch.length < n) {
+            failedScratch = new Packet[n];
+        }
+        return partition(pkts, n, failedScratch);
+    }
+
+    /** Stable partition: OK packets first, failures after them in order. Returns the OK count. */
+    static int partition(Packet[] pkts, int n, Packet[] scratch) {
+        int ok = 0;
+        int bad = 0;
+        for (int i = 0; i < n; i++) {
+            Packet p = pkts[i];
+            if (p.result == 0) {
+                pkts[ok++] = p;
+            } else {
+                scratch[bad++] = p;
+            }
+        }
+        if (bad > 0) {
+            System.arraycopy(scratch, 0, pkts, ok, bad);
+            java.util.Arrays.fill(scratch, 0, bad, null);
+        }
+        return ok;
+    }
+
+    private int fail(Packet p, int rc) {
+        p.result = rc;
+        counters.count(rc);
+        return rc;
+    }
+
+    private int complete(Packet p, int status) {
+        MemorySegment s = p.segment;
+        if (status != AeadEngine.OK) {
+            // never let plaintext leave: wipe what was to be encrypted
+            s.asSlice(p.aeadOff + p.aadLen, p.textLen + ICV_LENGTH).fill((byte) 0);
+            return fail(p, Reason.TX_CRYPTO.code());
+        }
+        if (p.sa.udpChecksum) {
+            int udpLen = Bytes.u16(s, p.udpOff + 4);
+            Bytes.u16(s, p.udpOff + 6, Checksum.l4(s, p.l3Off, p.ipVersion, PacketHeaders.PROTO_UDP, p.udpOff, udpLen, 6));
+        }
+        counters.txPackets++;
+        counters.txBytes += p.aadLen - BASE_LENGTH + p.textLen;
+        p.result = 0;
+        return 0;
+    }
+
+    /** Builds the encapsulation in place and fills the AEAD record fields; returns a reason code. */
+    private int encapsulate(Packet p) {
+        TxSa sa = p.sa;
+        if (sa == null) {
+            return Reason.TX_NO_SA.code();
+        }
+        PacketHeaders h = headers;
+        MemorySegment s = p.segment;
+        int prc = h.parse(s, p.offset, p.length);
+        if (prc == PacketHeaders.NOT_IP) {
+            return Reason.TX_NOT_IP.code();
+        } else if (prc != PacketHeaders.OK) {
+            return Reason.TX_MALFORMED.code();
+        }
+        boolean transport = sa.mode == Mode.TRANSPORT;
+        if (transport && h.fragment) {
+            return Reason.TX_FRAGMENT.code();
+        }
+        if (sa.reference && transport && h.ipVersion == 6 && h.l4Off != h.l3Off + 40) {
+            return Reason.TX_UNSUPPORTED.code(); // the reference skips IPv6 extension headers
+        }
+        int vcLen = sa.vc ? VC_LENGTH : 0;
+        int innerFamily = h.ipVersion;
+        int outerFamily = transport ? innerFamily : (sa.outerFamily == 0 ? innerFamily : sa.outerFamily);
+        int outerIpLen = transport ? 0 : (outerFamily == 4 ? 20 : 40);
+        int encap = outerIpLen + UDP_HEADER + BASE_LENGTH + vcLen;
+        long payloadOff = transport ? h.l4Off : h.l3Off;
+        int payloadLen = (int) (h.ipEnd - payloadOff);
+        long hdrLen = payloadOff - p.offset; // bytes that move back: L2 (+ L3 in transport mode)
+        boolean gmac = PspHeader.isGmac(sa.version);
+        int co = gmac ? 0 : sa.cryptOffset(innerFamily);
+        int coBytes = co * PspHeader.CRYPT_OFFSET_UNIT;
+        if (coBytes > vcLen + payloadLen || (sa.reference && coBytes > payloadLen)) {
+            return Reason.TX_CRYPT_OFFSET.code();
+        }
+        long frameEnd = p.offset + p.length;
+        int padLen = (int) (frameEnd - h.ipEnd);
+        if (p.offset - encap < p.base || frameEnd + ICV_LENGTH > p.limit) {
+            return Reason.TX_NO_ROOM.code();
+        }
+        int grow = encap + ICV_LENGTH;
+        int ipLenAfter = transport
+                ? (innerFamily == 4 ? (int) (h.ipEnd - h.l3Off) + grow : (int) (h.ipEnd - h.l3Off - 40) + grow)
+                : (outerFamily == 4 ? payloadLen + grow : payloadLen + grow - 40);
+        if (ipLenAfter > 0xffff) {
+            return Reason.TX_TOO_BIG.code();
+        }
+        int flowHash = FlowHash.of(h);
+        p.flowHash = flowHash;
+        int sport = sa.sourcePort.sourcePort(h.hasPorts, h.srcPort, h.dstPort, flowHash);
+        int nextHeader = transport ? h.l4Proto : (innerFamily == 4 ? PacketHeaders.PROTO_IPV4 : PacketHeaders.PROTO_IPV6);
+
+        // 1. padding goes behind the ICV; 2. headers move back into the headroom
+        Bytes.move(s, h.ipEnd, h.ipEnd + ICV_LENGTH, padLen);
+        long newOff = p.offset - encap;
+        Bytes.move(s, p.offset, newOff, hdrLen);
+        long udpOff;
+        long l3;
+        if (transport) {
+            l3 = h.l3Off - encap;
+            if (innerFamily == 4) {
+                Bytes.u16(s, l3 + 2, ipLenAfter);
+                Bytes.u8(s, h.protoFieldOff - encap, PacketHeaders.PROTO_UDP);
+                Checksum.ipv4Header(s, l3, h.ipHeaderLen);
+            } else {
+                Bytes.u16(s, l3 + 4, ipLenAfter);
+                Bytes.u8(s, h.protoFieldOff - encap, PacketHeaders.PROTO_UDP);
+            }
+            udpOff = payloadOff - (UDP_HEADER + BASE_LENGTH + vcLen);
+        } else {
+            l3 = payloadOff - encap;
+            Bytes.u16(s, h.etherTypeOff - encap, outerFamily == 4 ? PacketHeaders.ETHERTYPE_IPV4 : PacketHeaders.ETHERTYPE_IPV6);
+            writeOuter(sa, s, l3, outerFamily, innerFamily, payloadOff, ipLenAfter, flowHash);
+            udpOff = l3 + outerIpLen;
+        }
+        int udpLen = UDP_HEADER + BASE_LENGTH + vcLen + payloadLen + ICV_LENGTH;
+        Bytes.u16(s, udpOff, sport);
+        Bytes.u16(s, udpOff + 2, PspHeader.UDP_PORT);
+        Bytes.u16(s, udpOff + 4, udpLen);
+        Bytes.u16(s, udpOff + 6, 0);
+        long pspOff = udpOff + UDP_HEADER;
+        PspHeader.write(s, pspOff, nextHeader, co, sa.sBit, sa.dBit, sa.version, sa.vc, sa.vcValue, sa.spi,
+                sa.ivSource.nextIv());
+
+        p.offset = newOff;
+        p.length += grow;
+        p.aeadOff = pspOff;
+        p.udpOff = udpOff;
+        p.l3Off = l3;
+        p.ipVersion = outerFamily;
+        if (gmac) {
+            p.aadLen = BASE_LENGTH + vcLen + payloadLen;
+            p.textLen = 0;
+        } else {
+            p.aadLen = BASE_LENGTH + coBytes;
+            p.textLen = vcLen + payloadLen - coBytes;
+        }
+        return 0;
+    }
+
+    /**
+     * Writes the tunnel's outer IP header at {@code l3}. With no configured addresses the inner
+     * header's fields are copied (as the reference does), except that fragmentation fields are
+     * cleared (DF kept): the outer packet is a new, whole datagram.
+     */
+    private static void writeOuter(TxSa sa, MemorySegment s, long l3, int outerFamily, int innerFamily, long inner,
+                                   int ipLen, int flowHash) {
+        if (!sa.hasOuterAddresses()) {
+            if (outerFamily == 4) {
+                MemorySegment.copy(s, inner, s, l3, 20);
+                Bytes.u8(s, l3, 0x45);
+                Bytes.u16(s, l3 + 2, ipLen);
+                Bytes.u16(s, l3 + 6, Bytes.u16(s, inner + 6) & 0x4000);
+                Bytes.u8(s, l3 + 9, PacketHeaders.PROTO_UDP);
+                Checksum.ipv4Header(s, l3, 20);
+            } else {
+                MemorySegment.copy(s, inner, s, l3, 40);
+                Bytes.u16(s, l3 + 4, ipLen);
+                Bytes.u8(s, l3 + 6, PacketHeaders.PROTO_UDP);
+            }
+            return;
+        }
+        int tos = innerFamily == 4 ? Bytes.u8(s, inner + 1) : (Bytes.u16(s, inner) >>> 4) & 0xff;
+        if (outerFamily == 4) {
+            Bytes.u8(s, l3, 0x45);
+            Bytes.u8(s, l3 + 1, tos);
+            Bytes.u16(s, l3 + 2, ipLen);
+            Bytes.u16(s, l3 + 4, 0);
+            Bytes.u16(s, l3 + 6, 0x4000);
+            Bytes.u8(s, l3 + 8, sa.outerTtl);
+            Bytes.u8(s, l3 + 9, PacketHeaders.PROTO_UDP);
+            MemorySegment.copy(MemorySegment.ofArray(sa.outerSrc), 0, s, l3 + 12, 4);
+            MemorySegment.copy(MemorySegment.ofArray(sa.outerDst), 0, s, l3 + 16, 4);
+            Checksum.ipv4Header(s, l3, 20);
+        } else {
+            Bytes.u32(s, l3, (6 << 28) | (tos << 20) | (flowHash & 0xfffff));
+            Bytes.u16(s, l3 + 4, ipLen);
+            Bytes.u8(s, l3 + 6, PacketHeaders.PROTO_UDP);
+            Bytes.u8(s, l3 + 7, sa.outerTtl);
+            MemorySegment.copy(MemorySegment.ofArray(sa.outerSrc), 0, s, l3 + 8, 16);
+            MemorySegment.copy(MemorySegment.ofArray(sa.outerDst), 0, s, l3 + 24, 16);
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package dev.psp.engine.psp;
+
+import dev.psp.engine.wire.Bytes;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The PSP header flyweight (static twin form: {@code (segment, offset)}), network byte order.
+ *
+ * <pre>
+ * 0 next header | 1 hdr ext len | 2 R(2) crypt offset(6) | 3 S D version(4) V 1
+ * 4..7 SPI | 8..15 IV | [16..23 VC when V]
+ * </pre>
+ */
+public final class PspHeader {
+    public static final int NEXT_HEADER_OFFSET = 0;
+    public static final int HDR_EXT_LEN_OFFSET = 1;
+    public static final int CRYPT_OFFSET_OFFSET = 2;
+    public static final int FLAGS_OFFSET = 3;
+    public static final int SPI_OFFSET = 4;
+    public static final int IV_OFFSET = 8;
+    public static final int VC_OFFSET = 16;
+    public static final int BASE_LENGTH = 16;
+    public static final int VC_LENGTH = 8;
+    public static final int ICV_LENGTH = 16;
+    public static final int UDP_PORT = 1000;
+    public static final int UDP_HEADER = 8;
+    public static final int CRYPT_OFFSET_UNIT = 4;
+    public static final int CRYPT_OFFSET_MAX = 63;
+
+    public static final int FLAG_S = 0x80;
+    public static final int FLAG_D = 0x40;
+    public static final int FLAG_V = 0x02;
+    public static final int FLAG_ALWAYS_1 = 0x01;
+    public static final int VERSION_SHIFT = 2;
+    public static final int VERSION_MASK = 0x0f;
+
+    private PspHeader() {}
+
+    public static int nextHeader(MemorySegment s, long off) {
+        return Bytes.u8(s, off + NEXT_HEADER_OFFSET);
+    }
+
+    public static int hdrExtLen(MemorySegment s, long off) {
+        return Bytes.u8(s, off + HDR_EXT_LEN_OFFSET);
+    }
+
+    /** Header length in bytes: 8 + 8 * hdr ext len. */
+    public static int headerLength(MemorySegment s, long off) {
+        return 8 + 8 * hdrExtLen(s, off);
+    }
+
+    /** Crypt offset in 4-byte units (the 6 low bits; R bits excluded). */
+    public static int cryptOffset(MemorySegment s, long off) {
+        return Bytes.u8(s, off + CRYPT_OFFSET_OFFSET) & 0x3f;
+    }
+
+    public static int flags(MemorySegment s, long off) {
+        return Bytes.u8(s, off + FLAGS_OFFSET);
+    }
+
+    public static int version(MemorySegment s, long off) {
+        return (flags(s, off) >>> VERSION_SHIFT) & VERSION_MASK;
+    }
+
+    public static int spi(MemorySegment s, long off) {
+        return Bytes.u32(s, off + SPI_OFFSET);
+    }
+
+    public static long iv(MemorySegment s, long off) {
+        return Bytes.u64(s, off + IV_OFFSET);
+    }
+
+    public static long vc(MemorySegment s, long off) {
+        return Bytes.u64(s, off + VC_OFFSET);
+    }
+
+    /** Writes a complete header (and the VC when {@code vcPresent}). */
+    public static void write(MemorySegment s, long off, int nextHeader, int cryptOffset, boolean sBit, boolean dBit,
+                             int version, boolean vcPresent, long vc, int spi, long iv) {
+        Bytes.u8(s, off + NEXT_HEADER_OFFSET, nextHeader);
+        Bytes.u8(s, off + HDR_EXT_LEN_OFFSET, vcPresent ? 2 : 1);
+        Bytes.u8(s, off + CRYPT_OFFSET_OFFSET, cryptOffset & 0x3f);
+        int flags = (version << VERSION_SHIFT) | FLAG_ALWAYS_1 | (vcPresent ? FLAG_V : 0)
+                | (sBit ? FLAG_S : 0) | (dBit ? FLAG_D : 0);
+        Bytes.u8(s, off + FLAGS_OFFSET, flags);
+        Bytes.u32(s, off + SPI_OFFSET, spi);
+        Bytes.u64(s, off + IV_OFFSET, iv);
+        if (vcPresent) {
+            Bytes.u64(s, off + VC_OFFSET, vc);
+        }
+    }
+
+    /** True for the GMAC versions (2, 3): authenticate everything, encrypt nothing. */
+    public static boolean isGmac(int version) {
+        return version == 2 || version == 3;
+    }
+
+    /** The SPI is usable: its low 31 bits are non-zero. */
+    public static boolean validSpi(int spi) {
+        return (spi & 0x7fffffff) != 0;
+    }
+
+    public static String versionName(int version) {
+        return switch (version) {
+            case 0 -> "aes-gcm-128";
+            case 1 -> "aes-gcm-256";
+            case 2 -> "aes-gmac-128";
+            case 3 -> "aes-gmac-256";
+            default -> "reserved-" + version;
+        };
+    }
+
+    /** Parses a version name ("aes-gcm-128"...) or digit; -1 when unknown. */
+    public static int parseVersion(String s) {
+        return switch (s) {
+            case "0", "aes-gcm-128" -> 0;
+            case "1", "aes-gcm-256" -> 1;
+            case "2", "aes-gmac-128" -> 2;
+            case "3", "aes-gmac-256" -> 3;
+            default -> -1;
+        };
+    }
+}
