@@ -1,0 +1,147 @@
+package dev.psp.engine.pcap;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Writes a little-endian classic pcap file through one reused off-heap buffer, with no per-packet
+ * allocation. Records are captured up to the snap length; timestamps are stored in microseconds
+ * ({@code a1b2c3d4}, the default) or nanoseconds ({@code a1b23c4d}).
+ *
+ * <p>Thread safety: none; one thread writes. Bytes reach the file when the buffer fills, on
+ * {@link #flush()} and on {@link #close()}; an {@link IOException} leaves the file incomplete.
+ */
+public final class PcapWriter implements AutoCloseable {
+
+    /** Default snap length: a 9000-byte jumbo frame plus Ethernet header and FCS, as psp_encrypt writes. */
+    public static final int DEFAULT_SNAPLEN = 9014;
+    /** LINKTYPE_ETHERNET. */
+    public static final int LINKTYPE_ETHERNET = 1;
+    /** Default buffer size; grown to hold at least one full record when the snap length is larger. */
+    public static final int DEFAULT_BUFFER_SIZE = 1 << 20;
+
+    private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final int VERSION_MAJOR = 2;
+    private static final int VERSION_MINOR = 4;
+    private static final long MAX_U32 = 0xFFFF_FFFFL;
+
+    private final FileChannel channel;
+    private final Arena arena;
+    private final MemorySegment buffer;
+    private final ByteBuffer bufferView;
+    private final int snapLength;
+    private final boolean nanos;
+    private int fill;
+    private boolean closed;
+
+    private PcapWriter(FileChannel channel, int snapLength, int linkType, boolean nanos) {
+        this.channel = channel;
+        this.snapLength = snapLength;
+        this.nanos = nanos;
+        this.arena = Arena.ofShared();
+        long size = Math.max(DEFAULT_BUFFER_SIZE, (long) PcapReader.CLASSIC_RECORD_HEADER_LENGTH + snapLength);
+        this.buffer = arena.allocate(size, 8);
+        this.bufferView = buffer.asByteBuffer();
+        buffer.set(INT_LE, 0, nanos ? PcapReader.MAGIC_NANOS : PcapReader.MAGIC_MICROS);
+        buffer.set(SHORT_LE, 4, (short) VERSION_MAJOR);
+        buffer.set(SHORT_LE, 6, (short) VERSION_MINOR);
+        buffer.set(INT_LE, 8, 0);   // thiszone: always 0 (UTC)
+        buffer.set(INT_LE, 12, 0);  // sigfigs: always 0
+        buffer.set(INT_LE, 16, snapLength);
+        buffer.set(INT_LE, 20, linkType);
+        fill = PcapReader.CLASSIC_HEADER_LENGTH;
+    }
+
+    /** Creates (or truncates) {@code file} as a microsecond Ethernet pcap with snap length {@value #DEFAULT_SNAPLEN}. */
+    public static PcapWriter create(Path file) throws IOException {
+        return create(file, DEFAULT_SNAPLEN, LINKTYPE_ETHERNET, false);
+    }
+
+    /**
+     * Creates (or truncates) {@code file} and buffers its global header.
+     *
+     * @param snapLength largest captured length written, 1..2^31-17; longer packets are cut
+     * @param linkType   LINKTYPE_* value for the header
+     * @param nanos      true for nanosecond timestamps (magic {@code a1b23c4d}), false for microseconds
+     */
+    public static PcapWriter create(Path file, int snapLength, int linkType, boolean nanos) throws IOException {
+        if (snapLength <= 0 || snapLength > Integer.MAX_VALUE - PcapReader.CLASSIC_RECORD_HEADER_LENGTH) {
+            throw new IllegalArgumentException("snapLength out of range: " + snapLength);
+        }
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING);
+        try {
+            return new PcapWriter(ch, snapLength, linkType, nanos);
+        } catch (RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /** Appends {@code seg[off, off+len)} as a packet whose original length is {@code len}; see {@link #write(MemorySegment, long, int, int, long, int)}. */
+    public void write(MemorySegment seg, long off, int len, long tsSeconds, int tsNanos) throws IOException {
+        write(seg, off, len, len, tsSeconds, tsNanos);
+    }
+
+    /**
+     * Appends one record: the first {@code min(len, snapLength)} bytes of {@code seg} at {@code off},
+     * with original length {@code origLen}. The caller keeps ownership of {@code seg}; its bytes are
+     * copied before this returns.
+     *
+     * @param tsSeconds seconds since the epoch, 0..2^32-1
+     * @param tsNanos   nanoseconds within the second, 0..999999999 (divided by 1000 for microsecond files)
+     * @throws IllegalArgumentException when a length or timestamp is out of range (nothing is written)
+     */
+    public void write(MemorySegment seg, long off, int len, int origLen, long tsSeconds, int tsNanos) throws IOException {
+        if (len < 0 || origLen < len) {
+            throw new IllegalArgumentException("bad lengths: len " + len + ", origLen " + origLen);
+        }
+        if (tsSeconds < 0 || tsSeconds > MAX_U32 || tsNanos < 0 || tsNanos >= 1_000_000_000) {
+            throw new IllegalArgumentException("timestamp out of range: " + tsSeconds + "s " + tsNanos + "ns");
+        }
+        if (closed) {
+            throw new IllegalStateException("writer closed");
+        }
+        int cap = Math.min(len, snapLength);
+        long need = (long) PcapReader.CLASSIC_RECORD_HEADER_LENGTH + cap;
+        if (buffer.byteSize() - fill < need) {
+            flush();
+        }
+        long p = fill;
+        buffer.set(INT_LE, p, (int) tsSeconds);
+        buffer.set(INT_LE, p + 4, nanos ? tsNanos : tsNanos / 1000);
+        buffer.set(INT_LE, p + 8, cap);
+        buffer.set(INT_LE, p + 12, origLen);
+        MemorySegment.copy(seg, off, buffer, p + PcapReader.CLASSIC_RECORD_HEADER_LENGTH, cap);
+        fill = (int) (p + need);
+    }
+
+    /** Writes the buffered bytes to the file (no fsync). */
+    public void flush() throws IOException {
+        bufferView.clear().limit(fill);
+        while (bufferView.hasRemaining()) {
+            channel.write(bufferView);
+        }
+        fill = 0;
+    }
+
+    /** Flushes, closes the file and frees the buffer; idempotent. */
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try (channel; arena) {
+            flush();
+        }
+    }
+}
