@@ -16,6 +16,13 @@ public final class TestVectors {
                 return candidate;
             }
         }
+        // a git worktree elsewhere: the nearest ancestor holding shared/vectors
+        for (Path d = dir; d != null; d = d.getParent()) {
+            Path candidate = d.resolve("shared/vectors");
+            if (Files.isDirectory(candidate)) {
+                return candidate;
+            }
+        }
         throw new IllegalStateException("../shared/vectors not found above " + dir);
     }
 
