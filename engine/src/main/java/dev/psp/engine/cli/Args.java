@@ -1,0 +1,88 @@
+package dev.psp.engine.cli;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Minimal option parsing: {@code -x VALUE}, {@code --name VALUE}, {@code --name=VALUE} and flags.
+ * Unknown options are errors (one line naming the option).
+ */
+final class Args {
+    private final Map<String, String> values = new HashMap<>();
+    private final List<String> positional = new ArrayList<>();
+
+    static Args parse(String[] argv, int from, Set<String> withValue, Set<String> flags) throws ConfigException {
+        Args a = new Args();
+        for (int i = from; i < argv.length; i++) {
+            String s = argv[i];
+            if (s.startsWith("-") && s.length() > 1) {
+                String name = s;
+                String value = null;
+                int eq = s.indexOf('=');
+                if (s.startsWith("--") && eq > 0) {
+                    name = s.substring(0, eq);
+                    value = s.substring(eq + 1);
+                }
+                if (withValue.contains(name)) {
+                    if (value == null) {
+                        if (i + 1 >= argv.length) {
+                            throw new ConfigException("option " + name + " needs a value");
+                        }
+                        value = argv[++i];
+                    }
+                    a.values.put(name, value);
+                } else if (flags.contains(name) && value == null) {
+                    a.values.put(name, "true");
+                } else {
+                    throw new ConfigException("unknown option " + name);
+                }
+            } else {
+                a.positional.add(s);
+            }
+        }
+        return a;
+    }
+
+    String get(String name) {
+        return values.get(name);
+    }
+
+    String get(String name, String dflt) {
+        return values.getOrDefault(name, dflt);
+    }
+
+    boolean flag(String name) {
+        return values.containsKey(name);
+    }
+
+    String require(String name, String what) throws ConfigException {
+        String v = values.get(name);
+        if (v == null) {
+            throw new ConfigException("missing " + name + " (" + what + ")");
+        }
+        return v;
+    }
+
+    int intValue(String name, int dflt, int min, int max) throws ConfigException {
+        String v = values.get(name);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            int x = Integer.decode(v);
+            if (x < min || x > max) {
+                throw new NumberFormatException();
+            }
+            return x;
+        } catch (NumberFormatException e) {
+            throw new ConfigException("option " + name + " must be an integer in " + min + ".." + max + ", got '" + v + "'");
+        }
+    }
+
+    List<String> positional() {
+        return positional;
+    }
+}

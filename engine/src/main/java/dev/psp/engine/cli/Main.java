@@ -1,0 +1,256 @@
+package dev.psp.engine.cli;
+
+import dev.psp.engine.crypto.AeadBackend;
+import dev.psp.engine.crypto.AeadBackends;
+import dev.psp.engine.crypto.AeadEngine;
+import dev.psp.engine.crypto.KeyDerivation;
+import dev.psp.engine.pcap.PcapWriter;
+import dev.psp.engine.psp.CounterIvSource;
+import dev.psp.engine.psp.Mode;
+import dev.psp.engine.psp.PspCounters;
+import dev.psp.engine.psp.SourcePortPolicy;
+import dev.psp.engine.psp.TxSa;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+
+/** The {@code psp} command line. Every failure is one line on stderr and a non-zero exit. */
+public final class Main {
+    static final String USAGE = """
+            usage: psp COMMAND [OPTIONS]
+              encrypt -c CFG -i IN -o OUT [--reference-mode] [--backend NAME|best] [--sport hash|xor|fixed:N]
+                      [--udp-checksum] [--vc-value HEX] [--s-bit] [--d-bit] [--json]
+              decrypt -c CFG -i IN -o OUT [--mode transport|tunnel|auto] [--reference-mode]
+                      [--backend NAME|best] [--key-cache N] [--json]
+              backends                 list the AEAD backends, their versions or why they are unavailable
+              demo [--vectors DIR]     encrypt and decrypt the shared reference vectors, print counters, short benchmark
+              bench [OPTIONS]          line-rate harness (psp bench --help)
+              help""";
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs one command; returns the process exit code. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0) {
+            err.println(USAGE);
+            return 2;
+        }
+        try {
+            return switch (args[0]) {
+                case "encrypt" -> encrypt(args, out);
+                case "decrypt" -> decrypt(args, out, err);
+                case "backends" -> backends(out);
+                case "demo" -> Demo.run(args, out, err);
+                case "bench" -> Commands.bench(args, out, err);
+                case "device" -> Commands.device(args, out, err);
+                case "report" -> Commands.report(args, out, err);
+                case "compare" -> Commands.compare(args, out, err);
+                case "help", "--help", "-h" -> {
+                    out.println(USAGE);
+                    yield 0;
+                }
+                default -> throw new ConfigException("unknown command '" + args[0] + "' (try 'psp help')");
+            };
+        } catch (ConfigException e) {
+            err.println("psp: " + e.getMessage());
+            return 2;
+        } catch (IOException e) {
+            err.println("psp: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    static AeadBackend backend(String name) throws ConfigException {
+        AeadBackend b = AeadBackends.byName(name);
+        if (b == null) {
+            throw new ConfigException("unknown backend '" + name + "' (see 'psp backends')");
+        }
+        if (!b.isAvailable()) {
+            throw new ConfigException("backend '" + name + "' is unavailable: " + b.unavailabilityCause());
+        }
+        return b;
+    }
+
+    static Path input(Args a) throws ConfigException {
+        Path in = Path.of(a.require("-i", "input pcap"));
+        if (!Files.isReadable(in)) {
+            throw new ConfigException("cannot read input file " + in);
+        }
+        return in;
+    }
+
+    static Path config(Args a) throws ConfigException {
+        Path c = Path.of(a.require("-c", "config file"));
+        if (!Files.isReadable(c)) {
+            throw new ConfigException("cannot read config file " + c);
+        }
+        return c;
+    }
+
+    static int encrypt(String[] args, PrintStream out) throws ConfigException, IOException {
+        Args a = Args.parse(args, 1, Set.of("-c", "-i", "-o", "--backend", "--sport", "--vc-value", "--tso-mss", "--gso-size"),
+                Set.of("--reference-mode", "--udp-checksum", "--s-bit", "--d-bit", "--json", "-v"));
+        PspConfig cfg = PspConfig.readEncrypt(config(a));
+        Path in = input(a);
+        Path outFile = Path.of(a.require("-o", "output pcap"));
+        boolean reference = a.flag("--reference-mode");
+        AeadBackend backend = backend(a.get("--backend", reference ? "jdk" : "best"));
+        TxSa.Builder b = TxSa.builder().mode(cfg.mode)
+                .cryptOffsets(cfg.cryptOffsetTransport, cfg.cryptOffsetTunnelV4, cfg.cryptOffsetTunnelV6)
+                .sBit(a.flag("--s-bit")).dBit(a.flag("--d-bit")).udpChecksum(a.flag("--udp-checksum"));
+        long vcValue = 0;
+        if (a.get("--vc-value") != null) {
+            if (reference) {
+                throw new ConfigException("--vc-value cannot be combined with --reference-mode (the reference writes VC = 0)");
+            }
+            try {
+                vcValue = Long.parseUnsignedLong(strip0x(a.get("--vc-value")), 16);
+            } catch (NumberFormatException e) {
+                throw new ConfigException("--vc-value must be a 64-bit hex value, got '" + a.get("--vc-value") + "'");
+            }
+        }
+        b.vc(cfg.vc, vcValue);
+        if (reference) {
+            b.reference(true).ivSource(new CounterIvSource(1)).sourcePort(SourcePortPolicy.referenceXor());
+        } else {
+            b.sourcePort(sourcePort(a.get("--sport", "hash")));
+        }
+        try {
+            b.validate();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
+        KeyDerivation kdf = new KeyDerivation(cfg.masterKey0, cfg.masterKey1);
+        cfg.wipe();
+        byte[] key = kdf.derive(cfg.spi, cfg.version);
+        kdf.destroy();
+        try (AeadEngine engine = backend.newEngine(); FileCodec codec = new FileCodec()) {
+            TxSa sa = b.spi(cfg.spi).version(cfg.version).install(engine, MemorySegment.ofArray(key), 0);
+            java.util.Arrays.fill(key, (byte) 0);
+            codec.encrypt(engine, sa, in, outFile, reference ? PcapWriter.DEFAULT_SNAPLEN : 262144);
+            sa.key.destroy();
+            report(out, "encrypted", codec, outFile, backend, a.flag("--json"));
+        }
+        return 0;
+    }
+
+    static int decrypt(String[] args, PrintStream out, PrintStream err) throws ConfigException, IOException {
+        Args a = Args.parse(args, 1, Set.of("-c", "-i", "-o", "--backend", "--mode", "--key-cache", "--gro-max-segments",
+                "--gro-max-size", "--gro-flush-us"), Set.of("--reference-mode", "--json", "--gro", "-v"));
+        PspConfig cfg = PspConfig.readDecrypt(config(a));
+        Path in = input(a);
+        Path outFile = Path.of(a.require("-o", "output pcap"));
+        boolean reference = a.flag("--reference-mode");
+        Mode mode;
+        if (a.get("--mode") != null) {
+            mode = Mode.parse(a.get("--mode"));
+            if (mode == null) {
+                throw new ConfigException("--mode must be transport, tunnel or auto, got '" + a.get("--mode") + "'");
+            }
+        } else {
+            mode = Mode.AUTO;
+            if (!reference) {
+                err.println("psp: note: no --mode given, using auto (next header 4 or 41 means tunnel, the reference's rule)");
+            }
+        }
+        int keyCache = a.intValue("--key-cache", 256, 0, 1 << 20);
+        if (keyCache != 0 && Integer.bitCount(keyCache) != 1) {
+            throw new ConfigException("--key-cache must be 0 or a power of two, got " + keyCache);
+        }
+        AeadBackend backend = backend(a.get("--backend", reference ? "jdk" : "best"));
+        KeyDerivation kdf = new KeyDerivation(cfg.masterKey0, cfg.masterKey1);
+        cfg.wipe();
+        try (AeadEngine engine = backend.newEngine(); FileCodec codec = new FileCodec()) {
+            codec.decrypt(engine, kdf, mode, keyCache, in, outFile, reference ? PcapWriter.DEFAULT_SNAPLEN : 262144);
+            report(out, "decrypted", codec, outFile, backend, a.flag("--json"));
+        } finally {
+            kdf.destroy();
+        }
+        return 0;
+    }
+
+    static SourcePortPolicy sourcePort(String s) throws ConfigException {
+        try {
+            if (s.equals("hash")) {
+                return SourcePortPolicy.flowHash();
+            } else if (s.equals("xor")) {
+                return SourcePortPolicy.referenceXor();
+            } else if (s.startsWith("fixed:")) {
+                return SourcePortPolicy.fixed(Integer.parseInt(s.substring(6)));
+            } else if (s.startsWith("table:")) {
+                String[] parts = s.substring(6).split(",");
+                int[] t = new int[parts.length];
+                for (int i = 0; i < t.length; i++) {
+                    t[i] = Integer.parseInt(parts[i].trim());
+                }
+                return SourcePortPolicy.table(t);
+            }
+        } catch (NumberFormatException e) {
+            throw new ConfigException("--sport: bad number in '" + s + "'");
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--sport: " + e.getMessage());
+        }
+        throw new ConfigException("--sport must be hash, xor, fixed:PORT or table:P1,P2,... (16+ entries), got '" + s + "'");
+    }
+
+    private static String strip0x(String s) {
+        return s.startsWith("0x") || s.startsWith("0X") ? s.substring(2) : s;
+    }
+
+    static void report(PrintStream out, String verb, FileCodec codec, Path outFile, AeadBackend backend, boolean json) {
+        PspCounters c = codec.counters;
+        if (json) {
+            StringBuilder sb = new StringBuilder("{\"written\":").append(codec.written)
+                    .append(",\"output\":\"").append(Json.escape(outFile.toString())).append("\",\"backend\":\"")
+                    .append(backend.name()).append("\",\"counters\":{");
+            appendMap(sb, c.toMap());
+            sb.append("},\"reasons\":{");
+            appendMap(sb, c.reasonMap());
+            sb.append("}}");
+            out.println(sb);
+            return;
+        }
+        out.printf("%s %d packets in %s (backend %s)%n", verb, codec.written, outFile, backend.name());
+        for (Map.Entry<String, Long> e : c.toMap().entrySet()) {
+            out.printf("  %-14s %d%n", e.getKey(), e.getValue());
+        }
+        for (Map.Entry<String, Long> e : c.reasonMap().entrySet()) {
+            out.printf("  reason %-24s %d%n", e.getKey(), e.getValue());
+        }
+        if (codec.readError != null) {
+            out.println("  input: " + codec.readError);
+        }
+    }
+
+    private static void appendMap(StringBuilder sb, Map<String, Long> m) {
+        boolean first = true;
+        for (Map.Entry<String, Long> e : m.entrySet()) {
+            if (!first) {
+                sb.append(',');
+            }
+            first = false;
+            sb.append('"').append(e.getKey()).append("\":").append(e.getValue());
+        }
+    }
+
+    static int backends(PrintStream out) {
+        out.printf("%-14s %-10s %s%n", "backend", "status", "version / reason");
+        for (AeadBackend b : AeadBackends.all()) {
+            if (b.isAvailable()) {
+                out.printf("%-14s %-10s %s%n", b.name(), "available", b.version());
+            } else {
+                out.printf("%-14s %-10s %s%n", b.name(), "missing", b.unavailabilityCause());
+            }
+        }
+        out.println("best: " + AeadBackends.best().name());
+        return 0;
+    }
+}
