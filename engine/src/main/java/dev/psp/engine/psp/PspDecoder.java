@@ -189,7 +189,7 @@ public final class PspDecoder {
         p.version = version;
         p.iv = PspHeader.iv(s, psp);
         p.vcPresent = vcPresent;
-        p.vc = vcPresent ? PspHeader.vc(s, psp) : 0;
+        p.vc = 0; // read after open: a crypt offset below 2 encrypts the VC
         p.sBit = (flags & PspHeader.FLAG_S) != 0;
         p.dBit = (flags & PspHeader.FLAG_D) != 0;
         p.nextHeader = PspHeader.nextHeader(s, psp);
@@ -215,6 +215,9 @@ public final class PspDecoder {
             // nothing unauthenticated is delivered: wipe whatever an in-place backend wrote
             s.asSlice(p.aeadOff + p.aadLen, p.textLen).fill((byte) 0);
             return fail(p, status == AeadEngine.AUTH_FAIL ? Reason.RX_AUTH_FAIL.code() : Reason.RX_CRYPTO.code());
+        }
+        if (p.vcPresent) {
+            p.vc = PspHeader.vc(s, p.aeadOff);
         }
         int rc = decapsulate(p);
         if (rc != 0) {
