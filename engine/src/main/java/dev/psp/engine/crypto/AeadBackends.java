@@ -14,7 +14,10 @@ public final class AeadBackends {
 
     private static List<AeadBackend> discover() {
         List<AeadBackend> list = new ArrayList<>();
+        list.add(ShimAeadBackend.ipsecMb());
+        list.add(ShimAeadBackend.openSsl());
         list.add(new JdkAeadBackend());
+        list.add(new OpenSslAeadBackend());
         return List.copyOf(list);
     }
 
