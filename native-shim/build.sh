@@ -2,6 +2,7 @@
 # Builds native-shim/build/libpspshim.so (optional at run time: Java skips shim backends without it).
 # Idempotent: does nothing when the library is newer than its sources and this script.
 # Needs gcc and libssl-dev (OpenSSL 3); adds intel-ipsec-mb when libipsec-mb-dev is installed.
+# PSP_SHIM_NO_IPSEC_MB=1 builds the OpenSSL part only (to test that configuration).
 # Exits 0 with a message when something is missing, so CI can always call it.
 set -u
 cd "$(dirname "$0")"
@@ -21,7 +22,7 @@ if ! has_header openssl/evp.h; then
 fi
 flags=()
 libs=(-lcrypto)
-if has_header intel-ipsec-mb.h; then
+if [ "${PSP_SHIM_NO_IPSEC_MB:-0}" != 1 ] && has_header intel-ipsec-mb.h; then
   flags+=(-DHAVE_IPSEC_MB)
   libs=(-lIPSec_MB "${libs[@]}")
   what="intel-ipsec-mb + OpenSSL"

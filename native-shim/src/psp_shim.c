@@ -38,14 +38,6 @@ static void wipe(void *p, size_t n) {
     OPENSSL_cleanse(p, n);
 }
 
-/* Constant time: the result does not depend on where the first difference is. */
-static int tag_equal(const uint8_t *a, const uint8_t *b) {
-    uint8_t d = 0;
-    for (int i = 0; i < TAG_LEN; i++) {
-        d |= a[i] ^ b[i];
-    }
-    return d == 0;
-}
 
 int psp_shim_available(int impl) {
     switch (impl) {
@@ -254,6 +246,15 @@ static int32_t evp_one(struct key *k, uint8_t *rec, uint32_t aadl, uint32_t tl, 
 }
 
 #ifdef HAVE_IPSEC_MB
+/* Constant time: the result does not depend on where the first difference is. */
+static int tag_equal(const uint8_t *a, const uint8_t *b) {
+    uint8_t d = 0;
+    for (int i = 0; i < TAG_LEN; i++) {
+        d |= a[i] ^ b[i];
+    }
+    return d == 0;
+}
+
 static int32_t imb_one(struct engine *e, struct key *k, uint8_t *rec, uint32_t aadl, uint32_t tl, int enc) {
     uint8_t iv[16] __attribute__((aligned(16)));
     uint8_t tag[TAG_LEN];
