@@ -254,7 +254,7 @@ class AeadBackendDifferentialTest {
     @Test
     void registryListsNativeBackendsBestFirstAndReportsEach() {
         var names = AeadBackends.all().stream().map(AeadBackend::name).toList();
-        assertEquals(java.util.List.of("shim-ipsecmb", "shim-openssl", "jdk", "openssl"), names);
+        assertEquals(java.util.List.of("shim-ipsecmb", "jdk", "shim-openssl", "openssl"), names);
         assertTrue(AeadBackends.best().isAvailable());
         for (AeadBackend b : AeadBackends.all()) {
             System.out.println("backend " + b.name() + ": " + (b.isAvailable() ? "available, " + b.version() : "unavailable: " + b.unavailabilityCause()));
