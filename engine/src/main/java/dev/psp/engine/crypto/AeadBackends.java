@@ -13,8 +13,21 @@ public final class AeadBackends {
     private AeadBackends() {}
 
     private static List<AeadBackend> discover() {
+        // Best first, from a quick measurement (one thread, AES-128-GCM seal, 16-byte AAD, warmed up,
+        // Xeon with VAES/AVX-512, JDK 25, OpenSSL 3.0, intel-ipsec-mb 1.3), ns per record for text
+        // 64 / 1400 / 9000 bytes:
+        //   shim-ipsecmb  60 / 161 /  777   fastest at every size
+        //   jdk          271 / 547 / 1382   VAES intrinsics: 1.5x ahead of OpenSSL 3.0 at 9000 bytes
+        //   shim-openssl 236 / 522 / 2059   (same with 32-record bursts)
+        //   openssl      213 / 500 / 2066   four to five critical downcalls per record
+        // OpenSSL leads the JDK by 5-20% only up to MTU size and trails it by a third at jumbo
+        // size, so the always-available JDK comes second; the OpenSSL backends stay selectable
+        // by name (and for differential testing).
         List<AeadBackend> list = new ArrayList<>();
+        list.add(ShimAeadBackend.ipsecMb());
         list.add(new JdkAeadBackend());
+        list.add(ShimAeadBackend.openSsl());
+        list.add(new OpenSslAeadBackend());
         return List.copyOf(list);
     }
 

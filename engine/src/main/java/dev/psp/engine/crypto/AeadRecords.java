@@ -1,0 +1,21 @@
+package dev.psp.engine.crypto;
+
+import java.lang.foreign.MemorySegment;
+
+/** The one bounds check native backends make before handing a record's address to C. */
+final class AeadRecords {
+    private AeadRecords() {}
+
+    /**
+     * True when {@code [off, off + aadLen + textLen + TAG_LENGTH)} lies inside a writable
+     * {@code seg} and the AAD holds the nonce. Native code trusts records that pass.
+     */
+    static boolean valid(MemorySegment seg, long off, int aadLen, int textLen) {
+        return seg != null
+                && aadLen >= AeadEngine.NONCE_OFFSET + AeadEngine.NONCE_LENGTH
+                && textLen >= 0
+                && off >= 0
+                && off <= seg.byteSize() - ((long) aadLen + textLen + AeadEngine.TAG_LENGTH)
+                && !seg.isReadOnly();
+    }
+}

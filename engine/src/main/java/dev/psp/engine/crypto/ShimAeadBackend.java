@@ -1,0 +1,325 @@
+package dev.psp.engine.crypto;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.psp.ffm.NativeShim;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * AES-GCM through the native shim {@code libpspshim.so}: one downcall per burst with
+ * structure-of-arrays descriptors ({@link NativeShim#VEC}) in per-engine off-heap buffers and a
+ * status per record. Two instances: {@link #ipsecMb()} (intel-ipsec-mb, precomputed GCM key data)
+ * and {@link #openSsl()} (OpenSSL EVP, one context per key). Single seal/open is a burst of one.
+ * Heap records are staged through an off-heap scratch, one at a time, after the burst's off-heap
+ * records.
+ */
+public final class ShimAeadBackend implements AeadBackend {
+    public static final String IPSEC_MB_NAME = "shim-ipsecmb";
+    public static final String OPENSSL_NAME = "shim-openssl";
+
+    private final String name;
+    private final int impl;
+    private volatile String cause;
+    private volatile boolean probed;
+
+    private ShimAeadBackend(String name, int impl) {
+        this.name = name;
+        this.impl = impl;
+    }
+
+    public static ShimAeadBackend ipsecMb() {
+        return new ShimAeadBackend(IPSEC_MB_NAME, NativeShim.IMPL_IPSEC_MB);
+    }
+
+    public static ShimAeadBackend openSsl() {
+        return new ShimAeadBackend(OPENSSL_NAME, NativeShim.IMPL_OPENSSL);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    private String probe() {
+        if (!probed) {
+            String c;
+            if (!NativeShim.isAvailable()) {
+                c = NativeShim.unavailabilityCause();
+            } else if (NativeShim.available(impl) != 1) {
+                c = NativeShim.loadedFrom() + " lacks this implementation: " + NativeShim.version(impl);
+            } else {
+                c = null;
+            }
+            cause = c;
+            probed = true;
+        }
+        return cause;
+    }
+
+    @Override
+    public boolean isAvailable() {
+        return probe() == null;
+    }
+
+    @Override
+    public String unavailabilityCause() {
+        return probe();
+    }
+
+    @Override
+    public String version() {
+        return NativeShim.isAvailable() ? NativeShim.version(impl) : "n/a";
+    }
+
+    @Override
+    public AeadEngine newEngine() {
+        if (!isAvailable()) {
+            throw new IllegalStateException(name + " backend unavailable: " + unavailabilityCause());
+        }
+        return new Engine(this);
+    }
+
+    /** The one mapping from the shim's per-record status to {@link AeadEngine} codes. */
+    static int toAeadStatus(int nativeStatus) {
+        if (nativeStatus == 0) {
+            return AeadEngine.OK;
+        }
+        return nativeStatus == -NativeShim.EBADMSG ? AeadEngine.AUTH_FAIL : AeadEngine.ERROR;
+    }
+
+    static final class ShimKey extends AeadKey {
+        final Engine owner;
+        long handle;
+        int len;
+
+        ShimKey(Engine owner, long handle, int len) {
+            this.owner = owner;
+            this.handle = handle;
+            this.len = len;
+        }
+
+        @Override
+        public int length() {
+            return len;
+        }
+
+        @Override
+        public void destroy() {
+            if (handle != 0) {
+                NativeShim.keyFree(owner.engine, handle); // wipes before freeing
+                handle = 0;
+                owner.keys.remove(this);
+            }
+        }
+    }
+
+    static final class Engine implements AeadEngine {
+        private static final int INITIAL_CAPACITY = 64;
+        private static final long ERR = 0;
+        private static final long KEY = 16;
+        private static final long RECORD = 64;
+
+        private final ShimAeadBackend backend;
+        private final Arena arena = Arena.ofShared();
+        /** [err int | key staging | record staging for heap segments]. */
+        private final MemorySegment scratch;
+        final long engine;
+        final List<ShimKey> keys = new ArrayList<>();
+
+        // Structure-of-arrays burst descriptor, sized to the largest burst seen.
+        private Arena soaArena;
+        private int capacity;
+        private MemorySegment vec;
+        private MemorySegment bases;
+        private MemorySegment aadLens;
+        private MemorySegment textLens;
+        private MemorySegment keyHandles;
+        private MemorySegment statuses;
+        private int[] burstIndex = new int[0];
+        private int[] heapIndex = new int[0];
+
+        Engine(ShimAeadBackend backend) {
+            this.backend = backend;
+            scratch = arena.allocate(RECORD + JdkAeadBackend.MAX_RECORD, 64);
+            engine = NativeShim.engineNew(backend.impl, scratch.address() + ERR);
+            if (engine == 0) {
+                int err = scratch.get(JAVA_INT, ERR);
+                arena.close();
+                throw new IllegalStateException(backend.name + ": psp_shim_engine_new failed: " + NativeShim.errnoName(err));
+            }
+            ensureCapacity(INITIAL_CAPACITY);
+        }
+
+        private void ensureCapacity(int n) {
+            if (n <= capacity) {
+                return;
+            }
+            if (soaArena != null) {
+                soaArena.close();
+            }
+            soaArena = Arena.ofShared();
+            vec = soaArena.allocate(NativeShim.VEC);
+            bases = soaArena.allocate(JAVA_LONG, n);
+            aadLens = soaArena.allocate(JAVA_INT, n);
+            textLens = soaArena.allocate(JAVA_INT, n);
+            keyHandles = soaArena.allocate(JAVA_LONG, n);
+            statuses = soaArena.allocate(JAVA_INT, n);
+            vec.set(JAVA_LONG, NativeShim.VEC_BASE_OFFSET, bases.address());
+            vec.set(JAVA_LONG, NativeShim.VEC_AAD_LEN_OFFSET, aadLens.address());
+            vec.set(JAVA_LONG, NativeShim.VEC_TEXT_LEN_OFFSET, textLens.address());
+            vec.set(JAVA_LONG, NativeShim.VEC_KEY_OFFSET, keyHandles.address());
+            vec.set(JAVA_LONG, NativeShim.VEC_STATUS_OFFSET, statuses.address());
+            burstIndex = new int[n];
+            heapIndex = new int[n];
+            capacity = n;
+        }
+
+        @Override
+        public AeadBackend backend() {
+            return backend;
+        }
+
+        @Override
+        public AeadKey prepareKey(AeadKey reuse, MemorySegment key, long off, int len) {
+            if (len != 16 && len != 32) {
+                throw new IllegalArgumentException("AES-GCM key length must be 16 or 32 bytes, got " + len);
+            }
+            MemorySegment.copy(key, off, scratch, KEY, len);
+            try {
+                long keyAddr = scratch.address() + KEY;
+                if (reuse instanceof ShimKey sk && sk.owner == this && sk.handle != 0) {
+                    int rc = NativeShim.keyRekey(engine, sk.handle, keyAddr, len);
+                    if (rc != 0) {
+                        throw new IllegalStateException(backend.name + ": psp_shim_key_rekey failed: " + NativeShim.errnoName(rc));
+                    }
+                    sk.len = len;
+                    return sk;
+                }
+                long h = NativeShim.keyNew(engine, keyAddr, len, scratch.address() + ERR);
+                if (h == 0) {
+                    throw new IllegalStateException(backend.name + ": psp_shim_key_new failed: "
+                            + NativeShim.errnoName(scratch.get(JAVA_INT, ERR)));
+                }
+                ShimKey k = new ShimKey(this, h, len);
+                keys.add(k);
+                return k;
+            } finally {
+                scratch.asSlice(KEY, 32).fill((byte) 0);
+            }
+        }
+
+        private long handleOf(AeadKey key) {
+            return key instanceof ShimKey k && k.owner.backend.impl == backend.impl ? k.handle : 0;
+        }
+
+        @Override
+        public int seal(AeadKey key, MemorySegment seg, long off, int aadLen, int textLen) {
+            return one(key, seg, off, aadLen, textLen, true);
+        }
+
+        @Override
+        public int open(AeadKey key, MemorySegment seg, long off, int aadLen, int textLen) {
+            return one(key, seg, off, aadLen, textLen, false);
+        }
+
+        private int one(AeadKey key, MemorySegment seg, long off, int aadLen, int textLen, boolean seal) {
+            long h = handleOf(key);
+            if (h == 0 || !AeadRecords.valid(seg, off, aadLen, textLen)) {
+                return ERROR;
+            }
+            if (seg.isNative()) {
+                return callOne(h, seg.address() + off, aadLen, textLen, seal);
+            }
+            int total = aadLen + textLen + TAG_LENGTH;
+            if (total > JdkAeadBackend.MAX_RECORD) {
+                return ERROR;
+            }
+            MemorySegment.copy(seg, off, scratch, RECORD, seal ? aadLen + textLen : total);
+            int rc = callOne(h, scratch.address() + RECORD, aadLen, textLen, seal);
+            if (rc == OK) {
+                MemorySegment.copy(scratch, RECORD + aadLen, seg, off + aadLen, seal ? textLen + TAG_LENGTH : textLen);
+            }
+            return rc;
+        }
+
+        private int callOne(long h, long rec, int aadLen, int textLen, boolean seal) {
+            bases.set(JAVA_LONG, 0, rec);
+            aadLens.set(JAVA_INT, 0, aadLen);
+            textLens.set(JAVA_INT, 0, textLen);
+            keyHandles.set(JAVA_LONG, 0, h);
+            vec.set(JAVA_INT, NativeShim.VEC_NUM_OFFSET, 1);
+            int rc = seal ? NativeShim.sealBurst(engine, vec.address()) : NativeShim.openBurst(engine, vec.address());
+            return rc < 0 ? ERROR : toAeadStatus(statuses.get(JAVA_INT, 0));
+        }
+
+        @Override
+        public int sealBurst(AeadBurst burst) {
+            return burst(burst, true);
+        }
+
+        @Override
+        public int openBurst(AeadBurst burst) {
+            return burst(burst, false);
+        }
+
+        private int burst(AeadBurst burst, boolean seal) {
+            int n = burst.count();
+            ensureCapacity(n);
+            int m = 0;
+            int heap = 0;
+            for (int i = 0; i < n; i++) {
+                MemorySegment seg = burst.segment(i);
+                long off = burst.offset(i);
+                int aadLen = burst.aadLength(i);
+                int textLen = burst.textLength(i);
+                long h = handleOf(burst.key(i));
+                if (h == 0 || !AeadRecords.valid(seg, off, aadLen, textLen)) {
+                    burst.status(i, ERROR);
+                } else if (!seg.isNative()) {
+                    heapIndex[heap++] = i;
+                } else {
+                    bases.setAtIndex(JAVA_LONG, m, seg.address() + off);
+                    aadLens.setAtIndex(JAVA_INT, m, aadLen);
+                    textLens.setAtIndex(JAVA_INT, m, textLen);
+                    keyHandles.setAtIndex(JAVA_LONG, m, h);
+                    burstIndex[m++] = i;
+                }
+            }
+            int ok = 0;
+            if (m > 0) {
+                vec.set(JAVA_INT, NativeShim.VEC_NUM_OFFSET, m);
+                int rc = seal ? NativeShim.sealBurst(engine, vec.address()) : NativeShim.openBurst(engine, vec.address());
+                for (int j = 0; j < m; j++) {
+                    int st = rc < 0 ? ERROR : toAeadStatus(statuses.getAtIndex(JAVA_INT, j));
+                    burst.status(burstIndex[j], st);
+                    ok += st == OK ? 1 : 0;
+                }
+            }
+            for (int j = 0; j < heap; j++) {
+                int i = heapIndex[j];
+                int st = one(burst.key(i), burst.segment(i), burst.offset(i), burst.aadLength(i), burst.textLength(i), seal);
+                burst.status(i, st);
+                ok += st == OK ? 1 : 0;
+            }
+            return ok;
+        }
+
+        @Override
+        public void close() {
+            if (!arena.scope().isAlive()) {
+                return;
+            }
+            for (ShimKey k : List.copyOf(keys)) {
+                k.destroy();
+            }
+            NativeShim.engineFree(engine);
+            scratch.fill((byte) 0);
+            arena.close();
+            soaArena.close();
+        }
+    }
+}

@@ -1,0 +1,264 @@
+package dev.psp.engine.crypto;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every available backend against the JDK backend: byte-identical seal output, open round trips,
+ * identical AUTH_FAIL on tampering, bursts of mixed sizes and keys, heap and off-heap records.
+ * Unavailable backends are skipped with their {@link AeadBackend#unavailabilityCause()}.
+ */
+class AeadBackendDifferentialTest {
+    private static final int[] TEXT_LENGTHS = {0, 1, 15, 16, 17, 511, 512, 513, 1400, 8900, 9000};
+    private static final int[] AAD_LENGTHS = {16, 17, 20, 24, 31, 32, 100, 16 + 8 + 252};
+    private static final int TAG = AeadEngine.TAG_LENGTH;
+
+    static Stream<AeadBackend> backends() {
+        return AeadBackends.all().stream();
+    }
+
+    private static void assumeAvailable(AeadBackend b) {
+        Assumptions.assumeTrue(b.isAvailable(), () -> b.name() + " unavailable: " + b.unavailabilityCause());
+    }
+
+    private static byte[] record(Random rnd, int aadLen, int textLen) {
+        byte[] r = new byte[aadLen + textLen + TAG];
+        rnd.nextBytes(r);
+        return r;
+    }
+
+    private static AeadKey key(AeadEngine e, byte[] key) {
+        return e.prepareKey(null, MemorySegment.ofArray(key), 0, key.length);
+    }
+
+    /** Seals a copy of {@code rec} with {@code e} at offset {@code off} of a fresh segment; returns the record bytes. */
+    private static byte[] seal(AeadEngine e, AeadKey k, byte[] rec, int aadLen, int textLen, boolean offHeap, Arena arena) {
+        int off = 3;
+        MemorySegment seg = offHeap ? arena.allocate(rec.length + 7) : MemorySegment.ofArray(new byte[rec.length + 7]);
+        MemorySegment.copy(rec, 0, seg, ValueLayout.JAVA_BYTE, off, rec.length);
+        assertEquals(AeadEngine.OK, e.seal(k, seg, off, aadLen, textLen), () -> e.backend().name() + " seal aad=" + aadLen + " text=" + textLen);
+        return seg.asSlice(off, rec.length).toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    private static int open(AeadEngine e, AeadKey k, byte[] sealed, int aadLen, int textLen, byte[] plainOut, boolean offHeap, Arena arena) {
+        MemorySegment seg = offHeap ? arena.allocate(sealed.length) : MemorySegment.ofArray(new byte[sealed.length]);
+        MemorySegment.copy(sealed, 0, seg, ValueLayout.JAVA_BYTE, 0, sealed.length);
+        int rc = e.open(k, seg, 0, aadLen, textLen);
+        if (plainOut != null) {
+            MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, 0, plainOut, 0, plainOut.length);
+        }
+        return rc;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void sealIsByteIdenticalToJdkAndOpens(AeadBackend b) {
+        assumeAvailable(b);
+        assertNotNull(b.version());
+        Random rnd = new Random(0x5053502L);
+        try (Arena arena = Arena.ofConfined(); AeadEngine jdk = AeadBackends.jdk().newEngine(); AeadEngine e = b.newEngine()) {
+            for (int keyLen : new int[] {16, 32}) {
+                byte[] kb = new byte[keyLen];
+                rnd.nextBytes(kb);
+                AeadKey jk = key(jdk, kb);
+                AeadKey bk = key(e, kb);
+                assertEquals(keyLen, bk.length());
+                assertFalse(bk.toString().contains(Byte.toString(kb[0])) && bk.toString().length() > 40);
+                for (int aadLen : AAD_LENGTHS) {
+                    for (int textLen : TEXT_LENGTHS) {
+                        check(rnd, jdk, jk, e, bk, aadLen, textLen, arena);
+                    }
+                }
+                for (int i = 0; i < 60; i++) { // random sizes across the ranges
+                    check(rnd, jdk, jk, e, bk, 16 + rnd.nextInt(8 + 252 + 1), rnd.nextInt(9001), arena);
+                }
+            }
+        }
+    }
+
+    private static void check(Random rnd, AeadEngine jdk, AeadKey jk, AeadEngine e, AeadKey bk, int aadLen, int textLen, Arena arena) {
+        byte[] rec = record(rnd, aadLen, textLen);
+        boolean offHeap = rnd.nextBoolean();
+        byte[] expected = seal(jdk, jk, rec, aadLen, textLen, false, arena);
+        byte[] actual = seal(e, bk, rec, aadLen, textLen, offHeap, arena);
+        assertArrayEquals(expected, actual, () -> e.backend().name() + " aad=" + aadLen + " text=" + textLen + " offHeap=" + offHeap);
+        byte[] plain = new byte[rec.length - TAG];
+        assertEquals(AeadEngine.OK, open(e, bk, actual, aadLen, textLen, plain, !offHeap, arena));
+        assertArrayEquals(java.util.Arrays.copyOf(rec, rec.length - TAG), plain, "round trip");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void tamperingFailsAuthenticationLikeJdk(AeadBackend b) {
+        assumeAvailable(b);
+        Random rnd = new Random(7);
+        try (Arena arena = Arena.ofConfined(); AeadEngine jdk = AeadBackends.jdk().newEngine(); AeadEngine e = b.newEngine()) {
+            for (int keyLen : new int[] {16, 32}) {
+                byte[] kb = new byte[keyLen];
+                rnd.nextBytes(kb);
+                AeadKey jk = key(jdk, kb);
+                AeadKey bk = key(e, kb);
+                for (int textLen : new int[] {0, 1, 17, 1400}) { // 0: GMAC-style record
+                    int aadLen = textLen == 0 ? 16 + 8 + 64 : 16;
+                    byte[] sealed = seal(jdk, jk, record(rnd, aadLen, textLen), aadLen, textLen, false, arena);
+                    assertEquals(AeadEngine.OK, open(e, bk, sealed, aadLen, textLen, null, true, arena));
+                    int[] positions = textLen == 0
+                            ? new int[] {0, 4, 15, aadLen - 1, aadLen, aadLen + TAG - 1}
+                            : new int[] {0, 4, 15, aadLen - 1, aadLen, aadLen + textLen - 1, aadLen + textLen, sealed.length - 1};
+                    for (int pos : positions) {
+                        byte[] t = sealed.clone();
+                        t[pos] ^= (byte) (1 << rnd.nextInt(8));
+                        for (boolean offHeap : new boolean[] {true, false}) {
+                            assertEquals(AeadEngine.AUTH_FAIL, open(jdk, jk, t, aadLen, textLen, null, offHeap, arena), "jdk pos " + pos);
+                            assertEquals(AeadEngine.AUTH_FAIL, open(e, bk, t, aadLen, textLen, null, offHeap, arena),
+                                    b.name() + " pos " + pos + " offHeap " + offHeap);
+                        }
+                    }
+                    byte[] otherKey = kb.clone();
+                    otherKey[0] ^= 1;
+                    assertEquals(AeadEngine.AUTH_FAIL, open(e, key(e, otherKey), sealed, aadLen, textLen, null, true, arena), "wrong key");
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void burstsOfMixedSizesAndKeysMatchJdk(AeadBackend b) {
+        assumeAvailable(b);
+        Random rnd = new Random(42);
+        try (Arena arena = Arena.ofConfined(); AeadEngine jdk = AeadBackends.jdk().newEngine(); AeadEngine e = b.newEngine()) {
+            int nKeys = 4;
+            AeadKey[] jks = new AeadKey[nKeys];
+            AeadKey[] bks = new AeadKey[nKeys];
+            for (int i = 0; i < nKeys; i++) {
+                byte[] kb = new byte[i % 2 == 0 ? 16 : 32];
+                rnd.nextBytes(kb);
+                jks[i] = key(jdk, kb);
+                bks[i] = key(e, kb);
+            }
+            for (int round = 0; round < 4; round++) {
+                int n = round == 3 ? 200 : 1 + rnd.nextInt(64); // 200: grows the engine's descriptor buffers
+                AeadBurst burst = new AeadBurst(n);
+                byte[][] recs = new byte[n][];
+                byte[][] expected = new byte[n][];
+                MemorySegment[] segs = new MemorySegment[n];
+                int[] keyIdx = new int[n];
+                for (int i = 0; i < n; i++) {
+                    int aadLen = 16 + rnd.nextInt(8 + 252 + 1);
+                    int textLen = rnd.nextInt(10) == 0 ? 0 : TEXT_LENGTHS[rnd.nextInt(TEXT_LENGTHS.length)];
+                    keyIdx[i] = rnd.nextInt(nKeys);
+                    recs[i] = record(rnd, aadLen, textLen);
+                    expected[i] = seal(jdk, jks[keyIdx[i]], recs[i], aadLen, textLen, false, arena);
+                    segs[i] = rnd.nextInt(4) == 0 ? MemorySegment.ofArray(recs[i].clone()) : arena.allocate(recs[i].length);
+                    if (segs[i].isNative()) {
+                        MemorySegment.copy(recs[i], 0, segs[i], ValueLayout.JAVA_BYTE, 0, recs[i].length);
+                    }
+                    assertEquals(i, burst.add(bks[keyIdx[i]], segs[i], 0, aadLen, textLen));
+                }
+                assertEquals(n, e.sealBurst(burst), b.name() + " sealBurst");
+                for (int i = 0; i < n; i++) {
+                    assertEquals(AeadEngine.OK, burst.status(i));
+                    assertArrayEquals(expected[i], segs[i].toArray(ValueLayout.JAVA_BYTE), b.name() + " burst record " + i);
+                }
+                // Tamper one record (when n > 1) and open the whole burst.
+                int bad = n > 1 ? rnd.nextInt(n) : -1;
+                if (bad >= 0) {
+                    long p = burst.aadLength(bad) + burst.textLength(bad);
+                    segs[bad].set(ValueLayout.JAVA_BYTE, p, (byte) (segs[bad].get(ValueLayout.JAVA_BYTE, p) ^ 0x80));
+                }
+                assertEquals(bad >= 0 ? n - 1 : n, e.openBurst(burst), b.name() + " openBurst");
+                for (int i = 0; i < n; i++) {
+                    if (i == bad) {
+                        assertEquals(AeadEngine.AUTH_FAIL, burst.status(i));
+                        continue;
+                    }
+                    assertEquals(AeadEngine.OK, burst.status(i));
+                    int plainLen = recs[i].length - TAG;
+                    assertArrayEquals(java.util.Arrays.copyOf(recs[i], plainLen),
+                            segs[i].asSlice(0, plainLen).toArray(ValueLayout.JAVA_BYTE), "burst open " + i);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void invalidRecordsAreErrorsNotExceptions(AeadBackend b) {
+        assumeAvailable(b);
+        try (Arena arena = Arena.ofConfined(); AeadEngine e = b.newEngine(); AeadEngine other = AeadBackends.jdk().newEngine()) {
+            AeadKey k = key(e, new byte[16]);
+            MemorySegment seg = arena.allocate(64);
+            assertEquals(AeadEngine.ERROR, e.seal(k, seg, 0, 15, 0), "AAD without a full nonce");
+            assertEquals(AeadEngine.ERROR, e.seal(k, seg, 0, 16, 33), "past the end");
+            assertEquals(AeadEngine.ERROR, e.seal(k, seg, 1, 16, 32), "past the end by one");
+            seg.set(ValueLayout.JAVA_BYTE, 4, (byte) 1); // fresh nonce: the JDK refuses a GCM key+IV reuse
+            assertEquals(AeadEngine.OK, e.seal(k, seg, 0, 16, 32), "exactly fits");
+            assertEquals(AeadEngine.ERROR, e.seal(k, seg, -1, 16, 0), "negative offset");
+            assertEquals(AeadEngine.ERROR, e.seal(k, seg, 0, 16, -1), "negative text");
+            assertEquals(AeadEngine.ERROR, e.seal(k, seg.asReadOnly(), 0, 16, 0), "read-only");
+            if (b != AeadBackends.jdk()) {
+                assertEquals(AeadEngine.ERROR, e.seal(key(other, new byte[16]), seg, 0, 16, 0), "foreign key");
+            }
+            seg.set(ValueLayout.JAVA_BYTE, 4, (byte) 2);
+            AeadBurst burst = new AeadBurst(3);
+            burst.add(k, seg, 0, 16, 0);
+            burst.add(k, seg, 0, 8, 0);
+            burst.add(k, seg, 0, 16, 1000);
+            assertEquals(1, e.sealBurst(burst));
+            assertEquals(AeadEngine.OK, burst.status(0));
+            assertEquals(AeadEngine.ERROR, burst.status(1));
+            assertEquals(AeadEngine.ERROR, burst.status(2));
+            k.destroy();
+            if (b != AeadBackends.jdk()) {
+                assertEquals(AeadEngine.ERROR, e.seal(k, seg, 0, 16, 0), "destroyed key");
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void rekeyInPlaceMatchesFreshKey(AeadBackend b) {
+        assumeAvailable(b);
+        Random rnd = new Random(3);
+        try (Arena arena = Arena.ofConfined(); AeadEngine jdk = AeadBackends.jdk().newEngine(); AeadEngine e = b.newEngine()) {
+            AeadKey k = null;
+            for (int keyLen : new int[] {16, 32, 32, 16}) {
+                byte[] kb = new byte[keyLen];
+                rnd.nextBytes(kb);
+                AeadKey reused = e.prepareKey(k, MemorySegment.ofArray(kb), 0, keyLen);
+                if (k != null && b != AeadBackends.jdk()) {
+                    assertTrue(reused == k, "re-keyed in place");
+                }
+                k = reused;
+                assertEquals(keyLen, k.length());
+                byte[] rec = record(rnd, 16, 100);
+                assertArrayEquals(seal(jdk, key(jdk, kb), rec, 16, 100, false, arena), seal(e, k, rec, 16, 100, true, arena));
+            }
+        }
+    }
+
+    @Test
+    void registryListsNativeBackendsBestFirstAndReportsEach() {
+        var names = AeadBackends.all().stream().map(AeadBackend::name).toList();
+        assertEquals(java.util.List.of("shim-ipsecmb", "jdk", "shim-openssl", "openssl"), names);
+        assertTrue(AeadBackends.best().isAvailable());
+        for (AeadBackend b : AeadBackends.all()) {
+            System.out.println("backend " + b.name() + ": " + (b.isAvailable() ? "available, " + b.version() : "unavailable: " + b.unavailabilityCause()));
+            assertEquals(b.isAvailable(), b.unavailabilityCause() == null, b.name());
+        }
+    }
+}

@@ -1,0 +1,253 @@
+package dev.psp.ffm;
+
+import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The native shim {@code libpspshim.so} (native-shim/src/psp_shim.h): AES-GCM bursts over
+ * intel-ipsec-mb or OpenSSL, one downcall per burst.
+ *
+ * <p>Loaded from system property {@code psp.shim.path}, else {@code native-shim/build/libpspshim.so}
+ * in the working directory or a parent, else {@code libpspshim.so} through the dynamic loader.
+ * {@link #isAvailable()} / {@link #unavailabilityCause()} report the result; no method throws for a
+ * failed operation: they return a count or a negative errno, which {@link #errnoName} names.
+ * Engines and the keys made with them are owned by one thread.
+ */
+public final class NativeShim {
+    public static final int IMPL_IPSEC_MB = 1;
+    public static final int IMPL_OPENSSL = 2;
+
+    /** Linux errno values the shim returns negated (checked against the C side by a test). */
+    public static final int EINVAL = 22;
+    public static final int ENOMEM = 12;
+    public static final int EBADMSG = 74;
+
+    /** {@code struct psp_shim_vec}: the burst descriptor; every pointer is to an array of {@code num}. */
+    public static final StructLayout VEC = MemoryLayout.structLayout(
+            JAVA_INT.withName("num"),
+            JAVA_INT.withName("reserved"),
+            ADDRESS.withName("base"),
+            ADDRESS.withName("aad_len"),
+            ADDRESS.withName("text_len"),
+            ADDRESS.withName("key"),
+            ADDRESS.withName("status")).withName("psp_shim_vec");
+    public static final long VEC_NUM_OFFSET = VEC.byteOffset(groupElement("num"));
+    public static final long VEC_BASE_OFFSET = VEC.byteOffset(groupElement("base"));
+    public static final long VEC_AAD_LEN_OFFSET = VEC.byteOffset(groupElement("aad_len"));
+    public static final long VEC_TEXT_LEN_OFFSET = VEC.byteOffset(groupElement("text_len"));
+    public static final long VEC_KEY_OFFSET = VEC.byteOffset(groupElement("key"));
+    public static final long VEC_STATUS_OFFSET = VEC.byteOffset(groupElement("status"));
+
+    /** {@code enum psp_shim_layout_query} of psp_shim.h. */
+    public static final int Q_VEC_SIZE = 0, Q_VEC_NUM = 1, Q_VEC_BASE = 2, Q_VEC_AAD_LEN = 3, Q_VEC_TEXT_LEN = 4,
+            Q_VEC_KEY = 5, Q_VEC_STATUS = 6, Q_POINTER_SIZE = 7, Q_EBADMSG = 8, Q_EINVAL = 9, Q_ENOMEM = 10,
+            Q_EVP_CTRL_GCM_SET_IVLEN = 11, Q_EVP_CTRL_GCM_GET_TAG = 12, Q_EVP_CTRL_GCM_SET_TAG = 13;
+
+    private static final String LIB = "libpspshim.so";
+    private static final Throwable CAUSE;
+    private static final String LOADED_FROM;
+    private static final MethodHandle AVAILABLE;
+    private static final MethodHandle VERSION;
+    private static final MethodHandle LAYOUT;
+    private static final MethodHandle ENGINE_NEW;
+    private static final MethodHandle ENGINE_FREE;
+    private static final MethodHandle KEY_NEW;
+    private static final MethodHandle KEY_REKEY;
+    private static final MethodHandle KEY_FREE;
+    private static final MethodHandle SEAL_BURST;
+    private static final MethodHandle OPEN_BURST;
+
+    static {
+        MethodHandle[] h = new MethodHandle[10];
+        Throwable cause = null;
+        String from = null;
+        try {
+            Path p = locate();
+            SymbolLookup lib;
+            if (p != null) {
+                lib = SymbolLookup.libraryLookup(p, Arena.global());
+                from = p.toString();
+            } else {
+                lib = NativeLoad.libraryByName(LIB);
+                from = LIB;
+            }
+            var c = NativeLoad.CRITICAL;
+            h[0] = NativeLoad.handle(lib, "psp_shim_available", FunctionDescriptor.of(JAVA_INT, JAVA_INT), c);
+            h[1] = NativeLoad.handle(lib, "psp_shim_version", FunctionDescriptor.of(ADDRESS, JAVA_INT), c);
+            h[2] = NativeLoad.handle(lib, "psp_shim_layout", FunctionDescriptor.of(JAVA_LONG, JAVA_INT), c);
+            h[3] = NativeLoad.handle(lib, "psp_shim_engine_new", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG));
+            h[4] = NativeLoad.handle(lib, "psp_shim_engine_free", FunctionDescriptor.ofVoid(JAVA_LONG));
+            h[5] = NativeLoad.handle(lib, "psp_shim_key_new",
+                    FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG));
+            h[6] = NativeLoad.handle(lib, "psp_shim_key_rekey",
+                    FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT));
+            h[7] = NativeLoad.handle(lib, "psp_shim_key_free", FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG));
+            // A burst of jumbo records can run for tens of microseconds: not critical, so a
+            // safepoint (GC) need not wait for it; the transition is paid once per burst.
+            FunctionDescriptor burst = FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG);
+            h[8] = NativeLoad.handle(lib, "psp_shim_seal_burst", burst);
+            h[9] = NativeLoad.handle(lib, "psp_shim_open_burst", burst);
+        } catch (Throwable t) {
+            cause = t;
+            java.util.Arrays.fill(h, null);
+        }
+        CAUSE = cause;
+        LOADED_FROM = from;
+        AVAILABLE = h[0];
+        VERSION = h[1];
+        LAYOUT = h[2];
+        ENGINE_NEW = h[3];
+        ENGINE_FREE = h[4];
+        KEY_NEW = h[5];
+        KEY_REKEY = h[6];
+        KEY_FREE = h[7];
+        SEAL_BURST = h[8];
+        OPEN_BURST = h[9];
+    }
+
+    private NativeShim() {}
+
+    private static Path locate() {
+        String prop = System.getProperty("psp.shim.path");
+        if (prop != null && !prop.isBlank()) {
+            return Path.of(prop); // explicit: a missing file is reported, not searched around
+        }
+        for (Path d = Path.of(System.getProperty("user.dir")).toAbsolutePath(); d != null; d = d.getParent()) {
+            Path p = d.resolve("native-shim").resolve("build").resolve(LIB);
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** True when the library and all its symbols were found. Says nothing about each impl: see {@link #available}. */
+    public static boolean isAvailable() {
+        return CAUSE == null;
+    }
+
+    /** Why the shim could not be loaded (with a hint to build it), or null when {@link #isAvailable()}. */
+    public static String unavailabilityCause() {
+        return CAUSE == null ? null
+                : NativeLoad.describe(LIB + " (run: bash native-shim/build.sh, or set -Dpsp.shim.path)", CAUSE);
+    }
+
+    /** Where the library was loaded from, or null when unavailable. */
+    public static String loadedFrom() {
+        return LOADED_FROM;
+    }
+
+    /** 1 when {@code impl} was built into the shim and works on this machine. */
+    public static int available(int impl) {
+        try {
+            return (int) AVAILABLE.invokeExact(impl);
+        } catch (Throwable t) {
+            throw LibCrypto.rethrow(t);
+        }
+    }
+
+    /** Version of the library behind {@code impl} (imb_get_version_str(), OpenSSL_version()). */
+    public static String version(int impl) {
+        try {
+            return NativeLoad.cString((MemorySegment) VERSION.invokeExact(impl));
+        } catch (Throwable t) {
+            throw LibCrypto.rethrow(t);
+        }
+    }
+
+    /** sizeof/offsetof/constant answered by the C compiler for a {@code Q_*} query. */
+    public static long layout(int query) {
+        try {
+            return (long) LAYOUT.invokeExact(query);
+        } catch (Throwable t) {
+            throw LibCrypto.rethrow(t);
+        }
+    }
+
+    /** A new engine, or 0 with the negative errno in the int at {@code errOut} (0 to skip). */
+    public static long engineNew(int impl, long errOut) {
+        try {
+            return (long) ENGINE_NEW.invokeExact(impl, errOut);
+        } catch (Throwable t) {
+            throw LibCrypto.rethrow(t);
+        }
+    }
+
+    public static void engineFree(long engine) {
+        try {
+            ENGINE_FREE.invokeExact(engine);
+        } catch (Throwable t) {
+            throw LibCrypto.rethrow(t);
+        }
+    }
+
+    /** Prepares the {@code len} key bytes at {@code key}; returns a handle or 0 (negative errno in {@code errOut}). */
+    public static long keyNew(long engine, long key, int len, long errOut) {
+        try {
+            return (long) KEY_NEW.invokeExact(engine, key, len, errOut);
+        } catch (Throwable t) {
+            throw LibCrypto.rethrow(t);
+        }
+    }
+
+    /** Re-keys a handle in place; 0 or a negative errno. */
+    public static int keyRekey(long engine, long handle, long key, int len) {
+        try {
+            return (int) KEY_REKEY.invokeExact(engine, handle, key, len);
+        } catch (Throwable t) {
+            throw LibCrypto.rethrow(t);
+        }
+    }
+
+    /** Wipes and frees a key handle; 0 is ignored. */
+    public static void keyFree(long engine, long handle) {
+        try {
+            KEY_FREE.invokeExact(engine, handle);
+        } catch (Throwable t) {
+            throw LibCrypto.rethrow(t);
+        }
+    }
+
+    /** Seals the burst described by the {@link #VEC} at {@code vec}; returns how many succeeded or a negative errno. */
+    public static int sealBurst(long engine, long vec) {
+        try {
+            return (int) SEAL_BURST.invokeExact(engine, vec);
+        } catch (Throwable t) {
+            throw LibCrypto.rethrow(t);
+        }
+    }
+
+    /** Opens the burst at {@code vec}, as {@link #sealBurst}. */
+    public static int openBurst(long engine, long vec) {
+        try {
+            return (int) OPEN_BURST.invokeExact(engine, vec);
+        } catch (Throwable t) {
+            throw LibCrypto.rethrow(t);
+        }
+    }
+
+    /** The one place native return codes get a name: "OK", "EBADMSG", ... */
+    public static String errnoName(int rc) {
+        if (rc >= 0) {
+            return "OK";
+        }
+        return switch (-rc) {
+            case EINVAL -> "EINVAL";
+            case ENOMEM -> "ENOMEM";
+            case EBADMSG -> "EBADMSG";
+            default -> "errno " + (-rc);
+        };
+    }
+}

@@ -1,0 +1,60 @@
+package dev.psp.ffm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.ValueLayout;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/** The Java declarations of psp_shim.h against what the C compiler says. */
+class NativeShimLayoutTest {
+
+    @Test
+    void vecLayoutMatchesC() {
+        Assumptions.assumeTrue(NativeShim.isAvailable(), () -> "shim unavailable: " + NativeShim.unavailabilityCause());
+        assertEquals(ValueLayout.ADDRESS.byteSize(), NativeShim.layout(NativeShim.Q_POINTER_SIZE), "pointer size");
+        assertEquals(NativeShim.VEC.byteSize(), NativeShim.layout(NativeShim.Q_VEC_SIZE), "sizeof(struct psp_shim_vec)");
+        assertEquals(NativeShim.VEC_NUM_OFFSET, NativeShim.layout(NativeShim.Q_VEC_NUM), "num");
+        assertEquals(NativeShim.VEC_BASE_OFFSET, NativeShim.layout(NativeShim.Q_VEC_BASE), "base");
+        assertEquals(NativeShim.VEC_AAD_LEN_OFFSET, NativeShim.layout(NativeShim.Q_VEC_AAD_LEN), "aad_len");
+        assertEquals(NativeShim.VEC_TEXT_LEN_OFFSET, NativeShim.layout(NativeShim.Q_VEC_TEXT_LEN), "text_len");
+        assertEquals(NativeShim.VEC_KEY_OFFSET, NativeShim.layout(NativeShim.Q_VEC_KEY), "key");
+        assertEquals(NativeShim.VEC_STATUS_OFFSET, NativeShim.layout(NativeShim.Q_VEC_STATUS), "status");
+        assertEquals(NativeShim.EINVAL, NativeShim.layout(NativeShim.Q_EINVAL), "EINVAL");
+        assertEquals(NativeShim.EBADMSG, NativeShim.layout(NativeShim.Q_EBADMSG), "EBADMSG");
+        assertEquals(NativeShim.ENOMEM, NativeShim.layout(NativeShim.Q_ENOMEM), "ENOMEM");
+        assertEquals(-NativeShim.EINVAL, NativeShim.layout(999), "unknown query");
+    }
+
+    @Test
+    void evpConstantsMatchOpenSslHeader() {
+        Assumptions.assumeTrue(NativeShim.isAvailable(), () -> "shim unavailable: " + NativeShim.unavailabilityCause());
+        assertEquals(LibCrypto.EVP_CTRL_GCM_SET_IVLEN, NativeShim.layout(NativeShim.Q_EVP_CTRL_GCM_SET_IVLEN));
+        assertEquals(LibCrypto.EVP_CTRL_GCM_GET_TAG, NativeShim.layout(NativeShim.Q_EVP_CTRL_GCM_GET_TAG));
+        assertEquals(LibCrypto.EVP_CTRL_GCM_SET_TAG, NativeShim.layout(NativeShim.Q_EVP_CTRL_GCM_SET_TAG));
+    }
+
+    @Test
+    void versionsAndAvailability() {
+        Assumptions.assumeTrue(NativeShim.isAvailable(), () -> "shim unavailable: " + NativeShim.unavailabilityCause());
+        assertEquals(1, NativeShim.available(NativeShim.IMPL_OPENSSL));
+        assertEquals(0, NativeShim.available(0));
+        assertNotNull(NativeShim.version(NativeShim.IMPL_IPSEC_MB));
+        assertTrue(NativeShim.version(NativeShim.IMPL_OPENSSL).startsWith("OpenSSL"), NativeShim.version(NativeShim.IMPL_OPENSSL));
+        System.out.println("shim " + NativeShim.loadedFrom() + ": ipsec-mb " + NativeShim.version(NativeShim.IMPL_IPSEC_MB)
+                + " (available " + NativeShim.available(NativeShim.IMPL_IPSEC_MB) + "), "
+                + NativeShim.version(NativeShim.IMPL_OPENSSL));
+    }
+
+    @Test
+    void libCryptoLoadsOrSaysWhy() {
+        if (!LibCrypto.isAvailable()) {
+            assertNotNull(LibCrypto.unavailabilityCause());
+            Assumptions.abort("libcrypto unavailable: " + LibCrypto.unavailabilityCause());
+        }
+        assertTrue(LibCrypto.version().startsWith("OpenSSL"), LibCrypto.version());
+        assertTrue(LibCrypto.evpAesGcm(16) != 0 && LibCrypto.evpAesGcm(32) != 0);
+    }
+}

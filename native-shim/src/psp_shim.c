@@ -1,0 +1,317 @@
+/* See psp_shim.h for the contract. Built by build.sh; HAVE_IPSEC_MB when intel-ipsec-mb.h exists. */
+#include "psp_shim.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#ifdef HAVE_IPSEC_MB
+#include <intel-ipsec-mb.h>
+#endif
+
+#define TAG_LEN 16
+#define NONCE_OFF 4
+#define NONCE_LEN 12
+
+struct engine {
+    int impl;
+#ifdef HAVE_IPSEC_MB
+    IMB_MGR *mgr;
+    struct gcm_context_data gctx __attribute__((aligned(64)));
+#endif
+};
+
+struct key {
+    int impl;
+    int len;
+    EVP_CIPHER_CTX *evp; /* impl OPENSSL */
+#ifdef HAVE_IPSEC_MB
+    struct gcm_key_data gkd __attribute__((aligned(64))); /* impl IPSEC_MB */
+#endif
+};
+
+static void wipe(void *p, size_t n) {
+    OPENSSL_cleanse(p, n);
+}
+
+
+int psp_shim_available(int impl) {
+    switch (impl) {
+    case PSP_SHIM_IMPL_OPENSSL:
+        return 1;
+#ifdef HAVE_IPSEC_MB
+    case PSP_SHIM_IMPL_IPSEC_MB: {
+        IMB_MGR *m = alloc_mb_mgr(0);
+        if (m == NULL) {
+            return 0;
+        }
+        free_mb_mgr(m);
+        return 1;
+    }
+#endif
+    default:
+        return 0;
+    }
+}
+
+const char *psp_shim_version(int impl) {
+    switch (impl) {
+    case PSP_SHIM_IMPL_OPENSSL:
+        return OpenSSL_version(OPENSSL_VERSION);
+    case PSP_SHIM_IMPL_IPSEC_MB:
+#ifdef HAVE_IPSEC_MB
+        return imb_get_version_str();
+#else
+        return "not built (intel-ipsec-mb.h was missing when build.sh ran)";
+#endif
+    default:
+        return "unknown impl";
+    }
+}
+
+int64_t psp_shim_layout(int query) {
+    switch (query) {
+    case PSP_SHIM_Q_VEC_SIZE: return sizeof(struct psp_shim_vec);
+    case PSP_SHIM_Q_VEC_NUM: return offsetof(struct psp_shim_vec, num);
+    case PSP_SHIM_Q_VEC_BASE: return offsetof(struct psp_shim_vec, base);
+    case PSP_SHIM_Q_VEC_AAD_LEN: return offsetof(struct psp_shim_vec, aad_len);
+    case PSP_SHIM_Q_VEC_TEXT_LEN: return offsetof(struct psp_shim_vec, text_len);
+    case PSP_SHIM_Q_VEC_KEY: return offsetof(struct psp_shim_vec, key);
+    case PSP_SHIM_Q_VEC_STATUS: return offsetof(struct psp_shim_vec, status);
+    case PSP_SHIM_Q_POINTER_SIZE: return sizeof(void *);
+    case PSP_SHIM_Q_EBADMSG: return EBADMSG;
+    case PSP_SHIM_Q_EINVAL: return EINVAL;
+    case PSP_SHIM_Q_ENOMEM: return ENOMEM;
+    case PSP_SHIM_Q_EVP_CTRL_GCM_SET_IVLEN: return EVP_CTRL_GCM_SET_IVLEN;
+    case PSP_SHIM_Q_EVP_CTRL_GCM_GET_TAG: return EVP_CTRL_GCM_GET_TAG;
+    case PSP_SHIM_Q_EVP_CTRL_GCM_SET_TAG: return EVP_CTRL_GCM_SET_TAG;
+    default: return -EINVAL;
+    }
+}
+
+static void set_err(int32_t *err, int32_t v) {
+    if (err != NULL) {
+        *err = v;
+    }
+}
+
+void *psp_shim_engine_new(int impl, int32_t *err) {
+    if (!psp_shim_available(impl)) {
+        set_err(err, -EINVAL);
+        return NULL;
+    }
+    struct engine *e = aligned_alloc(64, (sizeof(struct engine) + 63) & ~(size_t) 63);
+    if (e == NULL) {
+        set_err(err, -ENOMEM);
+        return NULL;
+    }
+    memset(e, 0, sizeof(*e));
+    e->impl = impl;
+#ifdef HAVE_IPSEC_MB
+    if (impl == PSP_SHIM_IMPL_IPSEC_MB) {
+        e->mgr = alloc_mb_mgr(0);
+        if (e->mgr == NULL) {
+            free(e);
+            set_err(err, -ENOMEM);
+            return NULL;
+        }
+        IMB_ARCH arch;
+        init_mb_mgr_auto(e->mgr, &arch);
+        if (imb_get_errno(e->mgr) != 0) {
+            free_mb_mgr(e->mgr);
+            free(e);
+            set_err(err, -EINVAL);
+            return NULL;
+        }
+    }
+#endif
+    set_err(err, 0);
+    return e;
+}
+
+void psp_shim_engine_free(void *engine) {
+    struct engine *e = engine;
+    if (e == NULL) {
+        return;
+    }
+#ifdef HAVE_IPSEC_MB
+    if (e->mgr != NULL) {
+        free_mb_mgr(e->mgr);
+    }
+#endif
+    wipe(e, sizeof(*e));
+    free(e);
+}
+
+static int32_t key_set(struct engine *e, struct key *k, const uint8_t *key, int32_t len) {
+    if (len != 16 && len != 32) {
+        return -EINVAL;
+    }
+    k->len = len;
+    if (e->impl == PSP_SHIM_IMPL_OPENSSL) {
+        const EVP_CIPHER *c = len == 16 ? EVP_aes_128_gcm() : EVP_aes_256_gcm();
+        if (EVP_CipherInit_ex(k->evp, c, NULL, key, NULL, 1) != 1
+            || EVP_CIPHER_CTX_ctrl(k->evp, EVP_CTRL_GCM_SET_IVLEN, NONCE_LEN, NULL) != 1) {
+            return -EINVAL;
+        }
+        return 0;
+    }
+#ifdef HAVE_IPSEC_MB
+    if (len == 16) {
+        IMB_AES128_GCM_PRE(e->mgr, key, &k->gkd);
+    } else {
+        IMB_AES256_GCM_PRE(e->mgr, key, &k->gkd);
+    }
+    return 0;
+#else
+    return -EINVAL;
+#endif
+}
+
+void *psp_shim_key_new(void *engine, const uint8_t *key, int32_t len, int32_t *err) {
+    struct engine *e = engine;
+    if (e == NULL || key == NULL) {
+        set_err(err, -EINVAL);
+        return NULL;
+    }
+    struct key *k = aligned_alloc(64, (sizeof(struct key) + 63) & ~(size_t) 63);
+    if (k == NULL) {
+        set_err(err, -ENOMEM);
+        return NULL;
+    }
+    memset(k, 0, sizeof(*k));
+    k->impl = e->impl;
+    if (e->impl == PSP_SHIM_IMPL_OPENSSL && (k->evp = EVP_CIPHER_CTX_new()) == NULL) {
+        free(k);
+        set_err(err, -ENOMEM);
+        return NULL;
+    }
+    int32_t rc = key_set(e, k, key, len);
+    if (rc != 0) {
+        psp_shim_key_free(e, k);
+        set_err(err, rc);
+        return NULL;
+    }
+    set_err(err, 0);
+    return k;
+}
+
+int32_t psp_shim_key_rekey(void *engine, void *handle, const uint8_t *key, int32_t len) {
+    struct engine *e = engine;
+    struct key *k = handle;
+    if (e == NULL || k == NULL || key == NULL || k->impl != e->impl) {
+        return -EINVAL;
+    }
+    return key_set(e, k, key, len);
+}
+
+void psp_shim_key_free(void *engine, void *handle) {
+    (void) engine;
+    struct key *k = handle;
+    if (k == NULL) {
+        return;
+    }
+    if (k->evp != NULL) {
+        EVP_CIPHER_CTX_free(k->evp); /* clears the key schedule */
+    }
+    wipe(k, sizeof(*k));
+    free(k);
+}
+
+static int32_t evp_one(struct key *k, uint8_t *rec, uint32_t aadl, uint32_t tl, int enc) {
+    EVP_CIPHER_CTX *c = k->evp;
+    uint8_t *text = rec + aadl;
+    uint8_t *tag = text + tl;
+    int outl;
+    if (EVP_CipherInit_ex(c, NULL, NULL, NULL, rec + NONCE_OFF, enc) != 1
+        || EVP_CipherUpdate(c, NULL, &outl, rec, (int) aadl) != 1
+        || (tl > 0 && EVP_CipherUpdate(c, text, &outl, text, (int) tl) != 1)) {
+        return -EINVAL;
+    }
+    if (enc) {
+        if (EVP_CipherFinal_ex(c, text + tl, &outl) != 1
+            || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, TAG_LEN, tag) != 1) {
+            return -EINVAL;
+        }
+        return 0;
+    }
+    if (EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, TAG_LEN, tag) != 1) {
+        return -EINVAL;
+    }
+    return EVP_CipherFinal_ex(c, text + tl, &outl) == 1 ? 0 : -EBADMSG;
+}
+
+#ifdef HAVE_IPSEC_MB
+/* Constant time: the result does not depend on where the first difference is. */
+static int tag_equal(const uint8_t *a, const uint8_t *b) {
+    uint8_t d = 0;
+    for (int i = 0; i < TAG_LEN; i++) {
+        d |= a[i] ^ b[i];
+    }
+    return d == 0;
+}
+
+static int32_t imb_one(struct engine *e, struct key *k, uint8_t *rec, uint32_t aadl, uint32_t tl, int enc) {
+    uint8_t iv[16] __attribute__((aligned(16)));
+    uint8_t tag[TAG_LEN];
+    uint8_t *text = rec + aadl;
+    uint8_t *rtag = text + tl;
+    memcpy(iv, rec + NONCE_OFF, NONCE_LEN);
+    if (enc) {
+        if (k->len == 16) {
+            IMB_AES128_GCM_ENC(e->mgr, &k->gkd, &e->gctx, text, text, tl, iv, rec, aadl, rtag, TAG_LEN);
+        } else {
+            IMB_AES256_GCM_ENC(e->mgr, &k->gkd, &e->gctx, text, text, tl, iv, rec, aadl, rtag, TAG_LEN);
+        }
+        return 0;
+    }
+    if (k->len == 16) {
+        IMB_AES128_GCM_DEC(e->mgr, &k->gkd, &e->gctx, text, text, tl, iv, rec, aadl, tag, TAG_LEN);
+    } else {
+        IMB_AES256_GCM_DEC(e->mgr, &k->gkd, &e->gctx, text, text, tl, iv, rec, aadl, tag, TAG_LEN);
+    }
+    return tag_equal(tag, rtag) ? 0 : -EBADMSG;
+}
+#endif
+
+static int32_t burst(void *engine, const struct psp_shim_vec *v, int enc) {
+    struct engine *e = engine;
+    if (e == NULL || v == NULL || v->num < 0) {
+        return -EINVAL;
+    }
+    int32_t ok = 0;
+    for (int32_t i = 0; i < v->num; i++) {
+        struct key *k = v->key[i];
+        uint8_t *rec = (uint8_t *) (uintptr_t) v->base[i];
+        uint32_t aadl = v->aad_len[i];
+        uint32_t tl = v->text_len[i];
+        int32_t st;
+        if (k == NULL || k->impl != e->impl || rec == NULL || aadl < NONCE_OFF + NONCE_LEN
+            || aadl > INT32_MAX || tl > INT32_MAX) {
+            st = -EINVAL;
+        } else if (e->impl == PSP_SHIM_IMPL_OPENSSL) {
+            st = evp_one(k, rec, aadl, tl, enc);
+        } else {
+#ifdef HAVE_IPSEC_MB
+            st = imb_one(e, k, rec, aadl, tl, enc);
+#else
+            st = -EINVAL;
+#endif
+        }
+        v->status[i] = st;
+        ok += st == 0;
+    }
+    return ok;
+}
+
+int32_t psp_shim_seal_burst(void *engine, const struct psp_shim_vec *v) {
+    return burst(engine, v, 1);
+}
+
+int32_t psp_shim_open_burst(void *engine, const struct psp_shim_vec *v) {
+    return burst(engine, v, 0);
+}

@@ -1,0 +1,72 @@
+/*
+ * psp_shim: AES-GCM over PSP records, one call per burst (structure of arrays, a status per
+ * record), over intel-ipsec-mb (PSP_SHIM_IMPL_IPSEC_MB) or OpenSSL EVP (PSP_SHIM_IMPL_OPENSSL).
+ *
+ * A record at base[i] is [aad_len[i] bytes of AAD, bytes 4..15 the 12-byte GCM nonce |
+ * text_len[i] bytes encrypted/decrypted in place | 16-byte tag]. The caller validates lengths and
+ * bounds; the shim trusts them. Functions return a count or a negative errno; per-record status is
+ * 0, -EBADMSG (tag mismatch) or -EINVAL. An engine and the keys made with it belong to one thread.
+ *
+ * The Java side (dev.psp.ffm.NativeShim) declares struct psp_shim_vec as a StructLayout and checks
+ * it against psp_shim_layout() in a test; change both together.
+ */
+#ifndef PSP_SHIM_H
+#define PSP_SHIM_H
+
+#include <stdint.h>
+
+#define PSP_SHIM_IMPL_IPSEC_MB 1
+#define PSP_SHIM_IMPL_OPENSSL 2
+
+/* Burst descriptor: every pointer refers to arrays of at least num entries. */
+struct psp_shim_vec {
+    int32_t num;              /* number of records */
+    int32_t reserved;         /* zero */
+    const uint64_t *base;     /* record addresses */
+    const uint32_t *aad_len;  /* >= 16 */
+    const uint32_t *text_len; /* >= 0 */
+    void *const *key;         /* from psp_shim_key_new with the same engine */
+    int32_t *status;          /* out: 0, -EBADMSG, -EINVAL */
+};
+
+/* psp_shim_layout() queries, answered from sizeof/offsetof and library headers. */
+enum psp_shim_layout_query {
+    PSP_SHIM_Q_VEC_SIZE = 0,
+    PSP_SHIM_Q_VEC_NUM = 1,
+    PSP_SHIM_Q_VEC_BASE = 2,
+    PSP_SHIM_Q_VEC_AAD_LEN = 3,
+    PSP_SHIM_Q_VEC_TEXT_LEN = 4,
+    PSP_SHIM_Q_VEC_KEY = 5,
+    PSP_SHIM_Q_VEC_STATUS = 6,
+    PSP_SHIM_Q_POINTER_SIZE = 7,
+    PSP_SHIM_Q_EBADMSG = 8,
+    PSP_SHIM_Q_EINVAL = 9,
+    PSP_SHIM_Q_ENOMEM = 10,
+    PSP_SHIM_Q_EVP_CTRL_GCM_SET_IVLEN = 11,
+    PSP_SHIM_Q_EVP_CTRL_GCM_GET_TAG = 12,
+    PSP_SHIM_Q_EVP_CTRL_GCM_SET_TAG = 13,
+};
+
+/* 1 when impl was built in and works on this CPU, else 0. */
+int psp_shim_available(int impl);
+/* Static version string of the library behind impl (never NULL). */
+const char *psp_shim_version(int impl);
+/* sizeof/offsetof/constant for a psp_shim_layout_query, or -EINVAL. */
+int64_t psp_shim_layout(int query);
+
+/* A per-thread engine (IMB_MGR for ipsec-mb), or NULL (errno-style code in *err when non-NULL). */
+void *psp_shim_engine_new(int impl, int32_t *err);
+void psp_shim_engine_free(void *engine);
+
+/* Prepared key (precomputed GCM key data, or one reused EVP_CIPHER_CTX); len 16 or 32. */
+void *psp_shim_key_new(void *engine, const uint8_t *key, int32_t len, int32_t *err);
+/* Re-keys in place (length may change); 0 or -errno. */
+int32_t psp_shim_key_rekey(void *engine, void *handle, const uint8_t *key, int32_t len);
+/* Wipes and frees; NULL is ignored. */
+void psp_shim_key_free(void *engine, void *handle);
+
+/* Seal / open v->num records in place; returns how many succeeded, or -errno for a bad call. */
+int32_t psp_shim_seal_burst(void *engine, const struct psp_shim_vec *v);
+int32_t psp_shim_open_burst(void *engine, const struct psp_shim_vec *v);
+
+#endif
