@@ -1,0 +1,96 @@
+package dev.psp.engine.device;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class DeviceConsoleTest {
+    private final ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+
+    private int run(PspDevice d, String script) throws Exception {
+        try (PrintStream out = new PrintStream(outBytes, true, StandardCharsets.UTF_8);
+                PrintStream err = new PrintStream(errBytes, true, StandardCharsets.UTF_8)) {
+            return new DeviceConsole(d).run(new BufferedReader(new StringReader(script)), out, err);
+        }
+    }
+
+    private static PspDevice device() {
+        return PspDevice.builder().random(new SplittableRandom(21)).saCapacity(64).build();
+    }
+
+    @Test
+    void scriptedSessionSucceeds() throws Exception {
+        try (PspDevice d = device()) {
+            int rc = run(d, """
+                    # comment
+                    help
+                    dev-get
+                    dev-set versions 0,1
+                    dev-set rotation-period 3600
+                    rx-assoc --version 1 --count 2
+                    tx-assoc add --spi 0x00001234 --version 1 --key %s --sa 0
+                    tx-assoc add --spi 99 --version 0 --key %s
+                    key-rotate
+                    tx-assoc del 1
+                    get-stats
+                    get-stats --json
+                    quit
+                    dev-get
+                    """.formatted("ab".repeat(32), "cd".repeat(16)));
+            String out = outBytes.toString(StandardCharsets.UTF_8);
+            assertEquals(0, rc, errBytes.toString(StandardCharsets.UTF_8));
+            assertTrue(out.contains("active-key=0 generation=0 versions=0,1,2,3"), out);
+            assertTrue(out.contains("versions=0,1\n"), out);
+            assertTrue(out.matches("(?s).*sa=0 spi=0x[0-9a-f]{8} version=1\n.*"), out);
+            assertTrue(out.contains("sa=0 tx-spi=0x00001234 version=1"), out);
+            assertTrue(out.contains("sa=2 tx-spi=0x00000099 version=0"), out);
+            assertTrue(out.contains("generation=1 active-key=1"), out);
+            assertTrue(out.contains("deleted sa=1"), out);
+            assertTrue(out.contains("key-rotations 1\n"), out);
+            assertTrue(out.contains("{\"key-rotations\":1,\"stale-events\":0,\"rx-assoc\":2,\"tx-assoc\":2,"), out);
+            assertFalse(out.contains(" key="), "keys only with --show-key");
+            assertFalse(out.contains("abab") || out.contains("cdcd"), out);
+            assertEquals(1, out.split("active-key=", -1).length - 2, "stopped at quit");
+        }
+    }
+
+    @Test
+    void badCommandsReportOneLineEachAndContinue() throws Exception {
+        try (PspDevice d = device()) {
+            int rc = run(d, """
+                    frobnicate
+                    dev-set versions 0,7
+                    rx-assoc --version 0 --show-key
+                    tx-assoc add --spi 10 --version 1 --key %s
+                    tx-assoc add --spi 10 --version 0 --key 00 --sa 0
+                    tx-assoc add --spi 10 --version 1 --key %s --sa 0
+                    tx-assoc del 42
+                    rx-assoc --count
+                    get-stats --xml
+                    dev-get
+                    """.formatted("11".repeat(16), "22".repeat(32)));
+            String out = outBytes.toString(StandardCharsets.UTF_8);
+            String err = errBytes.toString(StandardCharsets.UTF_8);
+            assertEquals(1, rc);
+            String[] lines = err.strip().split("\n");
+            assertEquals(8, lines.length, err);
+            assertTrue(lines[0].startsWith("error: frobnicate: unknown command"), err);
+            assertTrue(lines[2].contains("bad-key: version 1 needs a 32-byte key, got 16"), err);
+            assertTrue(lines[3].contains("bad-key"), err);
+            assertTrue(lines[4].contains("version-mismatch"), err);
+            assertTrue(lines[5].contains("no-such-sa"), err);
+            assertFalse(err.contains("1111") || err.contains("2222"), "keys never echoed");
+            assertTrue(out.matches("(?s)sa=0 spi=0x[0-9a-f]{8} version=0 key=[0-9a-f]{32}\n.*"), out);
+            assertTrue(out.contains("generation=0"), "console continued");
+        }
+    }
+}
