@@ -10,8 +10,17 @@ final class Commands {
         throw new ConfigException("bench is not available in this build yet");
     }
 
-    static int device(String[] args, PrintStream out, PrintStream err) throws ConfigException {
-        throw new ConfigException("device is not available in this build yet");
+    /** {@code psp device}: the device console, reading commands from the terminal or standard input. */
+    static int device(String[] args, PrintStream out, PrintStream err) throws ConfigException, java.io.IOException {
+        Args a = Args.parse(args, 1, java.util.Set.of("--rotation-period"), java.util.Set.of());
+        dev.psp.engine.device.PspDevice.Builder b = dev.psp.engine.device.PspDevice.builder();
+        if (a.get("--rotation-period") != null) {
+            b.rotationPeriod(java.time.Duration.ofSeconds(a.intValue("--rotation-period", 86400, 1, Integer.MAX_VALUE)));
+        }
+        try (dev.psp.engine.device.PspDevice device = b.build()) {
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8));
+            return new dev.psp.engine.device.DeviceConsole(device).run(in, out, err);
+        }
     }
 
     static int report(String[] args, PrintStream out, PrintStream err) throws ConfigException {

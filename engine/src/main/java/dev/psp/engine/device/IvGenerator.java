@@ -29,7 +29,7 @@ import java.util.function.LongSupplier;
  * synchronized clock estimates transit time from one ({@link #transitNanos(long, long)}).
  * Thread safe, lock free, no allocation per call.
  */
-public final class IvGenerator {
+public final class IvGenerator implements dev.psp.engine.psp.IvSource {
     private final LongSupplier picosClock;
     private final AtomicLong last;
 
@@ -56,6 +56,11 @@ public final class IvGenerator {
     }
 
     /** The next IV: strictly after every IV this generator issued before, on any thread. */
+    @Override
+    public long nextIv() {
+        return next();
+    }
+
     public long next() {
         long now = picosClock.getAsLong();
         while (true) {

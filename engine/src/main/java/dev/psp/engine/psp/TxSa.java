@@ -160,7 +160,7 @@ public final class TxSa {
                 throw new IllegalArgumentException("SA key must be " + len + " bytes for " + PspHeader.versionName(version));
             }
             if (ivSource == null) {
-                ivSource = new TimestampIvSource();
+                ivSource = new dev.psp.engine.device.IvGenerator();
             }
             return new TxSa(this, engine.prepareKey(null, key, off, len));
         }
