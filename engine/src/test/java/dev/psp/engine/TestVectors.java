@@ -30,6 +30,28 @@ public final class TestVectors {
         return root().resolve("google-psp");
     }
 
+    /** The 28 reference cases: the names of the files in {@code encrypted/}, without ".pcap". */
+    public static java.util.List<String> encryptedCases() throws java.io.IOException {
+        try (java.util.stream.Stream<Path> s = Files.list(googlePsp().resolve("encrypted"))) {
+            java.util.List<String> names = s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".pcap"))
+                    .map(n -> n.substring(0, n.length() - 5)).sorted().toList();
+            if (names.size() < 28) {
+                throw new IllegalStateException("expected 28 encrypted vectors, found " + names.size());
+            }
+            return names;
+        }
+    }
+
+    /** The encrypt config a case was made with ({@code v4_tunnel_x} -> {@code cfg/encrypt_tunnel_x.cfg}). */
+    public static Path cfgFor(String name) {
+        return googlePsp().resolve("cfg/encrypt_" + name.substring(3) + ".cfg");
+    }
+
+    /** The cleartext a case was made from. */
+    public static Path cleartextFor(String name) {
+        return googlePsp().resolve("cleartext/" + name.substring(0, 2) + "_cleartext" + (name.endsWith("_empty") ? "_empty" : "") + ".pcap");
+    }
+
     public static byte[] hex(String s) {
         s = s.replaceAll("\\s+", "");
         byte[] b = new byte[s.length() / 2];

@@ -18,13 +18,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ReferenceVectorsTest {
 
     static Stream<String> cases() throws IOException {
-        try (Stream<Path> s = Files.list(TestVectors.googlePsp().resolve("encrypted"))) {
-            List<String> names = s.map(p -> p.getFileName().toString().replace(".pcap", "")).sorted().toList();
-            if (names.size() < 28) {
-                throw new IllegalStateException("expected 28 encrypted vectors, found " + names.size());
-            }
-            return names.stream();
-        }
+        return TestVectors.encryptedCases().stream();
     }
 
     static Stream<String> corrupted() throws IOException {
@@ -34,12 +28,11 @@ class ReferenceVectorsTest {
     }
 
     static Path cfgFor(String name) {
-        return TestVectors.googlePsp().resolve("cfg/encrypt_" + name.substring(3) + ".cfg");
+        return TestVectors.cfgFor(name);
     }
 
     static Path cleartextFor(String name) {
-        return TestVectors.googlePsp().resolve("cleartext/" + name.substring(0, 2) + "_cleartext"
-                + (name.endsWith("_empty") ? "_empty" : "") + ".pcap");
+        return TestVectors.cleartextFor(name);
     }
 
     static PspConfig decryptCfg() throws Exception {

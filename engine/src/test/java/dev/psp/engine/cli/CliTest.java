@@ -1,0 +1,177 @@
+package dev.psp.engine.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.psp.engine.Frames;
+import dev.psp.engine.TestPcap;
+import dev.psp.engine.TestVectors;
+import dev.psp.engine.pcap.PcapWriter;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The psp command line, end to end on files. */
+class CliTest {
+    static final Path V = TestVectors.googlePsp();
+    @TempDir
+    Path tmp;
+
+    record Result(int rc, String out, String err) {}
+
+    static Result psp(String... args) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        int rc = Main.run(args, new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8));
+        return new Result(rc, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+    }
+
+    static Stream<String> cases() throws Exception {
+        return TestVectors.encryptedCases().stream();
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void referenceModeEncryptAndDecryptMatchTheReferenceFiles(String name) throws Exception {
+        Path enc = tmp.resolve("enc.pcap");
+        Path cfg = TestVectors.cfgFor(name);
+        Path clear = TestVectors.cleartextFor(name);
+        Result r = psp("encrypt", "-c", cfg.toString(), "-i", clear.toString(), "-o", enc.toString(), "--reference-mode");
+        assertEquals(0, r.rc(), r.err());
+        assertTrue(r.out().contains("tx-packets     1"), r.out());
+        // the whole file, global header included (the reference writes snaplen 9014 too)
+        assertArrayEquals(Files.readAllBytes(V.resolve("encrypted/" + name + ".pcap")), Files.readAllBytes(enc));
+        Path dec = tmp.resolve("dec.pcap");
+        r = psp("decrypt", "-c", V.resolve("cfg/decrypt.cfg").toString(), "-i", V.resolve("encrypted/" + name + ".pcap").toString(),
+                "-o", dec.toString(), "--mode", name.contains("tunnel") ? "tunnel" : "transport");
+        assertEquals(0, r.rc(), r.err());
+        assertArrayEquals(TestPcap.records(clear), TestPcap.records(dec));
+    }
+
+    @Test
+    void corruptedFilesAreRejectedAndCounted() throws Exception {
+        try (Stream<Path> files = Files.list(V.resolve("corrupted"))) {
+            for (Path f : files.toList()) {
+                Path out = tmp.resolve("x.pcap");
+                Result r = psp("decrypt", "-c", V.resolve("cfg/decrypt.cfg").toString(), "-i", f.toString(), "-o", out.toString(),
+                        "--mode", "auto", "--json");
+                assertEquals(0, r.rc(), r.err());
+                assertTrue(r.out().contains("\"rx-auth-fail\":1"), f + ": " + r.out());
+                assertTrue(r.out().contains("\"written\":0"), f + ": " + r.out());
+                assertEquals(0, TestPcap.read(out).size());
+            }
+        }
+    }
+
+    @Test
+    void defaultModeUsesTimestampIvsAndFlowHashPortsAndRoundTrips() throws Exception {
+        Path enc = tmp.resolve("enc.pcap");
+        Path clear = V.resolve("cleartext/v4_cleartext.pcap");
+        Result r = psp("encrypt", "-c", V.resolve("cfg/encrypt_transport_crypt_off_128.cfg").toString(), "-i", clear.toString(),
+                "-o", enc.toString(), "--backend", "jdk");
+        assertEquals(0, r.rc(), r.err());
+        byte[] pkt = TestPcap.read(enc).get(0).data();
+        long iv = java.nio.ByteBuffer.wrap(pkt, 14 + 20 + 8 + 8, 8).getLong();
+        assertTrue(iv > 1_000_000_000_000_000_000L || iv < 0, "timestamp IV expected, got " + iv);
+        int sport = ((pkt[34] & 0xff) << 8) | (pkt[35] & 0xff);
+        assertTrue(sport >= 0xC000, "flow-hash source port expected, got " + sport);
+        Path dec = tmp.resolve("dec.pcap");
+        r = psp("decrypt", "-c", V.resolve("cfg/decrypt.cfg").toString(), "-i", enc.toString(), "-o", dec.toString(), "--mode", "transport");
+        assertEquals(0, r.rc(), r.err());
+        assertArrayEquals(TestPcap.records(clear), TestPcap.records(dec));
+    }
+
+    @Test
+    void aRunGoesOnPastBadPacketsAndPassesNonPspThrough() throws Exception {
+        Path in = tmp.resolve("mixed.pcap");
+        byte[] good1 = Frames.spec().seed(1).payload(300).build();
+        byte[] arp = new byte[60];
+        arp[12] = 0x08;
+        arp[13] = 0x06;
+        byte[] cut = java.util.Arrays.copyOf(Frames.spec().seed(2).build(), 25);
+        byte[] good2 = Frames.spec().v(6).proto(6).seed(3).payload(1000).build();
+        try (PcapWriter w = PcapWriter.create(in)) {
+            for (byte[] f : List.of(good1, arp, cut, good2)) {
+                w.write(MemorySegment.ofArray(f), 0, f.length, 100, 0);
+            }
+        }
+        Path enc = tmp.resolve("enc.pcap");
+        Result r = psp("encrypt", "-c", V.resolve("cfg/encrypt_tunnel_crypt_off_128.cfg").toString(), "-i", in.toString(), "-o", enc.toString(),
+                "--json");
+        assertEquals(0, r.rc(), r.err());
+        assertTrue(r.out().contains("\"tx-packets\":2"), r.out());
+        assertTrue(r.out().contains("\"tx-error\":2"), r.out());
+        // decrypt a file holding PSP packets and the original cleartext: cleartext passes through
+        Path both = tmp.resolve("both.pcap");
+        try (PcapWriter w = PcapWriter.create(both)) {
+            for (TestPcap.Rec rec : TestPcap.read(enc)) {
+                w.write(MemorySegment.ofArray(rec.data()), 0, rec.data().length, 1, 0);
+            }
+            w.write(MemorySegment.ofArray(good1), 0, good1.length, 2, 0);
+        }
+        Path dec = tmp.resolve("dec.pcap");
+        r = psp("decrypt", "-c", V.resolve("cfg/decrypt.cfg").toString(), "-i", both.toString(), "-o", dec.toString(), "--mode", "tunnel", "--json");
+        assertEquals(0, r.rc(), r.err());
+        assertTrue(r.out().contains("\"rx-packets\":2"), r.out());
+        assertTrue(r.out().contains("\"rx-passthrough\":1"), r.out());
+        List<TestPcap.Rec> out = TestPcap.read(dec);
+        assertEquals(3, out.size());
+        assertArrayEquals(good1, out.get(0).data());
+        assertArrayEquals(good2, out.get(1).data());
+        assertArrayEquals(good1, out.get(2).data());
+    }
+
+    @Test
+    void badConfigsAndArgumentsGiveOneClearLineAndNonZeroExit() throws Exception {
+        Path cfg = tmp.resolve("bad.cfg");
+        String keys = Files.readString(V.resolve("cfg/decrypt.cfg"));
+        String[][] bad = {
+            {keys + " 9A345678 transport aes-gcm-512 0 0 0 no-vc", "crypto algorithm"},
+            {keys + " 9A345678 transport aes-gcm-128 64 0 0 no-vc", "crypt offset"},
+            {keys + " 9A345678 sideways aes-gcm-128 0 0 0 no-vc", "encap mode"},
+            {keys + " 80000000 transport aes-gcm-128 0 0 0 no-vc", "reserved"},
+            {keys + " 9A345678 transport aes-gcm-128 0 0 0", "vc mode"},
+            {"34 44 zz", "master key 0"},
+        };
+        for (String[] b : bad) {
+            Files.writeString(cfg, b[0]);
+            Result r = psp("encrypt", "-c", cfg.toString(), "-i", V.resolve("cleartext/v4_cleartext.pcap").toString(), "-o", tmp.resolve("o").toString());
+            assertEquals(2, r.rc());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().contains(b[1]), r.err());
+            assertFalse(r.err().toLowerCase().contains("34 44 8a") || r.err().contains("34448a"), "key bytes leaked: " + r.err());
+        }
+        assertEquals(2, psp("encrypt", "-c", V.resolve("cfg/encrypt_tunnel_crypt_off_128.cfg").toString()).rc());
+        assertEquals(2, psp("decrypt", "--bogus").rc());
+        assertEquals(2, psp("frobnicate").rc());
+        Result r = psp("decrypt", "-c", V.resolve("cfg/decrypt.cfg").toString(), "-i", "/nonexistent.pcap", "-o", tmp.resolve("o").toString());
+        assertNotEquals(0, r.rc());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        r = psp("decrypt", "-c", V.resolve("cfg/decrypt.cfg").toString(), "-i", V.resolve("cfg/decrypt.cfg").toString(), "-o", tmp.resolve("o").toString(), "--mode", "auto");
+        assertNotEquals(0, r.rc());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertEquals(2, psp("encrypt", "-c", V.resolve("cfg/encrypt_tunnel_crypt_off_128.cfg").toString(), "-i",
+                V.resolve("cleartext/v4_cleartext.pcap").toString(), "-o", tmp.resolve("o").toString(), "--backend", "nope").rc());
+    }
+
+    @Test
+    void backendsListsEveryBackend() {
+        Result r = psp("backends");
+        assertEquals(0, r.rc());
+        for (var b : dev.psp.engine.crypto.AeadBackends.all()) {
+            assertTrue(r.out().contains(b.name()), r.out());
+        }
+    }
+}
