@@ -14,6 +14,9 @@ public final class AeadBurst {
     private final int[] textLengths;
     private final AeadKey[] keys;
     private final int[] statuses;
+    private final MemorySegment[] sources;
+    private final long[] sourceOffsets;
+    private final int[] sourceLengths;
     private int count;
 
     public AeadBurst(int capacity) {
@@ -23,6 +26,9 @@ public final class AeadBurst {
         textLengths = new int[capacity];
         keys = new AeadKey[capacity];
         statuses = new int[capacity];
+        sources = new MemorySegment[capacity];
+        sourceOffsets = new long[capacity];
+        sourceLengths = new int[capacity];
     }
 
     public int capacity() {
@@ -49,7 +55,52 @@ public final class AeadBurst {
         aadLengths[i] = aadLen;
         textLengths[i] = textLen;
         statuses[i] = AeadEngine.ERROR;
+        sources[i] = null;
+        sourceLengths[i] = 0;
         return i;
+    }
+
+    /**
+     * Adds a split seal record (see {@link AeadEngine#sealSplit}): the last {@code srcLen} text bytes
+     * come from {@code src[srcOff..]}. Returns its index, or -1 when full. Seal only.
+     */
+    public int addSplit(AeadKey key, MemorySegment seg, long off, int aadLen, int textLen,
+                        MemorySegment src, long srcOff, int srcLen) {
+        int i = add(key, seg, off, aadLen, textLen);
+        if (i >= 0) {
+            sources[i] = src;
+            sourceOffsets[i] = srcOff;
+            sourceLengths[i] = srcLen;
+        }
+        return i;
+    }
+
+    /** Bytes of text read from {@link #source(int)}; 0 for an in-place record. */
+    public int sourceLength(int i) {
+        return sourceLengths[i];
+    }
+
+    public MemorySegment source(int i) {
+        return sources[i];
+    }
+
+    public long sourceOffset(int i) {
+        return sourceOffsets[i];
+    }
+
+    /**
+     * Makes every split record an in-place one by copying its source text into place (for backends
+     * whose burst call only works in place).
+     */
+    public void materializeSources() {
+        for (int i = 0; i < count; i++) {
+            int n = sourceLengths[i];
+            if (n > 0) {
+                MemorySegment.copy(sources[i], sourceOffsets[i], segments[i], offsets[i] + aadLengths[i] + textLengths[i] - n, n);
+                sources[i] = null;
+                sourceLengths[i] = 0;
+            }
+        }
     }
 
     public AeadKey key(int i) {

@@ -34,6 +34,22 @@ public interface AeadEngine extends AutoCloseable {
     /** Seals one record in place and writes the ICV after the text. */
     int seal(AeadKey key, MemorySegment seg, long off, int aadLen, int textLen);
 
+    /**
+     * Seals a record whose text is split: the first {@code textLen - srcLen} text bytes are already
+     * in place after the AAD, the last {@code srcLen} are read from {@code src[srcOff..]} and the
+     * ciphertext of all of them lands in {@code seg} (TSO: each segment's payload is written once,
+     * by the cipher, into its final place). The default copies {@code src} in first and seals in
+     * place (two writes); backends that can stream override it.
+     */
+    default int sealSplit(AeadKey key, MemorySegment seg, long off, int aadLen, int textLen,
+                          MemorySegment src, long srcOff, int srcLen) {
+        if (srcLen < 0 || srcLen > textLen) {
+            return ERROR;
+        }
+        MemorySegment.copy(src, srcOff, seg, off + aadLen + textLen - srcLen, srcLen);
+        return seal(key, seg, off, aadLen, textLen);
+    }
+
     /** Verifies and decrypts one record in place. */
     int open(AeadKey key, MemorySegment seg, long off, int aadLen, int textLen);
 
@@ -45,7 +61,10 @@ public interface AeadEngine extends AutoCloseable {
     default int sealBurst(AeadBurst burst) {
         int ok = 0;
         for (int i = 0, n = burst.count(); i < n; i++) {
-            int rc = seal(burst.key(i), burst.segment(i), burst.offset(i), burst.aadLength(i), burst.textLength(i));
+            int rc = burst.sourceLength(i) == 0
+                    ? seal(burst.key(i), burst.segment(i), burst.offset(i), burst.aadLength(i), burst.textLength(i))
+                    : sealSplit(burst.key(i), burst.segment(i), burst.offset(i), burst.aadLength(i), burst.textLength(i),
+                            burst.source(i), burst.sourceOffset(i), burst.sourceLength(i));
             burst.status(i, rc);
             if (rc == OK) {
                 ok++;

@@ -98,12 +98,30 @@ public final class JdkAeadBackend implements AeadBackend {
 
         @Override
         public int seal(AeadKey key, MemorySegment seg, long off, int aadLen, int textLen) {
+            return sealFrom(key, seg, off, aadLen, textLen, null, 0, 0);
+        }
+
+        @Override
+        public int sealSplit(AeadKey key, MemorySegment seg, long off, int aadLen, int textLen,
+                             MemorySegment src, long srcOff, int srcLen) {
+            if (srcLen < 0 || srcLen > textLen) {
+                return ERROR;
+            }
+            return sealFrom(key, seg, off, aadLen, textLen, src, srcOff, srcLen);
+        }
+
+        /** Stages [AAD | in-place text | source text] in the heap scratch, seals, writes the result once. */
+        private int sealFrom(AeadKey key, MemorySegment seg, long off, int aadLen, int textLen,
+                             MemorySegment src, long srcOff, int srcLen) {
             int total = aadLen + textLen;
             if (aadLen < NONCE_OFFSET + NONCE_LENGTH || textLen < 0 || total + TAG_LENGTH > MAX_RECORD) {
                 return ERROR;
             }
             try {
-                MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, off, in, 0, total);
+                MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, off, in, 0, total - srcLen);
+                if (srcLen > 0) {
+                    MemorySegment.copy(src, ValueLayout.JAVA_BYTE, srcOff, in, total - srcLen, srcLen);
+                }
                 cipher.init(Cipher.ENCRYPT_MODE, ((JdkKey) key).spec, new GCMParameterSpec(128, in, NONCE_OFFSET, NONCE_LENGTH));
                 cipher.updateAAD(in, 0, aadLen);
                 int n = cipher.doFinal(in, aadLen, textLen, out, 0);

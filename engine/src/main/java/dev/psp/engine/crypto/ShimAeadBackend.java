@@ -267,6 +267,7 @@ public final class ShimAeadBackend implements AeadBackend {
         }
 
         private int burst(AeadBurst burst, boolean seal) {
+            burst.materializeSources(); // the native burst call works in place
             int n = burst.count();
             ensureCapacity(n);
             int m = 0;

@@ -34,6 +34,18 @@ public final class Packet {
     public boolean authenticated;
     public boolean tunnel;
 
+    /**
+     * Split seal (TSO): when {@code splitLength > 0}, the last {@code splitLength} bytes of the frame
+     * are not written yet; the encoder's cipher reads them from {@code splitSource[splitOffset..]}
+     * and writes them, encrypted, into place. Cleared after the seal.
+     */
+    public MemorySegment splitSource;
+    public long splitOffset;
+    public int splitLength;
+
+    /** Segment size recorded on a TSO/GRO super-packet (0 when not segmented/coalesced). */
+    public int gsoSize;
+
     /** Capture timestamp, carried through unchanged (pcap I/O). */
     public long tsSeconds;
     public int tsNanos;
@@ -59,6 +71,9 @@ public final class Packet {
         this.length = length;
         this.result = 0;
         this.authenticated = false;
+        this.splitLength = 0;
+        this.splitSource = null;
+        this.gsoSize = 0;
         return this;
     }
 

@@ -54,8 +54,28 @@ public final class PspEncoder {
         if (rc != 0) {
             return fail(p, rc);
         }
-        int st = engine.seal(p.sa.key, p.segment, p.aeadOff, p.aadLen, p.textLen);
+        int st;
+        if (p.splitLength > 0) {
+            prepareSplit(p);
+            st = engine.sealSplit(p.sa.key, p.segment, p.aeadOff, p.aadLen, p.textLen, p.splitSource, p.splitOffset, p.splitLength);
+        } else {
+            st = engine.seal(p.sa.key, p.segment, p.aeadOff, p.aadLen, p.textLen);
+        }
         return complete(p, st);
+    }
+
+    /**
+     * A split record whose crypt offset reaches into the not-yet-written payload: the part left in
+     * the clear is copied into place (it is AAD, not cipher output); the cipher writes the rest.
+     */
+    private static void prepareSplit(Packet p) {
+        int clear = p.splitLength - p.textLen;
+        if (clear > 0) {
+            long end = p.aeadOff + p.aadLen + p.textLen;
+            MemorySegment.copy(p.splitSource, p.splitOffset, p.segment, end - p.splitLength, clear);
+            p.splitOffset += clear;
+            p.splitLength -= clear;
+        }
     }
 
     /**
@@ -80,6 +100,10 @@ public final class PspEncoder {
             if (rc != 0) {
                 fail(p, rc);
                 burstIndex[i - from] = -1;
+            } else if (p.splitLength > 0) {
+                prepareSplit(p);
+                burstIndex[i - from] = burst.addSplit(p.sa.key, p.segment, p.aeadOff, p.aadLen, p.textLen,
+                        p.splitSource, p.splitOffset, p.splitLength);
             } else {
                 burstIndex[i - from] = burst.add(p.sa.key, p.segment, p.aeadOff, p.aadLen, p.textLen);
             }
@@ -122,6 +146,8 @@ public final class PspEncoder {
     }
 
     private int fail(Packet p, int rc) {
+        p.splitLength = 0;
+        p.splitSource = null;
         p.result = rc;
         counters.count(rc);
         return rc;
@@ -129,6 +155,8 @@ public final class PspEncoder {
 
     private int complete(Packet p, int status) {
         MemorySegment s = p.segment;
+        p.splitLength = 0;
+        p.splitSource = null;
         if (status != AeadEngine.OK) {
             // never let plaintext leave: wipe what was to be encrypted
             s.asSlice(p.aeadOff + p.aadLen, p.textLen + ICV_LENGTH).fill((byte) 0);

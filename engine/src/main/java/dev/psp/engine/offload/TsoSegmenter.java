@@ -1,0 +1,173 @@
+package dev.psp.engine.offload;
+
+import dev.psp.engine.psp.Packet;
+import dev.psp.engine.psp.PspCounters;
+import dev.psp.engine.psp.PspEncoder;
+import dev.psp.engine.psp.Reason;
+import dev.psp.engine.wire.Bytes;
+import dev.psp.engine.wire.Checksum;
+import dev.psp.engine.wire.PacketHeaders;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Software TSO/GSO in front of PSP: takes a TCP super-packet (up to 64 KB of payload, options
+ * included) and an MSS, or a UDP super-packet and a segment size ({@code UDP_SEGMENT} semantics),
+ * and emits sealed PSP packets, one segment each, in one pass over a burst. Segment headers come
+ * from one template (the super-packet's), with IPv4 ID +1 per segment, lengths and checksums
+ * right, TCP sequence numbers advanced, CWR only on the first segment and FIN/PSH only on the last
+ * (Linux {@code tcp_gso_segment}); every segment gets a fresh IV. The payload is never copied into
+ * the segments: the cipher reads it from the super-packet and writes it, encrypted, into its final
+ * place ({@link Packet#splitSource}).
+ *
+ * <p>Inner checksums (checksum-offload emulation) are computed in software when
+ * {@code computeChecksums}; otherwise the template's checksum field is copied unchanged. Not thread
+ * safe: one per worker, sharing the worker's encoder.
+ */
+public final class TsoSegmenter {
+    /** Returned by {@link #segment} for a packet that needs no segmenting: seal it as usual. */
+    public static final int NOT_SEGMENTED = -1;
+
+    private static final int TCP_FIN = 0x01;
+    private static final int TCP_PSH = 0x08;
+    private static final int TCP_CWR = 0x80;
+
+    private final PspEncoder encoder;
+    private final TsoCounters counters;
+    private final boolean computeChecksums;
+    private final PacketHeaders h = new PacketHeaders();
+
+    public TsoSegmenter(PspEncoder encoder, TsoCounters counters, boolean computeChecksums) {
+        this.encoder = encoder;
+        this.counters = counters;
+        this.computeChecksums = computeChecksums;
+    }
+
+    public TsoCounters counters() {
+        return counters;
+    }
+
+    /**
+     * Segments {@code sp} into at most {@code out.length} segments of {@code segSize} payload bytes
+     * and seals them. Each {@code out[i]} must be a free descriptor already wrapped around an empty
+     * slot, its {@code offset} leaving headroom for the encapsulation. Returns the number of
+     * segments sealed (those first in {@code out}, failures after them with their reason), or
+     * {@link #NOT_SEGMENTED} when the packet is not a TCP/UDP super-packet larger than
+     * {@code segSize} (the caller seals it in place), or 0 when the super-packet was refused whole
+     * (counted as tx-error).
+     */
+    public int segment(Packet sp, int segSize, Packet[] out) {
+        if (segSize <= 0) {
+            return NOT_SEGMENTED;
+        }
+        MemorySegment s = sp.segment;
+        if (h.parse(s, sp.offset, sp.length) != PacketHeaders.OK || h.fragment
+                || (h.l4Proto != PacketHeaders.PROTO_TCP && h.l4Proto != PacketHeaders.PROTO_UDP)) {
+            return NOT_SEGMENTED;
+        }
+        boolean tcp = h.l4Proto == PacketHeaders.PROTO_TCP;
+        int l4HdrLen;
+        if (tcp) {
+            if (h.ipEnd - h.l4Off < 20) {
+                return NOT_SEGMENTED;
+            }
+            l4HdrLen = (Bytes.u8(s, h.l4Off + 12) >>> 4) * 4;
+            if (l4HdrLen < 20 || h.l4Off + l4HdrLen > h.ipEnd) {
+                return NOT_SEGMENTED;
+            }
+        } else {
+            l4HdrLen = 8;
+            if (h.ipEnd - h.l4Off < 8) {
+                return NOT_SEGMENTED;
+            }
+        }
+        long payloadOff = h.l4Off + l4HdrLen;
+        int payloadLen = (int) (h.ipEnd - payloadOff);
+        if (payloadLen <= segSize) {
+            return NOT_SEGMENTED;
+        }
+        counters.superPacketsIn++;
+        int nseg = (payloadLen + segSize - 1) / segSize;
+        if (nseg > out.length) {
+            counters.refused++;
+            encoderCounters().count(Reason.TX_TOO_BIG.code());
+            sp.result = Reason.TX_TOO_BIG.code();
+            return 0;
+        }
+        int hdrLen = (int) (payloadOff - sp.offset);
+        int l3Rel = (int) (h.l3Off - sp.offset);
+        int l4Rel = (int) (h.l4Off - sp.offset);
+        int ipExtra = (int) (h.l4Off - h.l3Off); // IPv4 header or IPv6 header + extension headers
+        int ipId = h.ipVersion == 4 ? Bytes.u16(s, h.l3Off + 4) : 0;
+        int seq = tcp ? Bytes.u32(s, h.l4Off + 4) : 0;
+        int flags = tcp ? Bytes.u8(s, h.l4Off + 13) : 0;
+        int ipVersion = h.ipVersion;
+        int ipHeaderLen = h.ipHeaderLen;
+        for (int i = 0; i < nseg; i++) {
+            Packet d = out[i];
+            int chunk = Math.min(segSize, payloadLen - i * segSize);
+            long srcOff = payloadOff + (long) i * segSize;
+            MemorySegment ds = d.segment;
+            long o = d.offset;
+            if (o + hdrLen + chunk + 64 > d.limit) {
+                counters.refused++;
+                encoderCounters().count(Reason.TX_NO_ROOM.code());
+                sp.result = Reason.TX_NO_ROOM.code();
+                return 0;
+            }
+            MemorySegment.copy(s, sp.offset, ds, o, hdrLen);
+            long l3 = o + l3Rel;
+            long l4 = o + l4Rel;
+            int l4Len = l4HdrLen + chunk;
+            if (ipVersion == 4) {
+                Bytes.u16(ds, l3 + 2, ipExtra + l4Len);
+                Bytes.u16(ds, l3 + 4, (ipId + i) & 0xffff);
+                Checksum.ipv4Header(ds, l3, ipHeaderLen);
+            } else {
+                Bytes.u16(ds, l3 + 4, ipExtra - 40 + l4Len);
+            }
+            int csumField;
+            if (tcp) {
+                Bytes.u32(ds, l4 + 4, seq + i * segSize);
+                int f = flags;
+                if (i > 0) {
+                    f &= ~TCP_CWR;
+                }
+                if (i < nseg - 1) {
+                    f &= ~(TCP_FIN | TCP_PSH);
+                }
+                Bytes.u8(ds, l4 + 13, f);
+                csumField = 16;
+            } else {
+                Bytes.u16(ds, l4 + 4, l4Len);
+                csumField = 6;
+            }
+            if (computeChecksums) {
+                Bytes.u16(ds, l4 + csumField, 0);
+                long sum = Checksum.pseudoHeader(ds, l3, ipVersion, h.l4Proto, l4Len);
+                sum = Checksum.sum(ds, l4, l4HdrLen, sum);
+                sum = Checksum.sum(s, srcOff, chunk, sum);
+                int c = Checksum.finish(sum);
+                if (!tcp && c == 0) {
+                    c = 0xffff;
+                }
+                Bytes.u16(ds, l4 + csumField, c);
+            }
+            d.length = hdrLen + chunk;
+            d.sa = sp.sa;
+            d.tsSeconds = sp.tsSeconds;
+            d.tsNanos = sp.tsNanos;
+            d.gsoSize = 0;
+            d.splitSource = s;
+            d.splitOffset = srcOff;
+            d.splitLength = chunk;
+        }
+        int ok = encoder.sealBurst(out, nseg);
+        counters.segmentsOut += ok;
+        sp.result = ok == nseg ? 0 : out[ok].result;
+        return ok;
+    }
+
+    private PspCounters encoderCounters() {
+        return encoder.counters();
+    }
+}
