@@ -3,6 +3,8 @@ package dev.psp.engine.cli;
 import dev.psp.engine.crypto.AeadBackend;
 import dev.psp.engine.crypto.AeadEngine;
 import dev.psp.engine.crypto.KeyDerivation;
+import dev.psp.engine.offload.TsoCounters;
+import dev.psp.engine.offload.TsoSegmenter;
 import dev.psp.engine.pcap.PcapReader;
 import dev.psp.engine.pcap.PcapWriter;
 import dev.psp.engine.psp.Mode;
@@ -50,9 +52,39 @@ public final class FileCodec implements AutoCloseable {
 
     /** Encrypts every packet of {@code in} with {@code sa} into {@code out}. */
     public void encrypt(AeadEngine engine, TxSa sa, Path in, Path out, int snaplen) throws IOException {
+        encrypt(engine, sa, in, out, snaplen, 0, 0);
+    }
+
+    /**
+     * Encrypts with TSO/GSO: TCP packets carrying more than {@code tcpMss} payload bytes leave as
+     * {@code tcpMss}-byte segments, UDP packets likewise at {@code udpSegSize} (0 = off).
+     */
+    public void encrypt(AeadEngine engine, TxSa sa, Path in, Path out, int snaplen, int tcpMss, int udpSegSize)
+            throws IOException {
         PspEncoder enc = new PspEncoder(engine, counters, BURST);
+        if (tcpMss > 0 || udpSegSize > 0) {
+            int smallest = Math.min(tcpMss > 0 ? tcpMss : Integer.MAX_VALUE, udpSegSize > 0 ? udpSegSize : Integer.MAX_VALUE);
+            int largest = Math.max(tcpMss, udpSegSize);
+            int segSlot = HEADROOM + largest + 512 + TAILROOM;
+            int nseg = 65535 / smallest + 2;
+            MemorySegment segSlab = arena.allocate((long) segSlot * nseg, 64);
+            tsoSlots = new Packet[nseg];
+            for (int i = 0; i < nseg; i++) {
+                tsoSlots[i] = new Packet();
+                tsoSlots[i].wrap(segSlab, (long) segSlot * i, (long) segSlot * (i + 1), (long) segSlot * i + HEADROOM, 0);
+            }
+            tso = new TsoSegmenter(enc, tsoCounters, true);
+            this.tcpMss = tcpMss;
+            this.udpSegSize = udpSegSize;
+        }
         run(in, out, snaplen, true, sa, enc, null);
     }
+
+    private TsoSegmenter tso;
+    private Packet[] tsoSlots;
+    private int tcpMss;
+    private int udpSegSize;
+    public final TsoCounters tsoCounters = new TsoCounters();
 
     /** Decrypts every packet of {@code in} into {@code out}; keys derived from the SPI of each packet. */
     public void decrypt(AeadEngine engine, KeyDerivation kdf, Mode mode, int keyCache, Path in, Path out, int snaplen)
@@ -103,6 +135,10 @@ public final class FileCodec implements AutoCloseable {
                 if (n == 0) {
                     continue;
                 }
+                if (encrypt && tso != null) {
+                    segmentAndWrite(enc, writer, n);
+                    continue;
+                }
                 if (encrypt) {
                     enc.sealBurst(work, n);
                 } else {
@@ -115,6 +151,39 @@ public final class FileCodec implements AutoCloseable {
                         written++;
                     }
                 }
+            }
+        }
+    }
+
+    /** TSO/GRO counters of this run (empty when neither was on). */
+    public java.util.Map<String, Long> offloadCounters() {
+        java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
+        if (tso != null) {
+            m.putAll(tsoCounters.toMap());
+        }
+        return m;
+    }
+
+    /** TSO path: each packet is either segmented and sealed into the segment slots, or sealed in place. */
+    private void segmentAndWrite(PspEncoder enc, PcapWriter writer, int n) throws IOException {
+        for (int i = 0; i < n; i++) {
+            Packet p = order[i];
+            for (int k = 0; k < tsoSlots.length; k++) {
+                Packet d = tsoSlots[k];
+                d.wrap(d.segment, d.base, d.limit, d.base + HEADROOM, 0);
+            }
+            int k = tso.segment(p, tcpMss, udpSegSize, tsoSlots);
+            if (k == TsoSegmenter.NOT_SEGMENTED) {
+                if (enc.seal(p) == 0) {
+                    writer.write(p.segment, p.offset, p.length, p.tsSeconds, p.tsNanos);
+                    written++;
+                }
+                continue;
+            }
+            for (int j = 0; j < k; j++) {
+                Packet d = tsoSlots[j];
+                writer.write(d.segment, d.offset, d.length, p.tsSeconds, p.tsNanos);
+                written++;
             }
         }
     }

@@ -22,8 +22,8 @@ import java.util.Set;
 public final class Main {
     static final String USAGE = """
             usage: psp COMMAND [OPTIONS]
-              encrypt -c CFG -i IN -o OUT [--reference-mode] [--backend NAME|best] [--sport hash|xor|fixed:N]
-                      [--udp-checksum] [--vc-value HEX] [--s-bit] [--d-bit] [--json]
+              encrypt -c CFG -i IN -o OUT [--reference-mode] [--backend NAME|best] [--sport hash|xor|fixed:N|table:P,..]
+                      [--udp-checksum] [--vc-value HEX] [--s-bit] [--d-bit] [--tso-mss N] [--gso-size N] [--json]
               decrypt -c CFG -i IN -o OUT [--mode transport|tunnel|auto] [--reference-mode]
                       [--backend NAME|best] [--key-cache N] [--json]
               backends                 list the AEAD backends, their versions or why they are unavailable
@@ -135,7 +135,12 @@ public final class Main {
         try (AeadEngine engine = backend.newEngine(); FileCodec codec = new FileCodec()) {
             TxSa sa = b.spi(cfg.spi).version(cfg.version).install(engine, MemorySegment.ofArray(key), 0);
             java.util.Arrays.fill(key, (byte) 0);
-            codec.encrypt(engine, sa, in, outFile, reference ? PcapWriter.DEFAULT_SNAPLEN : 262144);
+            int mss = a.intValue("--tso-mss", 0, 1, 65535);
+            int gso = a.intValue("--gso-size", 0, 1, 65535);
+            if (reference && (mss > 0 || gso > 0)) {
+                throw new ConfigException("--tso-mss/--gso-size cannot be combined with --reference-mode");
+            }
+            codec.encrypt(engine, sa, in, outFile, reference ? PcapWriter.DEFAULT_SNAPLEN : 262144, mss, gso);
             sa.key.destroy();
             report(out, "encrypted", codec, outFile, backend, a.flag("--json"));
         }
@@ -214,6 +219,8 @@ public final class Main {
             appendMap(sb, c.toMap());
             sb.append("},\"reasons\":{");
             appendMap(sb, c.reasonMap());
+            sb.append("},\"offload\":{");
+            appendMap(sb, codec.offloadCounters());
             sb.append("}}");
             out.println(sb);
             return;
@@ -224,6 +231,9 @@ public final class Main {
         }
         for (Map.Entry<String, Long> e : c.reasonMap().entrySet()) {
             out.printf("  reason %-24s %d%n", e.getKey(), e.getValue());
+        }
+        for (Map.Entry<String, Long> e : codec.offloadCounters().entrySet()) {
+            out.printf("  %-24s %d%n", e.getKey(), e.getValue());
         }
         if (codec.readError != null) {
             out.println("  input: " + codec.readError);

@@ -56,15 +56,24 @@ public final class TsoSegmenter {
      * (counted as tx-error).
      */
     public int segment(Packet sp, int segSize, Packet[] out) {
-        if (segSize <= 0) {
-            return NOT_SEGMENTED;
-        }
+        return segment(sp, segSize, segSize, out);
+    }
+
+    /**
+     * As {@link #segment(Packet, int, Packet[])} with separate sizes: TCP packets are cut at
+     * {@code tcpMss}, UDP packets at {@code udpSegSize}; 0 leaves that protocol unsegmented.
+     */
+    public int segment(Packet sp, int tcpMss, int udpSegSize, Packet[] out) {
         MemorySegment s = sp.segment;
         if (h.parse(s, sp.offset, sp.length) != PacketHeaders.OK || h.fragment
                 || (h.l4Proto != PacketHeaders.PROTO_TCP && h.l4Proto != PacketHeaders.PROTO_UDP)) {
             return NOT_SEGMENTED;
         }
         boolean tcp = h.l4Proto == PacketHeaders.PROTO_TCP;
+        int segSize = tcp ? tcpMss : udpSegSize;
+        if (segSize <= 0) {
+            return NOT_SEGMENTED;
+        }
         int l4HdrLen;
         if (tcp) {
             if (h.ipEnd - h.l4Off < 20) {
