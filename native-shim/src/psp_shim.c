@@ -89,6 +89,8 @@ int64_t psp_shim_layout(int query) {
     case PSP_SHIM_Q_EVP_CTRL_GCM_SET_IVLEN: return EVP_CTRL_GCM_SET_IVLEN;
     case PSP_SHIM_Q_EVP_CTRL_GCM_GET_TAG: return EVP_CTRL_GCM_GET_TAG;
     case PSP_SHIM_Q_EVP_CTRL_GCM_SET_TAG: return EVP_CTRL_GCM_SET_TAG;
+    case PSP_SHIM_Q_VEC_SRC: return offsetof(struct psp_shim_vec, src);
+    case PSP_SHIM_Q_VEC_SRC_LEN: return offsetof(struct psp_shim_vec, src_len);
     default: return -EINVAL;
     }
 }
@@ -222,14 +224,17 @@ void psp_shim_key_free(void *engine, void *handle) {
     free(k);
 }
 
-static int32_t evp_one(struct key *k, uint8_t *rec, uint32_t aadl, uint32_t tl, int enc) {
+static int32_t evp_one(struct key *k, uint8_t *rec, uint32_t aadl, uint32_t tl, int enc,
+                       const uint8_t *src, uint32_t sl) {
     EVP_CIPHER_CTX *c = k->evp;
     uint8_t *text = rec + aadl;
     uint8_t *tag = text + tl;
+    uint32_t head = tl - sl; /* in-place part; the last sl bytes come from src (split seal) */
     int outl;
     if (EVP_CipherInit_ex(c, NULL, NULL, NULL, rec + NONCE_OFF, enc) != 1
         || EVP_CipherUpdate(c, NULL, &outl, rec, (int) aadl) != 1
-        || (tl > 0 && EVP_CipherUpdate(c, text, &outl, text, (int) tl) != 1)) {
+        || (head > 0 && EVP_CipherUpdate(c, text, &outl, text, (int) head) != 1)
+        || (sl > 0 && EVP_CipherUpdate(c, text + head, &outl, src, (int) sl) != 1)) {
         return -EINVAL;
     }
     if (enc) {
@@ -255,12 +260,33 @@ static int tag_equal(const uint8_t *a, const uint8_t *b) {
     return d == 0;
 }
 
-static int32_t imb_one(struct engine *e, struct key *k, uint8_t *rec, uint32_t aadl, uint32_t tl, int enc) {
+static int32_t imb_one(struct engine *e, struct key *k, uint8_t *rec, uint32_t aadl, uint32_t tl, int enc,
+                       const uint8_t *src, uint32_t sl) {
     uint8_t iv[16] __attribute__((aligned(16)));
     uint8_t tag[TAG_LEN];
     uint8_t *text = rec + aadl;
     uint8_t *rtag = text + tl;
     memcpy(iv, rec + NONCE_OFF, NONCE_LEN);
+    if (enc && sl > 0) {
+        /* split seal: stream the in-place head, then the source bytes straight into place */
+        uint32_t head = tl - sl;
+        if (k->len == 16) {
+            IMB_AES128_GCM_INIT(e->mgr, &k->gkd, &e->gctx, iv, rec, aadl);
+            if (head > 0) {
+                IMB_AES128_GCM_ENC_UPDATE(e->mgr, &k->gkd, &e->gctx, text, text, head);
+            }
+            IMB_AES128_GCM_ENC_UPDATE(e->mgr, &k->gkd, &e->gctx, text + head, src, sl);
+            IMB_AES128_GCM_ENC_FINALIZE(e->mgr, &k->gkd, &e->gctx, rtag, TAG_LEN);
+        } else {
+            IMB_AES256_GCM_INIT(e->mgr, &k->gkd, &e->gctx, iv, rec, aadl);
+            if (head > 0) {
+                IMB_AES256_GCM_ENC_UPDATE(e->mgr, &k->gkd, &e->gctx, text, text, head);
+            }
+            IMB_AES256_GCM_ENC_UPDATE(e->mgr, &k->gkd, &e->gctx, text + head, src, sl);
+            IMB_AES256_GCM_ENC_FINALIZE(e->mgr, &k->gkd, &e->gctx, rtag, TAG_LEN);
+        }
+        return 0;
+    }
     if (enc) {
         if (k->len == 16) {
             IMB_AES128_GCM_ENC(e->mgr, &k->gkd, &e->gctx, text, text, tl, iv, rec, aadl, rtag, TAG_LEN);
@@ -289,15 +315,17 @@ static int32_t burst(void *engine, const struct psp_shim_vec *v, int enc) {
         uint8_t *rec = (uint8_t *) (uintptr_t) v->base[i];
         uint32_t aadl = v->aad_len[i];
         uint32_t tl = v->text_len[i];
+        uint32_t sl = v->src_len != NULL ? v->src_len[i] : 0;
+        const uint8_t *src = sl > 0 ? (const uint8_t *) (uintptr_t) v->src[i] : NULL;
         int32_t st;
         if (k == NULL || k->impl != e->impl || rec == NULL || aadl < NONCE_OFF + NONCE_LEN
-            || aadl > INT32_MAX || tl > INT32_MAX) {
+            || aadl > INT32_MAX || tl > INT32_MAX || sl > tl || (sl > 0 && (src == NULL || !enc))) {
             st = -EINVAL;
         } else if (e->impl == PSP_SHIM_IMPL_OPENSSL) {
-            st = evp_one(k, rec, aadl, tl, enc);
+            st = evp_one(k, rec, aadl, tl, enc, src, sl);
         } else {
 #ifdef HAVE_IPSEC_MB
-            st = imb_one(e, k, rec, aadl, tl, enc);
+            st = imb_one(e, k, rec, aadl, tl, enc, src, sl);
 #else
             st = -EINVAL;
 #endif

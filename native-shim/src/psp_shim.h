@@ -27,6 +27,11 @@ struct psp_shim_vec {
     const uint32_t *text_len; /* >= 0 */
     void *const *key;         /* from psp_shim_key_new with the same engine */
     int32_t *status;          /* out: 0, -EBADMSG, -EINVAL */
+    /* Split seal (TSO), optional: NULL, or per record the address of src_len[i] bytes that are the
+     * last src_len[i] text bytes, read from there and written, encrypted, into the record; the
+     * first text_len - src_len bytes are in place. src_len[i] == 0: an in-place record. */
+    const uint64_t *src;
+    const uint32_t *src_len;
 };
 
 /* psp_shim_layout() queries, answered from sizeof/offsetof and library headers. */
@@ -45,6 +50,8 @@ enum psp_shim_layout_query {
     PSP_SHIM_Q_EVP_CTRL_GCM_SET_IVLEN = 11,
     PSP_SHIM_Q_EVP_CTRL_GCM_GET_TAG = 12,
     PSP_SHIM_Q_EVP_CTRL_GCM_SET_TAG = 13,
+    PSP_SHIM_Q_VEC_SRC = 14,
+    PSP_SHIM_Q_VEC_SRC_LEN = 15,
 };
 
 /* 1 when impl was built in and works on this CPU, else 0. */

@@ -42,18 +42,23 @@ public final class NativeShim {
             ADDRESS.withName("aad_len"),
             ADDRESS.withName("text_len"),
             ADDRESS.withName("key"),
-            ADDRESS.withName("status")).withName("psp_shim_vec");
+            ADDRESS.withName("status"),
+            ADDRESS.withName("src"),
+            ADDRESS.withName("src_len")).withName("psp_shim_vec");
     public static final long VEC_NUM_OFFSET = VEC.byteOffset(groupElement("num"));
     public static final long VEC_BASE_OFFSET = VEC.byteOffset(groupElement("base"));
     public static final long VEC_AAD_LEN_OFFSET = VEC.byteOffset(groupElement("aad_len"));
     public static final long VEC_TEXT_LEN_OFFSET = VEC.byteOffset(groupElement("text_len"));
     public static final long VEC_KEY_OFFSET = VEC.byteOffset(groupElement("key"));
     public static final long VEC_STATUS_OFFSET = VEC.byteOffset(groupElement("status"));
+    public static final long VEC_SRC_OFFSET = VEC.byteOffset(groupElement("src"));
+    public static final long VEC_SRC_LEN_OFFSET = VEC.byteOffset(groupElement("src_len"));
 
     /** {@code enum psp_shim_layout_query} of psp_shim.h. */
     public static final int Q_VEC_SIZE = 0, Q_VEC_NUM = 1, Q_VEC_BASE = 2, Q_VEC_AAD_LEN = 3, Q_VEC_TEXT_LEN = 4,
             Q_VEC_KEY = 5, Q_VEC_STATUS = 6, Q_POINTER_SIZE = 7, Q_EBADMSG = 8, Q_EINVAL = 9, Q_ENOMEM = 10,
-            Q_EVP_CTRL_GCM_SET_IVLEN = 11, Q_EVP_CTRL_GCM_GET_TAG = 12, Q_EVP_CTRL_GCM_SET_TAG = 13;
+            Q_EVP_CTRL_GCM_SET_IVLEN = 11, Q_EVP_CTRL_GCM_GET_TAG = 12, Q_EVP_CTRL_GCM_SET_TAG = 13,
+            Q_VEC_SRC = 14, Q_VEC_SRC_LEN = 15;
 
     private static final String LIB = "libpspshim.so";
     private static final Throwable CAUSE;

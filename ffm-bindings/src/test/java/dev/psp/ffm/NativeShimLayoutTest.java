@@ -22,6 +22,8 @@ class NativeShimLayoutTest {
         assertEquals(NativeShim.VEC_TEXT_LEN_OFFSET, NativeShim.layout(NativeShim.Q_VEC_TEXT_LEN), "text_len");
         assertEquals(NativeShim.VEC_KEY_OFFSET, NativeShim.layout(NativeShim.Q_VEC_KEY), "key");
         assertEquals(NativeShim.VEC_STATUS_OFFSET, NativeShim.layout(NativeShim.Q_VEC_STATUS), "status");
+        assertEquals(NativeShim.VEC_SRC_OFFSET, NativeShim.layout(NativeShim.Q_VEC_SRC), "src");
+        assertEquals(NativeShim.VEC_SRC_LEN_OFFSET, NativeShim.layout(NativeShim.Q_VEC_SRC_LEN), "src_len");
         assertEquals(NativeShim.EINVAL, NativeShim.layout(NativeShim.Q_EINVAL), "EINVAL");
         assertEquals(NativeShim.EBADMSG, NativeShim.layout(NativeShim.Q_EBADMSG), "EBADMSG");
         assertEquals(NativeShim.ENOMEM, NativeShim.layout(NativeShim.Q_ENOMEM), "ENOMEM");

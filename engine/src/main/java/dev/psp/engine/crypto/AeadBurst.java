@@ -88,20 +88,6 @@ public final class AeadBurst {
         return sourceOffsets[i];
     }
 
-    /**
-     * Makes every split record an in-place one by copying its source text into place (for backends
-     * whose burst call only works in place).
-     */
-    public void materializeSources() {
-        for (int i = 0; i < count; i++) {
-            int n = sourceLengths[i];
-            if (n > 0) {
-                MemorySegment.copy(sources[i], sourceOffsets[i], segments[i], offsets[i] + aadLengths[i] + textLengths[i] - n, n);
-                sources[i] = null;
-                sourceLengths[i] = 0;
-            }
-        }
-    }
 
     public AeadKey key(int i) {
         return keys[i];

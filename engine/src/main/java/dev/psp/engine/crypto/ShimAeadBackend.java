@@ -139,6 +139,8 @@ public final class ShimAeadBackend implements AeadBackend {
         private MemorySegment textLens;
         private MemorySegment keyHandles;
         private MemorySegment statuses;
+        private MemorySegment srcs;
+        private MemorySegment srcLens;
         private int[] burstIndex = new int[0];
         private int[] heapIndex = new int[0];
 
@@ -168,11 +170,15 @@ public final class ShimAeadBackend implements AeadBackend {
             textLens = soaArena.allocate(JAVA_INT, n);
             keyHandles = soaArena.allocate(JAVA_LONG, n);
             statuses = soaArena.allocate(JAVA_INT, n);
+            srcs = soaArena.allocate(JAVA_LONG, n);
+            srcLens = soaArena.allocate(JAVA_INT, n);
             vec.set(JAVA_LONG, NativeShim.VEC_BASE_OFFSET, bases.address());
             vec.set(JAVA_LONG, NativeShim.VEC_AAD_LEN_OFFSET, aadLens.address());
             vec.set(JAVA_LONG, NativeShim.VEC_TEXT_LEN_OFFSET, textLens.address());
             vec.set(JAVA_LONG, NativeShim.VEC_KEY_OFFSET, keyHandles.address());
             vec.set(JAVA_LONG, NativeShim.VEC_STATUS_OFFSET, statuses.address());
+            vec.set(JAVA_LONG, NativeShim.VEC_SRC_OFFSET, srcs.address());
+            vec.set(JAVA_LONG, NativeShim.VEC_SRC_LEN_OFFSET, srcLens.address());
             burstIndex = new int[n];
             heapIndex = new int[n];
             capacity = n;
@@ -251,10 +257,31 @@ public final class ShimAeadBackend implements AeadBackend {
             aadLens.set(JAVA_INT, 0, aadLen);
             textLens.set(JAVA_INT, 0, textLen);
             keyHandles.set(JAVA_LONG, 0, h);
+            srcLens.set(JAVA_INT, 0, 0);
             vec.set(JAVA_INT, NativeShim.VEC_NUM_OFFSET, 1);
             int rc = seal ? NativeShim.sealBurst(engine, vec.address()) : NativeShim.openBurst(engine, vec.address());
             return rc < 0 ? ERROR : toAeadStatus(statuses.get(JAVA_INT, 0));
         }
+
+        private static void materialize(AeadBurst burst, int i) {
+            int sl = burst.sourceLength(i);
+            if (sl > 0) {
+                MemorySegment.copy(burst.source(i), burst.sourceOffset(i), burst.segment(i),
+                        burst.offset(i) + burst.aadLength(i) + burst.textLength(i) - sl, sl);
+            }
+        }
+
+        @Override
+        public int sealSplit(AeadKey key, MemorySegment seg, long off, int aadLen, int textLen,
+                             MemorySegment src, long srcOff, int srcLen) {
+            AeadBurst one = single;
+            one.clear();
+            one.addSplit(key, seg, off, aadLen, textLen, src, srcOff, srcLen);
+            burst(one, true);
+            return one.status(0);
+        }
+
+        private final AeadBurst single = new AeadBurst(1);
 
         @Override
         public int sealBurst(AeadBurst burst) {
@@ -267,7 +294,6 @@ public final class ShimAeadBackend implements AeadBackend {
         }
 
         private int burst(AeadBurst burst, boolean seal) {
-            burst.materializeSources(); // the native burst call works in place
             int n = burst.count();
             ensureCapacity(n);
             int m = 0;
@@ -281,12 +307,21 @@ public final class ShimAeadBackend implements AeadBackend {
                 if (h == 0 || !AeadRecords.valid(seg, off, aadLen, textLen)) {
                     burst.status(i, ERROR);
                 } else if (!seg.isNative()) {
+                    materialize(burst, i);
                     heapIndex[heap++] = i;
                 } else {
+                    int sl = burst.sourceLength(i);
+                    MemorySegment src = burst.source(i);
+                    if (sl > 0 && (!src.isNative() || burst.sourceOffset(i) < 0 || burst.sourceOffset(i) + sl > src.byteSize())) {
+                        materialize(burst, i); // the shim streams only from native memory
+                        sl = 0;
+                    }
                     bases.setAtIndex(JAVA_LONG, m, seg.address() + off);
                     aadLens.setAtIndex(JAVA_INT, m, aadLen);
                     textLens.setAtIndex(JAVA_INT, m, textLen);
                     keyHandles.setAtIndex(JAVA_LONG, m, h);
+                    srcLens.setAtIndex(JAVA_INT, m, sl);
+                    srcs.setAtIndex(JAVA_LONG, m, sl > 0 ? src.address() + burst.sourceOffset(i) : 0L);
                     burstIndex[m++] = i;
                 }
             }
