@@ -34,6 +34,11 @@ public final class Packet {
     public boolean authenticated;
     public boolean tunnel;
 
+    /** Home pool of the slot holding this frame ({@code PacketPool.id()}), or -1 when not pooled. */
+    public int poolId = -1;
+    /** Slot index inside the home pool; fixed for the life of a pooled descriptor. */
+    public int slot = -1;
+
     /** Capture timestamp, carried through unchanged (pcap I/O). */
     public long tsSeconds;
     public int tsNanos;
