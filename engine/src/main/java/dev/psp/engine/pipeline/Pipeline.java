@@ -54,7 +54,7 @@ public final class Pipeline implements AutoCloseable {
     private final boolean ownsPool;
     private final Source source;
     private final Sink sink;
-    private final WorkerStage[] stages;
+    private final WorkerStage.Factory stageFactory;
     private final RingBuffer<PacketEvent>[] rings;
     private final WorkerHandler[] handlers;
     private final BatchEventProcessor<PacketEvent>[] workerProcessors;
@@ -101,30 +101,21 @@ public final class Pipeline implements AutoCloseable {
             throw new IllegalArgumentException("pool capacity " + pool.capacity() + " below burst " + burst);
         }
         ExceptionHandler<PacketEvent> eh = new FailureRecorder();
-        this.stages = new WorkerStage[workers];
+        this.stageFactory = b.stageFactory;
         this.rings = new RingBuffer[workers];
         this.handlers = new WorkerHandler[workers];
         this.workerProcessors = new BatchEventProcessor[workers];
         this.workerThreads = new Thread[workers];
         this.out = RingBuffer.createMultiProducer(PacketEvent::new, b.outputRingSize, b.waitStrategy.get());
-        try {
-            for (int w = 0; w < workers; w++) {
-                stages[w] = b.stageFactory.create(w, burst);
+        for (int w = 0; w < workers; w++) {
                 rings[w] = RingBuffer.createSingleProducer(PacketEvent::new, b.ringSize, b.waitStrategy.get());
-                handlers[w] = new WorkerHandler(stages[w], out, burst);
+                handlers[w] = new WorkerHandler(w, out, burst);
                 BatchEventProcessor<PacketEvent> proc = new BatchEventProcessorBuilder().setMaxBatchSize(burst)
                         .build(rings[w], rings[w].newBarrier(), handlers[w]);
                 proc.setExceptionHandler(eh);
                 rings[w].addGatingSequences(proc.getSequence());
                 workerProcessors[w] = proc;
                 workerThreads[w] = new Thread(proc, "psp-worker-" + w);
-            }
-        } catch (RuntimeException e) {
-            closeStages();
-            if (ownsPool) {
-                pool.close();
-            }
-            throw e;
         }
         this.sinkHandler = new SinkHandler();
         this.sinkProcessor = new BatchEventProcessorBuilder().setMaxBatchSize(Math.max(burst, 64))
@@ -165,7 +156,7 @@ public final class Pipeline implements AutoCloseable {
         PacketHeaders h = new PacketHeaders();
         int idle = 0;
         try {
-            while (!stopRequested) {
+            while (!stopRequested && failure == null) {
                 int n = source.poll(pool, buf, burst);
                 if (n < 0) {
                     break;
@@ -233,7 +224,10 @@ public final class Pipeline implements AutoCloseable {
         if (!started) {
             throw new IllegalStateException("not started");
         }
-        sourceThread.join();
+        while (sourceThread.isAlive()) {
+            checkFailure();
+            sourceThread.join(1);
+        }
         checkFailure();
         for (int w = 0; w < workers; w++) {
             long target = rings[w].getCursor();
@@ -253,6 +247,7 @@ public final class Pipeline implements AutoCloseable {
     private void checkFailure() {
         Throwable t = failure;
         if (t != null) {
+            stopRequested = true;
             halt();
             throw new IllegalStateException("pipeline thread failed", t);
         }
@@ -301,7 +296,6 @@ public final class Pipeline implements AutoCloseable {
                 first = e;
             }
         }
-        closeStages();
         try {
             sink.close();
         } catch (Exception e) {
@@ -318,14 +312,6 @@ public final class Pipeline implements AutoCloseable {
         }
         if (first != null) {
             throw first;
-        }
-    }
-
-    private void closeStages() {
-        for (WorkerStage s : stages) {
-            if (s != null) {
-                s.close();
-            }
         }
     }
 
@@ -348,22 +334,27 @@ public final class Pipeline implements AutoCloseable {
     /** The workers' counters, merged. */
     public PspCounters counters() {
         PspCounters total = new PspCounters();
-        for (WorkerStage s : stages) {
-            s.counters().addTo(total);
+        for (WorkerHandler h : handlers) {
+            if (h.stage != null) {
+                h.stage.counters().addTo(total);
+            }
         }
         return total;
     }
 
     /** Worker {@code w}'s own counters. */
     public PspCounters counters(int w) {
-        return stages[w].counters();
+        WorkerStage s = handlers[w].stage;
+        return s == null ? new PspCounters() : s.counters();
     }
 
     /** The workers' flow telemetry, merged. */
     public FlowTelemetry.Merged telemetry() {
         FlowTelemetry.Merged m = new FlowTelemetry.Merged();
-        for (WorkerStage s : stages) {
-            s.telemetry().addTo(m);
+        for (WorkerHandler h : handlers) {
+            if (h.stage != null) {
+                h.stage.telemetry().addTo(m);
+            }
         }
         return m;
     }
@@ -417,16 +408,21 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
-    /** A worker: gathers a Disruptor batch (at most {@code burst}), processes it once, publishes it in one claim. */
+    /**
+     * A worker: gathers a Disruptor batch (at most {@code burst}), processes it once, publishes it in
+     * one claim. The stage is made and closed on the worker thread (it may hold confined arenas);
+     * its counters and telemetry stay readable after close.
+     */
     private final class WorkerHandler implements EventHandler<PacketEvent> {
-        private final WorkerStage stage;
+        private final int index;
+        volatile WorkerStage stage;
         private final RingBuffer<PacketEvent> out;
         private final Packet[] batch;
         private int n;
         long batches;
 
-        WorkerHandler(WorkerStage stage, RingBuffer<PacketEvent> out, int burst) {
-            this.stage = stage;
+        WorkerHandler(int index, RingBuffer<PacketEvent> out, int burst) {
+            this.index = index;
             this.out = out;
             this.batch = new Packet[burst];
         }
@@ -437,6 +433,19 @@ public final class Pipeline implements AutoCloseable {
             e.packet = null;
             if (endOfBatch || n == batch.length) {
                 flush();
+            }
+        }
+
+        @Override
+        public void onStart() {
+            stage = stageFactory.create(index, burst);
+        }
+
+        @Override
+        public void onShutdown() {
+            WorkerStage s = stage;
+            if (s != null) {
+                s.close();
             }
         }
 
