@@ -124,6 +124,11 @@ public final class Pipeline implements AutoCloseable {
         out.addGatingSequences(sinkProcessor.getSequence());
         this.sinkThread = new Thread(sinkProcessor, "psp-sink");
         this.sourceThread = new Thread(this::runSource, "psp-source");
+        sinkThread.setDaemon(true);
+        sourceThread.setDaemon(true);
+        for (Thread t : workerThreads) {
+            t.setDaemon(true);
+        }
     }
 
     public static Builder builder() {
@@ -262,11 +267,14 @@ public final class Pipeline implements AutoCloseable {
             p.halt();
         }
         sinkProcessor.halt();
+        // after a clean drain nothing blocks; after a failure a thread may be stuck claiming a ring
+        // slot nobody frees, so it is left behind (daemon) rather than hanging the caller
+        long wait = failure == null ? 0 : TimeUnit.SECONDS.toMillis(2);
         try {
             for (Thread t : workerThreads) {
-                t.join();
+                t.join(wait);
             }
-            sinkThread.join();
+            sinkThread.join(wait);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

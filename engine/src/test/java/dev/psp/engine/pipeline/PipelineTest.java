@@ -315,6 +315,26 @@ class PipelineTest {
     }
 
     @Test
+    void aFailingWorkerFailsTheDrainInsteadOfHanging() throws Exception {
+        try (PacketPool pool = PacketPool.create(64, 512)) {
+            WorkerStage.Factory enc = encrypt(0);
+            WorkerStage.Factory broken = (w, burst) -> {
+                WorkerStage real = enc.create(w, burst);
+                return new WorkerStage() {
+                    @Override public int process(dev.psp.engine.psp.Packet[] pkts, int n) { throw new IllegalStateException("boom"); }
+                    @Override public PspCounters counters() { return real.counters(); }
+                    @Override public FlowTelemetry telemetry() { return real.telemetry(); }
+                    @Override public void close() { real.close(); }
+                };
+            };
+            Pipeline p = pipeline(pool, new SyntheticSource(1000, 4, 100), new CountingSink(), broken).build().start();
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, p::awaitDrain);
+            assertEquals("boom", e.getCause().getMessage());
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, p::close);
+        }
+    }
+
+    @Test
     void rssKeepsAFlowOnOneWorker() {
         for (int h : new int[] {0, 1, -1, Integer.MIN_VALUE, 0x7fffffff, 12345}) {
             int w = Pipeline.workerOf(h, 3);
