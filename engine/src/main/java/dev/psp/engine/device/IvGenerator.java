@@ -33,6 +33,16 @@ public final class IvGenerator implements dev.psp.engine.psp.IvSource {
     private final LongSupplier picosClock;
     private final AtomicLong last;
 
+    private static final IvGenerator SHARED = new IvGenerator();
+
+    /**
+     * The process-wide generator: the default IV source of every transmit SA, so that workers
+     * that install the same key can never issue the same IV.
+     */
+    public static IvGenerator shared() {
+        return SHARED;
+    }
+
     /** A generator on {@link #systemPicosClock()}. */
     public IvGenerator() {
         this(systemPicosClock());

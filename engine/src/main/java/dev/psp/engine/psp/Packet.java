@@ -46,6 +46,11 @@ public final class Packet {
     /** Segment size recorded on a TSO/GRO super-packet (0 when not segmented/coalesced). */
     public int gsoSize;
 
+    /** Home pool of the slot holding this frame ({@code PacketPool.id()}), or -1 when not pooled. */
+    public int poolId = -1;
+    /** Slot index inside the home pool; fixed for the life of a pooled descriptor. */
+    public int slot = -1;
+
     /** Capture timestamp, carried through unchanged (pcap I/O). */
     public long tsSeconds;
     public int tsNanos;

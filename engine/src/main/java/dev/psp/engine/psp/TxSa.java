@@ -160,7 +160,8 @@ public final class TxSa {
                 throw new IllegalArgumentException("SA key must be " + len + " bytes for " + PspHeader.versionName(version));
             }
             if (ivSource == null) {
-                ivSource = new dev.psp.engine.device.IvGenerator();
+                // one process-wide source: SAs installed per worker with one key never repeat an IV
+                ivSource = dev.psp.engine.device.IvGenerator.shared();
             }
             return new TxSa(this, engine.prepareKey(null, key, off, len));
         }

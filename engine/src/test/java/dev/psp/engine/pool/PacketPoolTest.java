@@ -1,0 +1,194 @@
+package dev.psp.engine.pool;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.psp.engine.psp.Packet;
+import java.lang.foreign.MemorySegment;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class PacketPoolTest {
+
+    @Test
+    void geometryHeadroomDataRoomTailroom() {
+        try (PacketPool pool = PacketPool.create(4)) {
+            assertEquals(256, pool.headroom());
+            assertEquals(9216, pool.dataRoom());
+            assertTrue(pool.tailroom() >= 64);
+            assertEquals(0, pool.slotSize() % 64);
+            Packet p = pool.alloc();
+            assertEquals(p.base + 256, p.offset);
+            assertEquals(256, p.headroom());
+            assertEquals(0, p.length);
+            assertEquals(pool.slotSize(), p.limit - p.base);
+            assertEquals((long) p.slot * pool.slotSize(), p.base);
+            assertEquals(pool.id(), p.poolId);
+            p.length = pool.dataRoom();
+            assertTrue(p.tailroom() >= 64);
+            pool.free(p);
+            PoolAssertions.assertNoLeaks(pool);
+        }
+    }
+
+    @Test
+    void tsoDataRoomFitsASuperPacket() {
+        try (PacketPool pool = PacketPool.create(2, PacketPool.TSO_DATA_ROOM)) {
+            Packet p = pool.alloc();
+            assertTrue(p.limit - p.offset >= 65536 + 14 + 16);
+            pool.free(p);
+            PoolAssertions.assertNoLeaks(pool);
+        }
+    }
+
+    @Test
+    void slotsDoNotOverlapAndWritesStayInTheSlot() {
+        try (PacketPool pool = PacketPool.create(8, 64, 128, 16)) {
+            Packet[] ps = new Packet[8];
+            assertEquals(8, pool.allocBulk(ps, 8));
+            for (int i = 0; i < 8; i++) {
+                ps[i].segment.asSlice(ps[i].base, ps[i].limit - ps[i].base).fill((byte) i);
+            }
+            for (int i = 0; i < 8; i++) {
+                byte[] b = ps[i].segment.asSlice(ps[i].base, ps[i].limit - ps[i].base).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+                for (byte x : b) {
+                    assertEquals((byte) i, x);
+                }
+            }
+            assertEquals(8, pool.freeBulk(ps, 8));
+            PoolAssertions.assertNoLeaks(pool);
+        }
+    }
+
+    @Test
+    void bulkAllocationIsAllOrNothing() {
+        try (PacketPool pool = PacketPool.create(10, 256)) {
+            Packet[] a = new Packet[8];
+            assertEquals(8, pool.allocBulk(a, 8));
+            assertEquals(8, pool.inUse());
+            Packet[] b = new Packet[4];
+            assertEquals(0, pool.allocBulk(b, 4));
+            assertNull(b[0]);
+            assertEquals(8, pool.inUse(), "a failed bulk allocation takes nothing");
+            assertEquals(2, pool.allocBulk(b, 2));
+            assertNull(pool.alloc());
+            Set<Integer> slots = new HashSet<>();
+            for (int i = 0; i < 8; i++) {
+                slots.add(a[i].slot);
+            }
+            slots.add(b[0].slot);
+            slots.add(b[1].slot);
+            assertEquals(10, slots.size(), "every slot handed out once");
+            pool.freeBulk(a, 8);
+            pool.freeBulk(b, 2);
+            PoolAssertions.assertNoLeaks(pool);
+        }
+    }
+
+    @Test
+    void descriptorsAreReusedAndReset() {
+        try (PacketPool pool = PacketPool.create(1, 256)) {
+            Packet p = pool.alloc();
+            p.offset -= 40;
+            p.length = 100;
+            p.result = 7;
+            p.flowHash = 99;
+            pool.free(p);
+            Packet q = pool.alloc();
+            assertSame(p, q);
+            assertEquals(q.base + 256, q.offset);
+            assertEquals(0, q.length);
+            assertEquals(0, q.result);
+            assertEquals(0, q.flowHash);
+            pool.free(q);
+            PoolAssertions.assertNoLeaks(pool);
+        }
+    }
+
+    @Test
+    void doubleFreeIsCountedNotFatal() {
+        try (PacketPool pool = PacketPool.create(4, 256)) {
+            Packet p = pool.alloc();
+            assertTrue(pool.free(p));
+            assertFalse(pool.free(p));
+            assertEquals(1, pool.doubleFrees());
+            assertEquals(0, pool.inUse());
+            Packet q = pool.alloc();
+            assertTrue(pool.release(q));
+            assertFalse(pool.release(q), "second release before reclaim");
+            assertFalse(pool.free(q), "free after release");
+            assertEquals(3, pool.doubleFrees());
+            assertEquals(0, pool.inUse());
+            assertEquals(4, pool.available(), "the free list holds each slot once");
+        }
+    }
+
+    @Test
+    void foreignAndUnpooledFreesAreCounted() {
+        try (PacketPool a = PacketPool.create(2, 256); PacketPool b = PacketPool.create(2, 256)) {
+            assertNotSame(a.id(), b.id());
+            Packet pa = a.alloc();
+            assertFalse(b.free(pa));
+            assertFalse(b.free(new Packet()));
+            assertEquals(2, b.foreignFrees());
+            assertSame(a, PacketPool.home(pa));
+            assertTrue(PacketPool.releaseHome(pa));
+            PoolAssertions.assertNoLeaks(a);
+            PoolAssertions.assertNoLeaks(b);
+        }
+    }
+
+    @Test
+    void releaseFromOtherThreadsReturnsToTheOwner() throws Exception {
+        try (PacketPool pool = PacketPool.create(64, 256)) {
+            Packet[] ps = new Packet[64];
+            assertEquals(64, pool.allocBulk(ps, 64));
+            for (int i = 0; i < 64; i++) {
+                ps[i].segment.set(java.lang.foreign.ValueLayout.JAVA_BYTE, ps[i].offset, (byte) i);
+            }
+            Thread[] ts = new Thread[4];
+            for (int t = 0; t < ts.length; t++) {
+                int from = t * 16;
+                ts[t] = new Thread(() -> {
+                    for (int i = from; i < from + 16; i++) {
+                        pool.release(ps[i]);
+                    }
+                });
+                ts[t].start();
+            }
+            for (Thread t : ts) {
+                t.join();
+            }
+            assertEquals(0, pool.available(), "released slots wait for the owner");
+            assertEquals(64, pool.allocBulk(ps, 64), "allocation reclaims released slots");
+            pool.freeBulk(ps, 64);
+            PoolAssertions.assertNoLeaks(pool);
+        }
+    }
+
+    @Test
+    void poolIdIsReusedAfterClose() {
+        PacketPool a = PacketPool.create(1, 64);
+        int id = a.id();
+        Packet p = a.alloc();
+        a.close();
+        assertNull(PacketPool.home(p));
+        assertFalse(PacketPool.releaseHome(p));
+        try (PacketPool b = PacketPool.create(1, 64)) {
+            assertTrue(b.id() >= 0);
+            byte[] frame = {1, 2, 3};
+            Packet q = b.alloc();
+            MemorySegment.copy(MemorySegment.ofArray(frame), 0, q.segment, q.offset, 3);
+            q.length = 3;
+            assertArrayEquals(frame, q.toByteArray());
+            b.free(q);
+            assertTrue(id >= 0);
+        }
+    }
+}
