@@ -27,8 +27,10 @@ import java.lang.foreign.MemorySegment;
  * descriptor goes back to the caller as consumed. Each inner TCP/UDP checksum is verified after
  * decryption; the super-packet's TCP checksum is built from the verified per-segment payload sums
  * (no second pass over the payload). Only authenticated packets are merged; others pass through
- * untouched. Output order: packets leave in the order their first segment arrived, so order within
- * a flow is kept. Not thread safe: one coalescer per worker, no allocation per packet.
+ * untouched (they stay in the output: filter on {@link Packet#result} as without GRO). Output order:
+ * packets leave in the order their first segment arrived, so order within a flow is kept. A
+ * super-packet keeps its first segment's descriptor and receive metadata (SPI, IV, VC, capture
+ * timestamp). Not thread safe: one coalescer per worker, no allocation per packet.
  */
 public final class GroCoalescer {
     static final int FIN = 0x01;

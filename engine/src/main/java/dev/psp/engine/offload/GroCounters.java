@@ -59,7 +59,10 @@ public final class GroCounters {
     public long notTcp;
     /** Not authenticated (decrypt failed or not PSP): passed through untouched. */
     public long notAuthenticated;
-    /** TCP that GRO does not take: IPv4 options, fragments, short headers, SYN/RST/URG/PSH/FIN alone, no payload. */
+    /**
+     * TCP delivered alone because it cannot head a flow: IPv4 options, fragments, short headers,
+     * SYN/RST/URG/PSH/FIN, no payload (also counted as refused when it met a held flow).
+     */
     public long notMergeable;
     /** Inner TCP/UDP checksum failed after decryption ({@code rx-inner-csum-bad}). */
     public long innerCsumBad;
@@ -90,6 +93,14 @@ public final class GroCounters {
         t.notAuthenticated += notAuthenticated;
         t.notMergeable += notMergeable;
         t.innerCsumBad += innerCsumBad;
+    }
+
+    public void reset() {
+        segmentsIn = packetsOut = superPackets = segmentsMerged = 0;
+        refusedFlags = refusedWindow = refusedGap = refusedAck = refusedOptions = refusedIpHeader = 0;
+        refusedIpId = refusedSize = refusedDifferentSa = refusedMaxSize = refusedNoRoom = 0;
+        flushLast = flushMaxSegments = flushTimeout = flushEndOfBurst = flushEvicted = flushExplicit = 0;
+        notTcp = notAuthenticated = notMergeable = innerCsumBad = 0;
     }
 
     /** Counters by name, in declaration order. */

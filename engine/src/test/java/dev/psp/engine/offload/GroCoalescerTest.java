@@ -76,6 +76,7 @@ class GroCoalescerTest {
                                               int vlan) {
         TcpFrames.Spec s = flow(v, v * 100L + mode.ordinal() * 10L + opts + mss, opts, total, flags);
         s.vlan = vlan;
+        s.ext = mss == 777; // IPv6 with a destination options header
         byte[] sup = s.build();
         List<byte[]> segs = TcpFrames.segment(sup, mss, false);
         try (GroRig rig = new GroRig(mode)) {
@@ -341,6 +342,27 @@ class GroCoalescerTest {
             assertArrayEquals(icmp, b.out[3].toByteArray());
             assertEquals(1, c.notAuthenticated);
             assertEquals(2, c.notTcp);
+        }
+    }
+
+    @Test
+    void linkPaddingIsDroppedFromSuperPacketsAndKeptOnSinglePackets() {
+        byte[] sup = flow(4, 16, 1, 300 * 3 + 1, ACK).build();
+        List<byte[]> segs = new ArrayList<>();
+        for (byte[] seg : TcpFrames.segment(sup, 300, false)) {
+            byte[] padded = java.util.Arrays.copyOf(seg, seg.length + 6); // Ethernet padding after the IP packet
+            padded[padded.length - 1] = 0x77;
+            segs.add(padded);
+        }
+        byte[] lone = segs.get(3);
+        try (GroRig rig = new GroRig(Mode.TRANSPORT)) {
+            GroBatch b = run(rig, new GroCoalescer(GroConfig.defaults(), new GroCounters()), segs,
+                    same(rig.sa(0x8301, false), 4), GroRig.ROOM_64K, 0);
+            assertArrayEquals(new int[] {4}, segmentCounts(b));
+            assertArrayEquals(sup, b.out[0].toByteArray());
+            b = run(rig, new GroCoalescer(GroConfig.defaults(), new GroCounters()), List.of(lone),
+                    same(rig.sa(0x8301, false), 1), GroRig.ROOM_64K, 0);
+            assertArrayEquals(lone, b.out[0].toByteArray());
         }
     }
 

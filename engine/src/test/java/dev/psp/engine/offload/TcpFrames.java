@@ -44,12 +44,14 @@ final class TcpFrames {
         int flowLabel = 0x12345;
         byte[] payload = new byte[0];
         int pad = 0;
+        /** IPv6 only: an 8-byte destination options header before TCP. */
+        boolean ext = false;
 
         Spec copy() {
             Spec s = new Spec();
             s.ipVersion = ipVersion; s.vlan = vlan; s.addr = addr; s.sport = sport; s.dport = dport; s.seq = seq;
             s.ack = ack; s.flags = flags; s.window = window; s.options = options.clone(); s.ipId = ipId; s.df = df;
-            s.ttl = ttl; s.tos = tos; s.flowLabel = flowLabel; s.payload = payload.clone(); s.pad = pad;
+            s.ttl = ttl; s.tos = tos; s.flowLabel = flowLabel; s.payload = payload.clone(); s.pad = pad; s.ext = ext;
             return s;
         }
 
@@ -76,7 +78,8 @@ final class TcpFrames {
         }
         int th = 20 + s.options.length;
         int l4 = th + s.payload.length;
-        int ipHdr = s.ipVersion == 4 ? 20 : 40;
+        int extLen = s.ipVersion == 6 && s.ext ? 8 : 0;
+        int ipHdr = s.ipVersion == 4 ? 20 : 40 + extLen;
         int l2 = 14 + 4 * s.vlan;
         ByteBuffer b = ByteBuffer.allocate(l2 + ipHdr + l4 + s.pad);
         b.put(new byte[] {2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2});
@@ -89,9 +92,12 @@ final class TcpFrames {
                     .putShort((short) (s.df ? 0x4000 : 0)).put((byte) s.ttl).put((byte) 6).putShort((short) 0)
                     .putInt(0x0a000000 + s.addr).putInt(0x0a010000 + s.addr);
         } else {
-            b.putInt(0x60000000 | (s.tos << 20) | (s.flowLabel & 0xfffff)).putShort((short) l4).put((byte) 6)
-                    .put((byte) s.ttl).putLong(0x20010db800000000L).putLong(s.addr).putLong(0x20010db800000001L)
-                    .putLong(s.addr);
+            b.putInt(0x60000000 | (s.tos << 20) | (s.flowLabel & 0xfffff)).putShort((short) (l4 + extLen))
+                    .put((byte) (extLen > 0 ? 60 : 6)).put((byte) s.ttl).putLong(0x20010db800000000L).putLong(s.addr)
+                    .putLong(0x20010db800000001L).putLong(s.addr);
+            if (extLen > 0) {
+                b.put(new byte[] {6, 0, 1, 4, 0, 0, 0, 0}); // destination options: PadN
+            }
         }
         b.putShort((short) s.sport).putShort((short) s.dport).putInt(s.seq).putInt(s.ack)
                 .put((byte) ((th / 4) << 4)).put((byte) s.flags).putShort((short) s.window).putShort((short) 0)
