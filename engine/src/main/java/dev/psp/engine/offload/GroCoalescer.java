@@ -1,0 +1,563 @@
+package dev.psp.engine.offload;
+
+import dev.psp.engine.psp.Packet;
+import dev.psp.engine.wire.Bytes;
+import dev.psp.engine.wire.Checksum;
+import dev.psp.engine.wire.PacketHeaders;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Software GRO after PSP decryption: merges consecutive in-order TCP segments of one flow, under one
+ * SA, into one super-packet with valid headers, following Linux's {@code tcp_gro_receive}
+ * (net/ipv4/tcp_offload.c), {@code inet_gro_flush} and {@code ipv6_gro_receive}.
+ *
+ * <p>A flow is the L2 header, IP version, addresses, IPv6 extension headers, TCP ports, the tunnel
+ * flag, and the SA (SPI, PSP version, VC): packets of another SA never join, even with a matching
+ * 5-tuple. A segment joins the held flow when its TCP flag word (data offset, flags, window) equals
+ * the head's apart from FIN/PSH and it has no CWR, its ACK and option bytes equal the head's, its
+ * sequence number is the next expected, its payload is non-empty and no larger than the head's
+ * (the segment size), the IPv4 TOS/TTL/DF (IPv6 traffic class/flow label/hop limit) equal, and the
+ * IPv4 ID is the head's plus the segment count (or fixed, with DF, as decided on the second
+ * segment). A smaller segment, PSH or FIN joins and then ends the flow; SYN/RST/URG, empty
+ * segments, IPv4 options and fragments are delivered alone. A segment that cannot join flushes the
+ * held flow and heads a new one.
+ *
+ * <p>Merging copies the payload into the head's tailroom (bounded by the head's
+ * {@link Packet#limit}; no room means flush and start over): one copy per merged segment, whose
+ * descriptor goes back to the caller as consumed. Each inner TCP/UDP checksum is verified after
+ * decryption; the super-packet's TCP checksum is built from the verified per-segment payload sums
+ * (no second pass over the payload). Only authenticated packets are merged; others pass through
+ * untouched (they stay in the output: filter on {@link Packet#result} as without GRO). Output order:
+ * packets leave in the order their first segment arrived, so order within a flow is kept. A
+ * super-packet keeps its first segment's descriptor and receive metadata (SPI, IV, VC, capture
+ * timestamp). Not thread safe: one coalescer per worker, no allocation per packet.
+ */
+public final class GroCoalescer {
+    static final int FIN = 0x01;
+    static final int SYN = 0x02;
+    static final int RST = 0x04;
+    static final int PSH = 0x08;
+    static final int URG = 0x20;
+    static final int CWR = 0x80;
+
+    private static final int OK = 0;
+    private static final int R_FLAGS = 1;
+    private static final int R_WINDOW = 2;
+    private static final int R_GAP = 3;
+    private static final int R_ACK = 4;
+    private static final int R_OPTIONS = 5;
+    private static final int R_IP_HEADER = 6;
+    private static final int R_IP_ID = 7;
+    private static final int R_SIZE = 8;
+    private static final int R_MAX_SIZE = 9;
+    private static final int R_NO_ROOM = 10;
+
+    private final GroConfig cfg;
+    private final GroCounters counters;
+    private final PacketHeaders headers = new PacketHeaders();
+    /** Held flows, oldest first. */
+    private final Flow[] flows;
+    private int active;
+    private final Flow[] free;
+    private int freeCount;
+
+    // The packet being offered, parsed once.
+    private long l3;
+    private long l4;
+    private long ipEnd;
+    private int ipVersion;
+    private int thLen;
+    private int payLen;
+    private int flags;
+    private int hash;
+    private long paySum;
+    private boolean saMismatch;
+    private boolean fixedIdIfMerged;
+
+    public GroCoalescer(GroConfig cfg, GroCounters counters) {
+        this.cfg = cfg;
+        this.counters = counters;
+        this.flows = new Flow[cfg.maxFlows()];
+        this.free = new Flow[cfg.maxFlows()];
+        for (int i = 0; i < free.length; i++) {
+            free[i] = new Flow();
+        }
+        freeCount = free.length;
+    }
+
+    public GroConfig config() {
+        return cfg;
+    }
+
+    public GroCounters counters() {
+        return counters;
+    }
+
+    /** A batch sized for bursts of up to {@code maxBurst} packets with this coalescer's flow table. */
+    public GroBatch newBatch(int maxBurst) {
+        return new GroBatch(maxBurst, cfg.maxFlows());
+    }
+
+    /** Flows currently held (awaiting more segments or a flush). */
+    public int heldFlows() {
+        return active;
+    }
+
+    /**
+     * Offers {@code in[0..n)} (after {@code PspDecoder.open}/{@code openBurst}, any result) and fills
+     * {@code batch}: the packets to deliver, the descriptors consumed by merges, the ones dropped.
+     * With {@link GroConfig#flushTimeoutNanos} 0 every flow is delivered by the end of the call;
+     * otherwise flows older than the timeout at {@code nowNanos} (caller's clock, any origin) are,
+     * and the rest stay held (call again, with {@code n = 0} if need be, or {@link #flush}).
+     * The batch is overwritten: hand its previous contents on first. Returns {@code batch.outCount}.
+     */
+    public int coalesce(Packet[] in, int n, GroBatch batch, long nowNanos) {
+        if (n > batch.maxBurst() || batch.out.length < batch.maxBurst() + cfg.maxFlows()) {
+            throw new IllegalArgumentException("burst of " + n + " does not fit a GRO batch for " + batch.maxBurst()
+                    + " packets (make it with GroCoalescer.newBatch)");
+        }
+        batch.clear();
+        long timeout = cfg.flushTimeoutNanos();
+        if (timeout > 0) {
+            flushExpired(batch, nowNanos, timeout);
+        }
+        for (int i = 0; i < n; i++) {
+            offer(in[i], batch, nowNanos);
+        }
+        counters.segmentsIn += n;
+        if (timeout == 0) {
+            while (active > 0) {
+                counters.flushEndOfBurst++;
+                flush(flows[0], batch);
+            }
+        } else {
+            flushExpired(batch, nowNanos, timeout);
+            releaseHeldSlots(batch);
+        }
+        counters.packetsOut += batch.outCount;
+        return batch.outCount;
+    }
+
+    /** Delivers every held flow into {@code batch} (overwritten); returns {@code batch.outCount}. */
+    public int flush(GroBatch batch) {
+        batch.clear();
+        while (active > 0) {
+            counters.flushExplicit++;
+            flush(flows[0], batch);
+        }
+        counters.packetsOut += batch.outCount;
+        return batch.outCount;
+    }
+
+    private void flushExpired(GroBatch batch, long now, long timeout) {
+        int i = 0;
+        while (i < active) {
+            Flow f = flows[i];
+            if (now - f.startNanos >= timeout) {
+                counters.flushTimeout++;
+                flush(f, batch);
+            } else {
+                i++;
+            }
+        }
+    }
+
+    /** Flows still held at the end of a call give back the output slots reserved when they started. */
+    private void releaseHeldSlots(GroBatch batch) {
+        boolean holes = false;
+        for (int i = 0; i < active; i++) {
+            Flow f = flows[i];
+            if (f.outSlot >= 0) {
+                batch.out[f.outSlot] = null;
+                f.outSlot = -1;
+                holes = true;
+            }
+        }
+        if (!holes) {
+            return;
+        }
+        int w = 0;
+        for (int r = 0; r < batch.outCount; r++) {
+            if (batch.out[r] != null) {
+                if (w != r) {
+                    batch.out[w] = batch.out[r];
+                    batch.gsoSize[w] = batch.gsoSize[r];
+                    batch.segments[w] = batch.segments[r];
+                    batch.csumPartial[w] = batch.csumPartial[r];
+                    batch.out[r] = null;
+                }
+                w++;
+            }
+        }
+        batch.outCount = w;
+    }
+
+    private void offer(Packet p, GroBatch batch, long now) {
+        if (!p.authenticated || p.result != 0) {
+            counters.notAuthenticated++;
+            emitAlone(p, batch);
+            return;
+        }
+        PacketHeaders h = headers;
+        MemorySegment s = p.segment;
+        if (h.parse(s, p.offset, p.length) != PacketHeaders.OK) {
+            counters.notMergeable++;
+            emitAlone(p, batch);
+            return;
+        }
+        l3 = h.l3Off;
+        l4 = h.l4Off;
+        ipEnd = h.ipEnd;
+        ipVersion = h.ipVersion;
+        if (h.l4Proto == PacketHeaders.PROTO_UDP) {
+            int len = (int) (ipEnd - l4);
+            if (!h.fragment && len >= 8 && Bytes.u16(s, l4 + 6) != 0
+                    && !Checksum.l4Valid(s, l3, ipVersion, PacketHeaders.PROTO_UDP, l4, len)) {
+                badChecksum(p, batch, null);
+                return;
+            }
+            counters.notTcp++;
+            emitAlone(p, batch);
+            return;
+        }
+        if (h.l4Proto != PacketHeaders.PROTO_TCP) {
+            counters.notTcp++;
+            emitAlone(p, batch);
+            return;
+        }
+        if (h.fragment || l4 + 20 > ipEnd) {
+            counters.notMergeable++;
+            emitAlone(p, batch);
+            return;
+        }
+        thLen = (Bytes.u8(s, l4 + 12) >>> 4) * 4;
+        if (thLen < 20 || l4 + thLen > ipEnd) {
+            counters.notMergeable++;
+            emitAlone(p, batch);
+            return;
+        }
+        payLen = (int) (ipEnd - l4 - thLen);
+        paySum = fold(Checksum.sum(s, l4 + thLen, payLen, 0));
+        long pseudo = Checksum.pseudoHeader(s, l3, ipVersion, PacketHeaders.PROTO_TCP, thLen + payLen);
+        boolean csumOk = Checksum.finish(Checksum.sum(s, l4, thLen, pseudo) + paySum) == 0;
+        flags = Bytes.u8(s, l4 + 13);
+        hash = hash(s);
+        Flow f = lookup(p);
+        if (!csumOk) {
+            badChecksum(p, batch, f);
+            return;
+        }
+        if (!cfg.enabled()) {
+            counters.notTcp++;
+            emitAlone(p, batch);
+            return;
+        }
+        if (f != null) {
+            int reason = check(f, p);
+            if (reason == OK) {
+                long newEnd = f.end + payLen;
+                if (newEnd - f.l3 > cfg.maxSize()) {
+                    reason = R_MAX_SIZE;
+                } else if (newEnd > f.head.limit) {
+                    reason = R_NO_ROOM;
+                }
+            }
+            if (reason == OK) {
+                append(f, p, batch);
+                if ((flags & (PSH | FIN)) != 0 || payLen < f.mss) {
+                    counters.flushLast++;
+                    flush(f, batch);
+                } else if (f.count >= cfg.maxSegments()) {
+                    counters.flushMaxSegments++;
+                    flush(f, batch);
+                }
+                return;
+            }
+            countRefused(reason);
+            flush(f, batch);
+        } else if (saMismatch) {
+            counters.refusedDifferentSa++;
+        }
+        if ((flags & (URG | PSH | RST | SYN | FIN)) != 0 || payLen == 0 || cfg.maxSegments() == 1
+                || (ipVersion == 4 && h.ipHeaderLen != 20)) {
+            counters.notMergeable++;
+            emitAlone(p, batch);
+            return;
+        }
+        start(p, batch, now);
+    }
+
+    private void badChecksum(Packet p, GroBatch batch, Flow f) {
+        counters.innerCsumBad++;
+        if (cfg.dropBadChecksum()) {
+            batch.dropped[batch.droppedCount++] = p;
+            return;
+        }
+        if (f != null) {
+            flush(f, batch); // delivered alone, after what its flow holds
+        }
+        emitAlone(p, batch);
+    }
+
+    private static long fold(long sum) {
+        while ((sum >>> 16) != 0) {
+            sum = (sum & 0xffff) + (sum >>> 16);
+        }
+        return sum;
+    }
+
+    private int hash(MemorySegment s) {
+        int x = Bytes.u32(s, l4); // ports
+        if (ipVersion == 4) {
+            x = x * 31 + Bytes.u32(s, l3 + 12);
+            x = x * 31 + Bytes.u32(s, l3 + 16);
+        } else {
+            for (int i = 8; i < 40; i += 4) {
+                x = x * 31 + Bytes.u32(s, l3 + i);
+            }
+        }
+        return x ^ (x >>> 16);
+    }
+
+    /** The held flow of this packet (same flow and same SA), or null; sets {@link #saMismatch}. */
+    private Flow lookup(Packet p) {
+        saMismatch = false;
+        MemorySegment s = p.segment;
+        int l2Len = (int) (l3 - p.offset);
+        int l3Len = (int) (l4 - l3);
+        for (int i = 0; i < active; i++) {
+            Flow f = flows[i];
+            if (f.hash != hash || f.ipVersion != ipVersion || f.l2Len != l2Len || f.l3Len != l3Len
+                    || f.tunnel != p.tunnel) {
+                continue;
+            }
+            MemorySegment hs = f.head.segment;
+            if (Bytes.u32(hs, f.l4) != Bytes.u32(s, l4)) {
+                continue;
+            }
+            if (ipVersion == 4) {
+                if (Bytes.u64(hs, f.l3 + 12) != Bytes.u64(s, l3 + 12)) {
+                    continue;
+                }
+            } else if (MemorySegment.mismatch(hs, f.l3 + 8, f.l4, s, l3 + 8, l4) != -1) {
+                continue; // addresses and extension headers
+            }
+            if (MemorySegment.mismatch(hs, f.head.offset, f.l3, s, p.offset, l3) != -1) {
+                continue; // L2 header (MACs, VLAN tags, EtherType)
+            }
+            if (f.spi != p.spi || f.version != p.version || f.vcPresent != p.vcPresent || f.vc != p.vc) {
+                saMismatch = true;
+                continue;
+            }
+            return f;
+        }
+        return null;
+    }
+
+    /** Linux tcp_gro_receive + inet_gro_flush / ipv6_gro_receive checks; returns OK or a reason. */
+    private int check(Flow f, Packet p) {
+        MemorySegment s = p.segment;
+        MemorySegment hs = f.head.segment;
+        if (thLen != f.thLen) {
+            return R_OPTIONS;
+        }
+        int diff = Bytes.u32(s, l4 + 12) ^ Bytes.u32(hs, f.l4 + 12);
+        if ((flags & CWR) != 0 || (diff & ~((CWR | FIN | PSH) << 16) & 0xffff0000) != 0) {
+            return R_FLAGS;
+        }
+        if ((diff & 0xffff) != 0) {
+            return R_WINDOW;
+        }
+        if (Bytes.u32(s, l4 + 8) != f.ack) {
+            return R_ACK;
+        }
+        if (thLen > 20 && MemorySegment.mismatch(s, l4 + 20, l4 + thLen, hs, f.l4 + 20, f.l4 + thLen) != -1) {
+            return R_OPTIONS;
+        }
+        if (Bytes.u32(s, l4 + 4) != f.nextSeq) {
+            return R_GAP;
+        }
+        if (payLen == 0 || payLen > f.mss) {
+            return R_SIZE;
+        }
+        fixedIdIfMerged = f.fixedId;
+        if (ipVersion == 4) {
+            int df = Bytes.u16(s, l3 + 6) & 0x4000;
+            if (Bytes.u8(s, l3 + 1) != Bytes.u8(hs, f.l3 + 1) || Bytes.u8(s, l3 + 8) != Bytes.u8(hs, f.l3 + 8)
+                    || df != (Bytes.u16(hs, f.l3 + 6) & 0x4000)) {
+                return R_IP_HEADER;
+            }
+            int idOffset = (Bytes.u16(s, l3 + 4) - f.headId) & 0xffff;
+            if (f.count == 1 && df != 0 && idOffset == 0) {
+                fixedIdIfMerged = true; // decided on the second segment, as Linux does
+            }
+            if (idOffset != (fixedIdIfMerged ? 0 : f.count)) {
+                return R_IP_ID;
+            }
+        } else {
+            // version, traffic class, flow label; hop limit
+            if (Bytes.u32(s, l3) != Bytes.u32(hs, f.l3) || Bytes.u8(s, l3 + 7) != Bytes.u8(hs, f.l3 + 7)) {
+                return R_IP_HEADER;
+            }
+        }
+        return OK;
+    }
+
+    private void countRefused(int reason) {
+        GroCounters c = counters;
+        switch (reason) {
+            case R_FLAGS -> c.refusedFlags++;
+            case R_WINDOW -> c.refusedWindow++;
+            case R_GAP -> c.refusedGap++;
+            case R_ACK -> c.refusedAck++;
+            case R_OPTIONS -> c.refusedOptions++;
+            case R_IP_HEADER -> c.refusedIpHeader++;
+            case R_IP_ID -> c.refusedIpId++;
+            case R_SIZE -> c.refusedSize++;
+            case R_MAX_SIZE -> c.refusedMaxSize++;
+            case R_NO_ROOM -> c.refusedNoRoom++;
+            default -> throw new IllegalStateException("reason " + reason);
+        }
+    }
+
+    private void start(Packet p, GroBatch batch, long now) {
+        if (active == flows.length) {
+            counters.flushEvicted++;
+            flush(flows[0], batch);
+        }
+        Flow f = free[--freeCount];
+        free[freeCount] = null;
+        MemorySegment s = p.segment;
+        f.head = p;
+        f.l3 = l3;
+        f.l4 = l4;
+        f.end = ipEnd;
+        f.l2Len = (int) (l3 - p.offset);
+        f.l3Len = (int) (l4 - l3);
+        f.ipVersion = ipVersion;
+        f.thLen = thLen;
+        f.tunnel = p.tunnel;
+        f.spi = p.spi;
+        f.version = p.version;
+        f.vcPresent = p.vcPresent;
+        f.vc = p.vc;
+        f.hash = hash;
+        f.mss = payLen;
+        f.nextSeq = Bytes.u32(s, l4 + 4) + payLen;
+        f.ack = Bytes.u32(s, l4 + 8);
+        f.count = 1;
+        f.headId = ipVersion == 4 ? Bytes.u16(s, l3 + 4) : 0;
+        f.fixedId = false;
+        f.extraFlags = 0;
+        f.paySum = paySum;
+        f.payTotal = payLen;
+        f.startNanos = now;
+        f.outSlot = batch.outCount;
+        emitAlone(p, batch); // reserves the slot: the flow leaves where its first segment arrived
+        flows[active++] = f;
+    }
+
+    private void append(Flow f, Packet p, GroBatch batch) {
+        MemorySegment.copy(p.segment, l4 + thLen, f.head.segment, f.end, payLen);
+        long sum = paySum;
+        if ((f.payTotal & 1) != 0) {
+            sum = ((sum & 0xff) << 8) | (sum >>> 8); // RFC 1071: data at an odd offset sums byte-swapped
+        }
+        f.paySum += sum;
+        f.payTotal += payLen;
+        f.end += payLen;
+        f.nextSeq += payLen;
+        f.count++;
+        f.fixedId = fixedIdIfMerged;
+        f.extraFlags |= flags & (FIN | PSH);
+        batch.consumed[batch.consumedCount++] = p;
+        counters.segmentsMerged++;
+    }
+
+    /** Removes {@code f} from the table and delivers its head, headers fixed when segments joined. */
+    private void flush(Flow f, GroBatch batch) {
+        int i = 0;
+        while (flows[i] != f) {
+            i++;
+        }
+        System.arraycopy(flows, i + 1, flows, i, active - i - 1);
+        flows[--active] = null;
+        int slot = f.outSlot >= 0 ? f.outSlot : batch.outCount++;
+        Packet p = f.head;
+        batch.out[slot] = p;
+        batch.segments[slot] = f.count;
+        batch.gsoSize[slot] = 0;
+        batch.csumPartial[slot] = false;
+        if (f.count > 1) {
+            finish(f);
+            batch.gsoSize[slot] = f.mss;
+            batch.csumPartial[slot] = !cfg.recomputeChecksum();
+            counters.superPackets++;
+        }
+        f.head = null;
+        f.outSlot = -1;
+        free[freeCount++] = f;
+    }
+
+    private void finish(Flow f) {
+        Packet p = f.head;
+        MemorySegment s = p.segment;
+        long l3 = f.l3;
+        long l4 = f.l4;
+        if (f.ipVersion == 4) {
+            Bytes.u16(s, l3 + 2, (int) (f.end - l3));
+            Checksum.ipv4Header(s, l3, 20);
+        } else {
+            Bytes.u16(s, l3 + 4, (int) (f.end - l3 - 40));
+        }
+        if (f.extraFlags != 0) {
+            Bytes.u8(s, l4 + 13, Bytes.u8(s, l4 + 13) | f.extraFlags);
+        }
+        int l4Len = (int) (f.end - l4);
+        long pseudo = Checksum.pseudoHeader(s, l3, f.ipVersion, PacketHeaders.PROTO_TCP, l4Len);
+        Bytes.u16(s, l4 + 16, 0);
+        if (cfg.recomputeChecksum()) {
+            Bytes.u16(s, l4 + 16, Checksum.finish(Checksum.sum(s, l4, f.thLen, pseudo) + f.paySum));
+        } else {
+            Bytes.u16(s, l4 + 16, ~Checksum.finish(pseudo) & 0xffff);
+        }
+        p.length = (int) (f.end - p.offset); // link-layer padding of the head is dropped
+    }
+
+    private static void emitAlone(Packet p, GroBatch batch) {
+        int slot = batch.outCount++;
+        batch.out[slot] = p;
+        batch.segments[slot] = 1;
+        batch.gsoSize[slot] = 0;
+        batch.csumPartial[slot] = false;
+    }
+
+    /** One held flow: the head descriptor plus what the checks need, offsets into the head's segment. */
+    private static final class Flow {
+        Packet head;
+        long l3;
+        long l4;
+        long end;
+        int l2Len;
+        int l3Len;
+        int ipVersion;
+        int thLen;
+        boolean tunnel;
+        int spi;
+        int version;
+        boolean vcPresent;
+        long vc;
+        int hash;
+        int mss;
+        int nextSeq;
+        int ack;
+        int count;
+        int headId;
+        boolean fixedId;
+        int extraFlags;
+        long paySum;
+        int payTotal;
+        long startNanos;
+        int outSlot = -1;
+    }
+}
