@@ -37,6 +37,14 @@
     if (a !== 0 && (a >= 1e7 || a < 1e-3)) return v.toExponential(3);
     return String(+v.toFixed(a >= 100 ? 1 : a >= 1 ? 3 : 4));
   }
+  function si(v) {
+    var a = Math.abs(v);
+    if (a >= 1e9) return +(v / 1e9).toFixed(2) + 'G';
+    if (a >= 1e6) return +(v / 1e6).toFixed(2) + 'M';
+    if (a >= 1e4) return +(v / 1e3).toFixed(1) + 'k';
+    return String(+v.toFixed(4));
+  }
+  function siAxis(u, splits) { return splits.map(function (v) { return v == null ? '' : si(v); }); }
   function num(s) { var n = Number(s); return s != null && s !== '' && isFinite(n) ? n : null; }
   function uniq(a) { return a.filter(function (v, i) { return a.indexOf(v) === i; }); }
 
@@ -61,8 +69,8 @@
     paramsList.forEach(function (p) { Object.keys(p).forEach(function (k) { if (skip.indexOf(k) < 0 && keys.indexOf(k) < 0) keys.push(k); }); });
     var varying = keys.filter(function (k) { return uniq(paramsList.map(function (p) { return p[k]; })).length > 1; });
     return paramsList.map(function (p) {
-      var s = varying.map(function (k) { return (k === 'backend' ? '' : k + '=') + p[k]; }).join(' ');
-      return s || p.backend || 'result';
+      var s = varying.map(function (k) { return (k === 'backend' || k === 'name' ? '' : k + '=') + p[k]; }).join(' ');
+      return s || p.name || p.backend || 'result';
     });
   }
   function fixedLabel(paramsList, skip) {
@@ -115,7 +123,7 @@
       var fixedText = fixedLabel(items.map(function (r) { return r.params; }), skip.concat(['backend']));
       chart(grid, items[0].name + ': ' + unit + ' vs ' + xLabel + (fixedText ? ' (' + fixedText + ')' : ''), {
         scales: { x: { time: false, distr: logX ? 3 : 1 } },
-        axes: [{ label: xLabel }, { label: unit + (items[0].hib ? ' (higher is better)' : ' (lower is better)'), size: 60 }],
+        axes: [{ label: xLabel }, { label: unit + (items[0].hib ? ' (higher is better)' : ' (lower is better)'), size: 60, values: siAxis }],
         series: series
       }, data);
       drawn++;
@@ -174,7 +182,7 @@
         chart(g, 'Latency (' + g2.key + ')' + (g2.items.length > MAX_SERIES ? ' ' + (off / MAX_SERIES + 1) : ''), {
           scales: { x: { time: false, range: [0, 5.2] }, y: { distr: 3 } },
           axes: [{ label: 'percentile', splits: function () { return XS; }, values: function (u, s) { return s.map(function (v) { var i = XS.indexOf(v); return i < 0 ? '' : LBL[i]; }); } },
-            { label: g2.key, size: 60 }],
+            { label: g2.key, size: 60, values: siAxis }],
           series: series
         }, data);
         drawn++;
@@ -208,11 +216,15 @@
     var series = [{ label: 'run', value: function (u, v) { return v == null ? '' : labels[v] || ''; } },
       { label: '+' + t + '%', stroke: 'rgba(46,160,67,0.55)', width: 1, dash: [4, 4], points: { show: false } },
       { label: '\u2212' + t + '%', stroke: 'rgba(207,34,46,0.55)', width: 1, dash: [4, 4], points: { show: false } }];
-    idx.forEach(function (i, n) {
-      data.push(rel[i]);
+    var firsts = idx.map(function (i) {
       var r0 = null;
       runs.forEach(function (r) { r.results.forEach(function (x) { if (x.key === keys[i] && !r0) r0 = x; }); });
-      series.push({ label: r0 ? r0.label : keys[i], stroke: COLORS[n % COLORS.length], spanGaps: true });
+      return r0;
+    });
+    var hl = seriesLabels(firsts.map(function (r) { return Object.assign({ name: r.name.replace(/^.*\.(\w+\.\w+)$/, '$1') }, r.params); }), []);
+    idx.forEach(function (i, n) {
+      data.push(rel[i]);
+      series.push({ label: hl[n], stroke: COLORS[n % COLORS.length], spanGaps: true });
     });
     chart(g, 'Score relative to baseline across ' + runs.length + ' run' + (runs.length === 1 ? '' : 's') +
       (keys.length > MAX_SERIES ? ' (' + MAX_SERIES + ' most moved of ' + keys.length + ')' : ''), {
