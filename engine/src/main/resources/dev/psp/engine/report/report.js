@@ -163,26 +163,33 @@
   }
 
   function latencySection() {
-    var g = section('Latency percentile spectrum', 'Newest result per benchmark; HdrHistogram percentiles, log scale.');
+    var g = section('Latency percentile spectrum', 'Newest result per benchmark at the smallest worker count; HdrHistogram percentiles, log scale.');
     var XS = [Math.log10(2), 1, 2, 3, 4, 5];
     var LBL = ['p50', 'p90', 'p99', 'p99.9', 'p99.99', 'max'];
     var rs = current.filter(function (r) { return r.latency; });
     var drawn = 0;
-    groupBy(rs, function (r) { return r.latency.unit; }).forEach(function (g2) {
+    groupBy(rs, function (r) { return r.name + ' (' + r.latency.unit + ')'; }).forEach(function (g2) {
+      /* One worker count per chart (the smallest), else the spectrum gets unreadable. */
+      var ws = g2.items.map(function (r) { return num(r.params.workers); }).filter(function (w) { return w != null; });
+      if (ws.length) {
+        var w0 = Math.min.apply(null, ws);
+        g2.items = g2.items.filter(function (r) { return r.params.workers == null || num(r.params.workers) === w0; });
+      }
       for (var off = 0; off < g2.items.length; off += MAX_SERIES) {
         var items = g2.items.slice(off, off + MAX_SERIES);
         var data = [XS];
         var series = [{ label: 'percentile', value: function (u, v) { var i = XS.indexOf(v); return i < 0 ? '' : LBL[i]; } }];
-        var labels = seriesLabels(items.map(function (r) { return Object.assign({ name: r.name }, r.params); }), []);
+        var labels = seriesLabels(items.map(function (r) { return r.params; }), []);
+        var unit = items[0].latency.unit;
         items.forEach(function (r, i) {
           var L = r.latency;
           data.push([L.p50, L.p90, L.p99, L['p99.9'], L['p99.99'], L.max].map(function (v) { return v != null && v > 0 ? v : null; }));
           series.push({ label: labels[i], spanGaps: true });
         });
-        chart(g, 'Latency (' + g2.key + ')' + (g2.items.length > MAX_SERIES ? ' ' + (off / MAX_SERIES + 1) : ''), {
+        chart(g, 'Latency: ' + g2.key + (g2.items.length > MAX_SERIES ? ' ' + (off / MAX_SERIES + 1) : ''), {
           scales: { x: { time: false, range: [0, 5.2] }, y: { distr: 3 } },
           axes: [{ label: 'percentile', splits: function () { return XS; }, values: function (u, s) { return s.map(function (v) { var i = XS.indexOf(v); return i < 0 ? '' : LBL[i]; }); } },
-            { label: g2.key, size: 60, values: siAxis }],
+            { label: unit, size: 60, values: siAxis }],
           series: series
         }, data);
         drawn++;
@@ -216,15 +223,17 @@
     var series = [{ label: 'run', value: function (u, v) { return v == null ? '' : labels[v] || ''; } },
       { label: '+' + t + '%', stroke: 'rgba(46,160,67,0.55)', width: 1, dash: [4, 4], points: { show: false } },
       { label: '\u2212' + t + '%', stroke: 'rgba(207,34,46,0.55)', width: 1, dash: [4, 4], points: { show: false } }];
-    var firsts = idx.map(function (i) {
+    /* Labels from the parameters that vary across all keys (not only the ones shown), name always first. */
+    var firsts = keys.map(function (k) {
       var r0 = null;
-      runs.forEach(function (r) { r.results.forEach(function (x) { if (x.key === keys[i] && !r0) r0 = x; }); });
+      runs.forEach(function (r) { r.results.forEach(function (x) { if (x.key === k && !r0) r0 = x; }); });
       return r0;
     });
-    var hl = seriesLabels(firsts.map(function (r) { return Object.assign({ name: r.name.replace(/^.*\.(\w+\.\w+)$/, '$1') }, r.params); }), []);
+    var hl = seriesLabels(firsts.map(function (r) { return r.params; }), []);
     idx.forEach(function (i, n) {
       data.push(rel[i]);
-      series.push({ label: hl[n], stroke: COLORS[n % COLORS.length], spanGaps: true });
+      var nm = firsts[i].name.replace(/^.*\.(\w+\.\w+)$/, '$1');
+      series.push({ label: nm + ' ' + hl[i], stroke: COLORS[n % COLORS.length], spanGaps: true });
     });
     chart(g, 'Score relative to baseline across ' + runs.length + ' run' + (runs.length === 1 ? '' : 's') +
       (keys.length > MAX_SERIES ? ' (' + MAX_SERIES + ' most moved of ' + keys.length + ')' : ''), {

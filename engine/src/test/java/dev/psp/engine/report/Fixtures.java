@@ -21,16 +21,21 @@ final class Fixtures {
      * every score (e.g. 0.8 for a 20% regression).
      */
     static ResultSet run(String commit, String time, long seed, double factor) {
+        return run(commit, time, seed, factor, 1.0);
+    }
+
+    /** As {@link #run(String, String, long, double)}, the jdk backend's scores further scaled by {@code jdkFactor}. */
+    static ResultSet run(String commit, String time, long seed, double factor, double jdkFactor) {
         Random rnd = new Random(seed);
         List<BenchResult> results = new ArrayList<>();
         for (String mode : List.of("encrypt", "decrypt")) {
             for (String backend : List.of("jdk", "openssl")) {
                 for (int size : SIZES) {
-                    results.add(result(rnd, mode, backend, size, 1, factor));
+                    results.add(result(rnd, mode, backend, size, 1, backend.equals("jdk") ? factor * jdkFactor : factor));
                 }
                 for (int w : WORKERS) {
                     if (w != 1) {
-                        results.add(result(rnd, mode, backend, 1024, w, factor));
+                        results.add(result(rnd, mode, backend, 1024, w, backend.equals("jdk") ? factor * jdkFactor : factor));
                     }
                 }
             }
