@@ -23,11 +23,15 @@ final class Commands {
         }
     }
 
-    static int report(String[] args, PrintStream out, PrintStream err) throws ConfigException {
-        throw new ConfigException("report is not available in this build yet");
+    static int report(String[] args, PrintStream out, PrintStream err) {
+        return dev.psp.engine.report.ReportCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
     }
 
-    static int compare(String[] args, PrintStream out, PrintStream err) throws ConfigException {
-        throw new ConfigException("compare is not available in this build yet");
+    static int compare(String[] args, PrintStream out, PrintStream err) {
+        return dev.psp.engine.report.CompareCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
+    }
+
+    static int export(String[] args, PrintStream out, PrintStream err) {
+        return dev.psp.engine.report.ExportCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
     }
 }

@@ -3,9 +3,14 @@ package dev.psp.engine.cli;
 import dev.psp.engine.crypto.AeadBackend;
 import dev.psp.engine.crypto.AeadEngine;
 import dev.psp.engine.crypto.KeyDerivation;
+import dev.psp.engine.offload.GroBatch;
+import dev.psp.engine.offload.GroCoalescer;
+import dev.psp.engine.offload.GroConfig;
+import dev.psp.engine.offload.GroCounters;
 import dev.psp.engine.offload.TsoCounters;
 import dev.psp.engine.offload.TsoSegmenter;
 import dev.psp.engine.pcap.PcapReader;
+import dev.psp.engine.pool.PacketPool;
 import dev.psp.engine.pcap.PcapWriter;
 import dev.psp.engine.psp.Mode;
 import dev.psp.engine.psp.Packet;
@@ -30,12 +35,12 @@ public final class FileCodec implements AutoCloseable {
     public static final int HEADROOM = 256;
     public static final int DATA_ROOM = 65536 + 1024;
     public static final int TAILROOM = 64;
-    public static final int SLOT = HEADROOM + DATA_ROOM + TAILROOM;
     public static final int BURST = 32;
     public static final int LINKTYPE_ETHERNET = 1;
 
     private final Arena arena = Arena.ofConfined();
-    private final MemorySegment slab = arena.allocate((long) SLOT * BURST, 64);
+    /** Packet slots: a burst in flight plus the heads GRO may hold across bursts. */
+    private final PacketPool pool = PacketPool.create(BURST + GroConfig.DEFAULT_MAX_FLOWS + 8, DATA_ROOM);
     private final Packet[] order = new Packet[BURST];
     private final Packet[] work = new Packet[BURST];
     public final PspCounters counters = new PspCounters();
@@ -45,9 +50,6 @@ public final class FileCodec implements AutoCloseable {
     public long written;
 
     public FileCodec() {
-        for (int i = 0; i < BURST; i++) {
-            order[i] = new Packet();
-        }
     }
 
     /** Encrypts every packet of {@code in} with {@code sa} into {@code out}. */
@@ -78,6 +80,17 @@ public final class FileCodec implements AutoCloseable {
             this.udpSegSize = udpSegSize;
         }
         run(in, out, snaplen, true, sa, enc, null);
+    }
+
+    private GroCoalescer gro;
+    private GroBatch groBatch;
+    public final GroCounters groCounters = new GroCounters();
+
+    /** Coalesces what decrypt delivers (GRO), flushing at the end of every burst. */
+    public void gro(GroConfig config) {
+        // a file has no clock: merges end by the GRO rules, on table eviction, or at end of input
+        gro = new GroCoalescer(config.withFlushTimeoutNanos(Long.MAX_VALUE), groCounters);
+        groBatch = gro.newBatch(BURST);
     }
 
     private TsoSegmenter tso;
@@ -122,10 +135,10 @@ public final class FileCodec implements AutoCloseable {
                         counters.count(encrypt ? Reason.TX_MALFORMED.code() : Reason.RX_TRUNCATED.code());
                         continue;
                     }
-                    Packet p = order[n];
-                    long base = (long) SLOT * n;
-                    MemorySegment.copy(reader.segment(), reader.dataOffset(), slab, base + HEADROOM, cap);
-                    p.wrap(slab, base, base + SLOT, base + HEADROOM, cap);
+                    Packet p = pool.alloc(); // never null: at most BURST + GRO-held slots are in use
+                    MemorySegment.copy(reader.segment(), reader.dataOffset(), p.segment, p.offset, cap);
+                    p.length = cap;
+                    order[n] = p;
                     p.tsSeconds = reader.timestampSeconds();
                     p.tsNanos = reader.timestampNanos();
                     p.sa = sa;
@@ -137,6 +150,7 @@ public final class FileCodec implements AutoCloseable {
                 }
                 if (encrypt && tso != null) {
                     segmentAndWrite(enc, writer, n);
+                    pool.freeBulk(order, n);
                     continue;
                 }
                 if (encrypt) {
@@ -144,13 +158,35 @@ public final class FileCodec implements AutoCloseable {
                 } else {
                     dec.openBurst(work, n);
                 }
-                for (int i = 0; i < n; i++) {
-                    Packet p = order[i];
-                    if (p.result == 0 || p.result == Reason.NOT_PSP.code()) {
-                        writer.write(p.segment, p.offset, p.length, p.tsSeconds, p.tsNanos);
-                        written++;
-                    }
+                if (!encrypt && gro != null) {
+                    // in arrival order; heads of unfinished merges stay allocated across bursts
+                    gro.coalesce(order, n, groBatch, 0);
+                    drainGro(writer);
+                } else {
+                    writeAll(writer, order, n);
+                    pool.freeBulk(order, n);
                 }
+            }
+            if (!encrypt && gro != null) {
+                gro.flush(groBatch);
+                drainGro(writer);
+            }
+        }
+    }
+
+    private void drainGro(PcapWriter writer) throws IOException {
+        writeAll(writer, groBatch.out, groBatch.outCount);
+        pool.freeBulk(groBatch.out, groBatch.outCount);
+        pool.freeBulk(groBatch.consumed, groBatch.consumedCount);
+        pool.freeBulk(groBatch.dropped, groBatch.droppedCount);
+    }
+
+    private void writeAll(PcapWriter writer, Packet[] pkts, int n) throws IOException {
+        for (int i = 0; i < n; i++) {
+            Packet p = pkts[i];
+            if (p.result == 0 || p.result == Reason.NOT_PSP.code()) {
+                writer.write(p.segment, p.offset, p.length, p.tsSeconds, p.tsNanos);
+                written++;
             }
         }
     }
@@ -160,6 +196,9 @@ public final class FileCodec implements AutoCloseable {
         java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
         if (tso != null) {
             m.putAll(tsoCounters.toMap());
+        }
+        if (gro != null) {
+            m.putAll(groCounters.toMap());
         }
         return m;
     }
@@ -188,9 +227,14 @@ public final class FileCodec implements AutoCloseable {
         }
     }
 
+    /** Slots still in use (0 after a run: nothing leaked). */
+    public int slotsInUse() {
+        return pool.inUse();
+    }
+
     @Override
     public void close() {
-        slab.fill((byte) 0);
+        pool.close();
         arena.close();
     }
 

@@ -25,10 +25,15 @@ public final class Main {
               encrypt -c CFG -i IN -o OUT [--reference-mode] [--backend NAME|best] [--sport hash|xor|fixed:N|table:P,..]
                       [--udp-checksum] [--vc-value HEX] [--s-bit] [--d-bit] [--tso-mss N] [--gso-size N] [--json]
               decrypt -c CFG -i IN -o OUT [--mode transport|tunnel|auto] [--reference-mode]
-                      [--backend NAME|best] [--key-cache N] [--json]
+                      [--backend NAME|best] [--key-cache N] [--gro] [--gro-max-segments N]
+                      [--gro-max-size N] [--json]
               backends                 list the AEAD backends, their versions or why they are unavailable
               demo [--vectors DIR]     encrypt and decrypt the shared reference vectors, print counters, short benchmark
               bench [OPTIONS]          line-rate harness (psp bench --help)
+              device                   PSP device console: dev-get, key-rotate, rx-assoc, tx-assoc, get-stats (help)
+              report -o FILE.html RESULTS...     self-contained HTML performance report
+              compare BASE HEAD [--threshold P]  regression gate (exit 1 on a significant regression)
+              export --format bmf|csv|json RESULTS... [-o FILE]
               help""";
 
     private Main() {}
@@ -53,6 +58,7 @@ public final class Main {
                 case "device" -> Commands.device(args, out, err);
                 case "report" -> Commands.report(args, out, err);
                 case "compare" -> Commands.compare(args, out, err);
+                case "export" -> Commands.export(args, out, err);
                 case "help", "--help", "-h" -> {
                     out.println(USAGE);
                     yield 0;
@@ -149,7 +155,7 @@ public final class Main {
 
     static int decrypt(String[] args, PrintStream out, PrintStream err) throws ConfigException, IOException {
         Args a = Args.parse(args, 1, Set.of("-c", "-i", "-o", "--backend", "--mode", "--key-cache", "--gro-max-segments",
-                "--gro-max-size", "--gro-flush-us"), Set.of("--reference-mode", "--json", "--gro", "-v"));
+                "--gro-max-size"), Set.of("--reference-mode", "--json", "--gro", "-v"));
         PspConfig cfg = PspConfig.readDecrypt(config(a));
         Path in = input(a);
         Path outFile = Path.of(a.require("-o", "output pcap"));
@@ -174,6 +180,14 @@ public final class Main {
         KeyDerivation kdf = new KeyDerivation(cfg.masterKey0, cfg.masterKey1);
         cfg.wipe();
         try (AeadEngine engine = backend.newEngine(); FileCodec codec = new FileCodec()) {
+            if (a.flag("--gro") || a.get("--gro-max-segments") != null || a.get("--gro-max-size") != null) {
+                if (reference) {
+                    throw new ConfigException("--gro cannot be combined with --reference-mode");
+                }
+                codec.gro(dev.psp.engine.offload.GroConfig.defaults()
+                        .withMaxSegments(a.intValue("--gro-max-segments", dev.psp.engine.offload.GroConfig.DEFAULT_MAX_SEGMENTS, 1, 65535))
+                        .withMaxSize(a.intValue("--gro-max-size", dev.psp.engine.offload.GroConfig.DEFAULT_MAX_SIZE, 1, 65535)));
+            }
             codec.decrypt(engine, kdf, mode, keyCache, in, outFile, reference ? PcapWriter.DEFAULT_SNAPLEN : 262144);
             report(out, "decrypted", codec, outFile, backend, a.flag("--json"));
         } finally {

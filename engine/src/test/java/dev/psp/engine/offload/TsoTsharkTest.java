@@ -97,6 +97,37 @@ class TsoTsharkTest {
         assertEquals(expectedSegments, good.strip().lines().count(), good);
     }
 
+    @Test
+    void groOfOpenOfTsoGivesTheSuperPacketsBackThroughTheCli() throws Exception {
+        Path clear = tmp.resolve("clear.pcap");
+        Random r = new Random(5);
+        List<byte[]> frames = new ArrayList<>();
+        try (PcapWriter w = PcapWriter.create(clear, 262144, 1, false)) {
+            for (int ipv : new int[] {4, 6}) {
+                int seq = 77;
+                for (int k = 0; k < 4; k++) {
+                    int payload = 3000 + r.nextInt(40_000);
+                    byte[] f = tcp(ipv, seq, payload, false, r);
+                    seq += payload;
+                    frames.add(f);
+                    w.write(MemorySegment.ofArray(f), 0, f.length, 10 + k, 0);
+                }
+            }
+        }
+        Path enc = tmp.resolve("enc.pcap");
+        Path dec = tmp.resolve("dec.pcap");
+        assertEquals(0, run("encrypt", "-c", TestVectors.googlePsp().resolve("cfg/encrypt_tunnel_crypt_off_128.cfg").toString(),
+                "-i", clear.toString(), "-o", enc.toString(), "--tso-mss", "1448"));
+        assertTrue(TestPcap.read(enc).size() > frames.size() * 2);
+        assertEquals(0, run("decrypt", "-c", TestVectors.googlePsp().resolve("cfg/decrypt.cfg").toString(), "-i", enc.toString(),
+                "-o", dec.toString(), "--mode", "tunnel", "--gro"));
+        List<TestPcap.Rec> out = TestPcap.read(dec);
+        assertEquals(frames.size(), out.size(), "one super-packet per original");
+        for (int i = 0; i < frames.size(); i++) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(frames.get(i), out.get(i).data(), "super-packet " + i);
+        }
+    }
+
     private static int run(String... args) {
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         return Main.run(args, new PrintStream(o), new PrintStream(o));
