@@ -8,7 +8,7 @@ cd "$ROOT"
 export JAVA_HOME="${JAVA_HOME_25:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 export PATH="$JAVA_HOME/bin:$PATH"
 
-PKGS="libipsec-mb-dev libssl-dev tshark"
+PKGS="libipsec-mb-dev libssl-dev tshark chromium"
 missing=""
 for p in $PKGS; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
