@@ -3,6 +3,7 @@ package dev.psp.engine.perf;
 import dev.psp.engine.crypto.AeadBackend;
 import dev.psp.engine.crypto.AeadBackends;
 import dev.psp.engine.psp.PspHeader;
+import dev.psp.engine.wire.PacketHeaders;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -87,7 +88,7 @@ public final class LineRateHarness {
         }
 
         TrafficGenerator shape = new TrafficGenerator(o.seed, o.flows, o.ipVersion,
-                o.tcp ? dev.psp.engine.wire.PacketHeaders.PROTO_TCP : dev.psp.engine.wire.PacketHeaders.PROTO_UDP);
+                o.tcp ? PacketHeaders.PROTO_TCP : PacketHeaders.PROTO_UDP);
         List<int[]> loads = new ArrayList<>();
         if (o.imix) {
             loads.add(shape.imixPayloadSizes(Math.max(o.ring, TrafficGenerator.IMIX_CYCLE)));

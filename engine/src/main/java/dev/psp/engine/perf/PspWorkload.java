@@ -11,10 +11,12 @@ import dev.psp.engine.psp.PspEncoder;
 import dev.psp.engine.psp.Reason;
 import dev.psp.engine.psp.RxKeys;
 import dev.psp.engine.psp.TxSa;
+import dev.psp.engine.wire.PacketHeaders;
 import java.lang.foreign.MemorySegment;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 /**
  * The PSP data path for one worker: transport mode, one SA (and SPI) per flow, the encoder's
@@ -48,7 +50,7 @@ final class PspWorkload implements Workload {
         this.mode = o.mode;
         this.burstSize = o.burst;
         TrafficGenerator gen = new TrafficGenerator(seed, o.flows, o.ipVersion,
-                o.tcp ? dev.psp.engine.wire.PacketHeaders.PROTO_TCP : dev.psp.engine.wire.PacketHeaders.PROTO_UDP);
+                o.tcp ? PacketHeaders.PROTO_TCP : PacketHeaders.PROTO_UDP);
         int maxPayload = 0;
         for (int p : payloads) {
             maxPayload = Math.max(maxPayload, p);
@@ -56,7 +58,7 @@ final class PspWorkload implements Workload {
         int slots = Math.max(o.ring, payloads.length);
         this.ring = new PacketRing(slots, gen.frameLength(maxPayload));
         this.engine = backend.newEngine();
-        java.util.SplittableRandom r = new java.util.SplittableRandom(seed ^ 0x5eed);
+        SplittableRandom r = new SplittableRandom(seed ^ 0x5eed);
         byte[] mk0 = new byte[32];
         byte[] mk1 = new byte[32];
         r.nextBytes(mk0);
