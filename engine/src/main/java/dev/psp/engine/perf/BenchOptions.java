@@ -46,6 +46,8 @@ public final class BenchOptions {
     public int ipVersion = 4;
     public boolean tcp;
     public long seed = 1;
+    /** Decrypt only: every Nth ring slot carries a corrupted ICV (measures the failure path); 0 = none. */
+    public int corruptEvery;
     public boolean csv;
     public boolean json;
     public boolean help;
@@ -69,6 +71,8 @@ public final class BenchOptions {
               --ring N                  packet buffers per worker (default 256)
               --ipv6 / --tcp            IPv6 instead of IPv4, TCP instead of UDP
               --seed N                  traffic seed (default 1)
+              --corrupt-every N         decrypt: corrupt the ICV of every Nth packet buffer
+                                        (auth failures are counted and reported, exit 1)
               --csv | --json            machine-readable output instead of the table
             """;
 
@@ -92,7 +96,7 @@ public final class BenchOptions {
                 case "--json" -> o.json = true;
                 case "-h", "--help" -> o.help = true;
                 case "--sizes", "--psp-version", "--workers", "--burst", "--duration", "--warmup", "--mode",
-                     "--backend", "--key-cache", "--flows", "--ring", "--seed" -> {
+                     "--backend", "--key-cache", "--flows", "--ring", "--seed", "--corrupt-every" -> {
                     if (v == null) {
                         if (i + 1 >= args.length) {
                             throw new BadOption(a + " needs a value");
@@ -106,6 +110,9 @@ public final class BenchOptions {
         }
         if (o.csv && o.json) {
             throw new BadOption("--csv and --json are exclusive");
+        }
+        if (o.corruptEvery != 0 && o.mode != Mode.DECRYPT) {
+            throw new BadOption("--corrupt-every needs --mode decrypt");
         }
         return o;
     }
@@ -138,6 +145,7 @@ public final class BenchOptions {
             }
             case "--flows" -> flows = intIn(name, v, 1, 65536);
             case "--ring" -> ring = intIn(name, v, 1, 1 << 20);
+            case "--corrupt-every" -> corruptEvery = intIn(name, v, 0, 1 << 20);
             case "--seed" -> {
                 try {
                     seed = Long.parseLong(v);

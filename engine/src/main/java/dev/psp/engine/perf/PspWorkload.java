@@ -11,6 +11,7 @@ import dev.psp.engine.psp.PspEncoder;
 import dev.psp.engine.psp.Reason;
 import dev.psp.engine.psp.RxKeys;
 import dev.psp.engine.psp.TxSa;
+import dev.psp.engine.wire.Bytes;
 import dev.psp.engine.wire.PacketHeaders;
 import java.lang.foreign.MemorySegment;
 import java.util.LinkedHashMap;
@@ -93,6 +94,10 @@ final class PspWorkload implements Workload {
                 if (rc != 0) {
                     throw new IllegalStateException("setup: sealing a " + payload + "-byte packet failed: "
                             + Reason.of(rc).description);
+                }
+                if (o.corruptEvery > 0 && i % o.corruptEvery == 0) {
+                    long icvLast = p.offset + p.length - 1; // generated frames have no link padding
+                    Bytes.u8(ring.buffers, icvLast, ~Bytes.u8(ring.buffers, icvLast));
                 }
                 ring.save(i, (int) (p.offset - base), p.length);
             }

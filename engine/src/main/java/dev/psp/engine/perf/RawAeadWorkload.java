@@ -75,6 +75,9 @@ final class RawAeadWorkload implements Workload {
                 if (st != AeadEngine.OK) {
                     throw new IllegalStateException("setup: raw seal of a " + payload + "-byte record failed (" + st + ")");
                 }
+                if (o.corruptEvery > 0 && i % o.corruptEvery == 0) {
+                    Bytes.u8(ring.buffers, at + len - 1, ~Bytes.u8(ring.buffers, at + len - 1));
+                }
             }
             ring.save(i, PacketRing.HEADROOM, len);
         }

@@ -84,6 +84,9 @@ final class RawJdkWorkload implements Workload {
                     cipher.updateAAD(t, 0, aad[i]);
                     int n = cipher.doFinal(t, aad[i], text[i], out, 0);
                     System.arraycopy(out, 0, t, aad[i], n);
+                    if (o.corruptEvery > 0 && i % o.corruptEvery == 0) {
+                        t[t.length - 1] ^= (byte) 0xff;
+                    }
                 } catch (GeneralSecurityException e) {
                     throw new IllegalStateException("setup: raw-jdk seal failed", e);
                 }

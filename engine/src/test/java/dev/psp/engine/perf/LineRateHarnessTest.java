@@ -99,8 +99,31 @@ class LineRateHarnessTest {
         assertTrue(lines[1].startsWith("raw-encrypt,raw-jdk,0,64,fixed,1,32,"), lines[1]);
     }
 
+    @Test
+    @SuppressWarnings("unchecked")
+    void failedPacketsAreReportedNotHidden() {
+        // ring of 64, every 4th buffer corrupted: exactly a quarter of the packets fail authentication
+        Run r = run("--mode", "decrypt", "--corrupt-every", "4", "--ring", "64", "--sizes", "200", "--duration", "0.2",
+                "--warmup", "0", "--baseline", "--json");
+        assertEquals(1, r.code, r.err);
+        assertEquals(3, r.err.strip().split("\n").length, r.err);
+        assertTrue(r.err.contains("packets failed"), r.err);
+        Map<String, Object> doc = (Map<String, Object>) MiniJson.parse(r.out.strip());
+        List<Map<String, Object>> results = (List<Map<String, Object>>) doc.get("results");
+        assertEquals(3, results.size());
+        for (Map<String, Object> res : results) {
+            double ok = (Double) res.get("packets");
+            double failed = (Double) res.get("failed");
+            assertEquals(ok / 3, failed, 1e-9, res.toString());
+            Map<String, Object> drops = (Map<String, Object>) res.get("drops");
+            assertEquals(failed, drops.values().iterator().next(), res.toString());
+            assertEquals(null, res.get("problem"), "counters must still balance");
+        }
+        assertTrue(((Map<String, Object>) results.get(0).get("drops")).containsKey("rx-auth-fail"));
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"--sizes 10:0:20", "--sizes abc", "--sizes 64,,128", "--sizes 70000", "--workers 0",
+    @ValueSource(strings = {"--corrupt-every 2", "--sizes 10:0:20", "--sizes abc", "--sizes 64,,128", "--sizes 70000", "--workers 0",
             "--mode foo", "--backend nope", "--key-cache 3", "--bogus", "--duration -1", "--sizes", "--csv --json",
             "--psp-version 4", "--burst x"})
     void badArgumentsGiveExitCodeTwoAndOneLine(String args) {
