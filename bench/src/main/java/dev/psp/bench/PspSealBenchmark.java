@@ -1,0 +1,147 @@
+package dev.psp.bench;
+
+import dev.psp.engine.crypto.AeadEngine;
+import dev.psp.engine.crypto.AeadKey;
+import dev.psp.engine.crypto.KeyDerivation;
+import dev.psp.engine.psp.Packet;
+import dev.psp.engine.psp.PspCounters;
+import dev.psp.engine.psp.PspEncoder;
+import dev.psp.engine.psp.TxSa;
+import dev.psp.engine.wire.Bytes;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.security.GeneralSecurityException;
+import java.util.concurrent.TimeUnit;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One PSP seal (transport mode, IPv4/UDP, {@code size} bytes of UDP payload) against its
+ * baselines in the same run: {@link #rawAeadSeal} is the same backend's AEAD on the same record
+ * with no PSP work, {@link #rawJdkSeal} a plain javax.crypto AES-GCM on heap arrays. Every method
+ * first copies its input back from a template (seal works in place), so each includes one copy of
+ * about the same number of bytes.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@State(Scope.Thread)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-exports",
+        "java.base/jdk.internal.misc=ALL-UNNAMED"})
+public class PspSealBenchmark {
+    @Param({"64", "512", "1400", "8900"})
+    public int size;
+    @Param({"jdk"})
+    public String backend;
+    @Param({"0"})
+    public int version;
+
+    private Arena arena;
+    private AeadEngine engine;
+    private PspEncoder encoder;
+    private TxSa sa;
+    private final Packet packet = new Packet();
+    private MemorySegment buf;
+    private MemorySegment template;
+    private int frameLen;
+
+    private MemorySegment rawBuf;
+    private MemorySegment rawTemplate;
+    private AeadKey rawKey;
+    private int aadLen;
+    private int textLen;
+    private long iv;
+
+    private Cipher cipher;
+    private SecretKeySpec jdkKey;
+    private byte[] jdkTemplate;
+    private byte[] jdkIn;
+    private byte[] jdkOut;
+
+    @Setup(Level.Trial)
+    public void setUp() throws GeneralSecurityException {
+        arena = Arena.ofConfined();
+        engine = BenchFixtures.backend(backend).newEngine();
+        encoder = new PspEncoder(engine, new PspCounters());
+        KeyDerivation kdf = new KeyDerivation(BenchFixtures.MASTER_KEY_0, BenchFixtures.MASTER_KEY_1);
+        byte[] key = kdf.derive(BenchFixtures.SPI, version);
+        sa = TxSa.builder().spi(BenchFixtures.SPI).version(version).install(engine, MemorySegment.ofArray(key), 0);
+        buf = arena.allocate(BenchFixtures.HEADROOM + size + 100 + BenchFixtures.TAILROOM, 64);
+        template = arena.allocate(size + 100, 64);
+        frameLen = BenchFixtures.frame(template, 0, size);
+        if (seal() != 0) {
+            throw new IllegalStateException("PSP seal failed in set-up: " + encoder.counters().reasonMap());
+        }
+
+        aadLen = BenchFixtures.rawAad(version, size);
+        textLen = BenchFixtures.rawText(version, size);
+        int rec = aadLen + textLen;
+        rawTemplate = arena.allocate(rec + BenchFixtures.TAG, 64);
+        MemorySegment.copy(MemorySegment.ofArray(BenchFixtures.bytes(rec, 3)), 0, rawTemplate, 0, rec);
+        rawBuf = arena.allocate(rec + BenchFixtures.TAG, 64);
+        rawKey = engine.prepareKey(null, MemorySegment.ofArray(key), 0, key.length);
+        if (rawAeadSeal() != AeadEngine.OK) {
+            throw new IllegalStateException("raw AEAD seal failed in set-up");
+        }
+
+        cipher = Cipher.getInstance("AES/GCM/NoPadding");
+        jdkKey = new SecretKeySpec(key, "AES");
+        jdkTemplate = BenchFixtures.bytes(rec, 3);
+        jdkIn = new byte[rec + BenchFixtures.TAG];
+        jdkOut = new byte[rec + BenchFixtures.TAG];
+        rawJdkSeal();
+        encoder.counters().reset();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        long errors = encoder.counters().txError;
+        engine.close();
+        arena.close();
+        if (errors != 0) {
+            throw new IllegalStateException(errors + " PSP seals failed: " + encoder.counters().reasonMap());
+        }
+    }
+
+    /** Restore the cleartext frame, then encapsulate and seal it in place. */
+    @Benchmark
+    public int seal() {
+        MemorySegment.copy(template, 0, buf, BenchFixtures.HEADROOM, frameLen);
+        packet.wrap(buf, 0, buf.byteSize(), BenchFixtures.HEADROOM, frameLen);
+        packet.sa = sa;
+        return encoder.seal(packet);
+    }
+
+    /** Baseline: the backend's AEAD on the same record, no PSP (a fresh IV each time). */
+    @Benchmark
+    public int rawAeadSeal() {
+        MemorySegment.copy(rawTemplate, 0, rawBuf, 0, aadLen + textLen);
+        Bytes.u64(rawBuf, 8, ++iv);
+        return engine.seal(rawKey, rawBuf, 0, aadLen, textLen);
+    }
+
+    /** Baseline: plain javax.crypto AES-GCM on heap arrays, one Cipher reused. */
+    @Benchmark
+    public int rawJdkSeal() throws GeneralSecurityException {
+        System.arraycopy(jdkTemplate, 0, jdkIn, 0, aadLen + textLen);
+        BenchFixtures.putIv(jdkIn, ++iv);
+        cipher.init(Cipher.ENCRYPT_MODE, jdkKey, new GCMParameterSpec(128, jdkIn, 4, 12));
+        cipher.updateAAD(jdkIn, 0, aadLen);
+        return cipher.doFinal(jdkIn, aadLen, textLen, jdkOut, 0);
+    }
+}

@@ -1,0 +1,229 @@
+package dev.psp.engine.perf;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The options of {@code psp bench}, parsed once; {@link #parse} throws {@link BadOption} naming the
+ * first bad argument. Sizes are L4 payload bytes per packet. Immutable after parsing.
+ */
+public final class BenchOptions {
+    /** Largest L4 payload accepted: the PSP-encapsulated IPv4 packet must stay within 65535 bytes. */
+    public static final int MAX_SIZE = 65000;
+    public static final String RAW_JDK = "raw-jdk";
+
+    public enum Mode {
+        ENCRYPT, DECRYPT, ROUNDTRIP;
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** A bad command line; the message is one line meant for the user. */
+    public static final class BadOption extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public BadOption(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    public List<Integer> sizes = List.of(64, 512, 1400);
+    public boolean imix;
+    public int version = 0;
+    public int workers = 1;
+    public int burst = 32;
+    public double duration = 2.0;
+    public double warmup = 1.0;
+    public Mode mode = Mode.ENCRYPT;
+    public String backend = "best";
+    public boolean baseline;
+    public int keyCache = 1024;
+    public int flows = 16;
+    public int ring = 256;
+    public int ipVersion = 4;
+    public boolean tcp;
+    public long seed = 1;
+    /** Decrypt only: every Nth ring slot carries a corrupted ICV (measures the failure path); 0 = none. */
+    public int corruptEvery;
+    public boolean csv;
+    public boolean json;
+    public boolean help;
+
+    public static final String USAGE = """
+            usage: psp bench [options]
+              --sizes LIST|MIN:INC:MAX  L4 payload bytes per packet (default 64,512,1400)
+              --imix                    simple IMIX instead: 64/594/1518-byte frames 7:4:1
+              --psp-version 0..3        PSP version (default 0: AES-GCM-128)
+              --workers N               threads, each with its own engine and ring (default 1)
+              --burst N                 packets per burst (default 32)
+              --duration SECONDS        measured time per size (default 2; fractions allowed)
+              --warmup SECONDS          unmeasured time before each size (default 1)
+              --mode encrypt|decrypt|roundtrip   (default encrypt)
+              --backend NAME|best|raw-jdk        AEAD backend (default best); raw-jdk = plain
+                                        javax.crypto AES-GCM loop, no PSP work
+              --baseline                also run raw-jdk and the backend's raw AEAD (no PSP)
+              --key-cache N             receive key cache entries, power of two; 0 = derive
+                                        the key per packet (default 1024)
+              --flows N                 flows (distinct 5-tuples and SPIs) (default 16)
+              --ring N                  packet buffers per worker (default 256)
+              --ipv6 / --tcp            IPv6 instead of IPv4, TCP instead of UDP
+              --seed N                  traffic seed (default 1)
+              --corrupt-every N         decrypt: corrupt the ICV of every Nth packet buffer
+                                        (auth failures are counted and reported, exit 1)
+              --csv | --json            machine-readable output instead of the table
+            """;
+
+    /** Parses {@code args}; throws BadOption with a one-line message. */
+    public static BenchOptions parse(String[] args) throws BadOption {
+        BenchOptions o = new BenchOptions();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            String v = null;
+            int eq = a.indexOf('=');
+            if (a.startsWith("--") && eq > 0) {
+                v = a.substring(eq + 1);
+                a = a.substring(0, eq);
+            }
+            switch (a) {
+                case "--imix" -> o.imix = true;
+                case "--baseline" -> o.baseline = true;
+                case "--ipv6" -> o.ipVersion = 6;
+                case "--tcp" -> o.tcp = true;
+                case "--csv" -> o.csv = true;
+                case "--json" -> o.json = true;
+                case "-h", "--help" -> o.help = true;
+                case "--sizes", "--psp-version", "--workers", "--burst", "--duration", "--warmup", "--mode",
+                     "--backend", "--key-cache", "--flows", "--ring", "--seed", "--corrupt-every" -> {
+                    if (v == null) {
+                        if (i + 1 >= args.length) {
+                            throw new BadOption(a + " needs a value");
+                        }
+                        v = args[++i];
+                    }
+                    o.set(a, v);
+                }
+                default -> throw new BadOption("unknown option " + args[i] + " (see --help)");
+            }
+        }
+        if (o.csv && o.json) {
+            throw new BadOption("--csv and --json are exclusive");
+        }
+        if (o.corruptEvery != 0 && o.mode != Mode.DECRYPT) {
+            throw new BadOption("--corrupt-every needs --mode decrypt");
+        }
+        return o;
+    }
+
+    private void set(String name, String v) throws BadOption {
+        switch (name) {
+            case "--sizes" -> sizes = parseSizes(v);
+            case "--psp-version" -> version = intIn(name, v, 0, 3);
+            case "--workers" -> workers = intIn(name, v, 1, 1024);
+            case "--burst" -> burst = intIn(name, v, 1, 4096);
+            case "--duration" -> duration = seconds(name, v, 0.001);
+            case "--warmup" -> warmup = seconds(name, v, 0);
+            case "--mode" -> mode = switch (v) {
+                case "encrypt" -> Mode.ENCRYPT;
+                case "decrypt" -> Mode.DECRYPT;
+                case "roundtrip" -> Mode.ROUNDTRIP;
+                default -> throw new BadOption("--mode must be encrypt, decrypt or roundtrip, got '" + v + "'");
+            };
+            case "--backend" -> {
+                if (v.isEmpty()) {
+                    throw new BadOption("--backend needs a name");
+                }
+                backend = v;
+            }
+            case "--key-cache" -> {
+                keyCache = intIn(name, v, 0, 1 << 24);
+                if (keyCache != 0 && Integer.bitCount(keyCache) != 1) {
+                    throw new BadOption("--key-cache must be 0 or a power of two, got " + v);
+                }
+            }
+            case "--flows" -> flows = intIn(name, v, 1, 65536);
+            case "--ring" -> ring = intIn(name, v, 1, 1 << 20);
+            case "--corrupt-every" -> corruptEvery = intIn(name, v, 0, 1 << 20);
+            case "--seed" -> {
+                try {
+                    seed = Long.parseLong(v);
+                } catch (NumberFormatException e) {
+                    throw new BadOption("--seed must be an integer, got '" + v + "'");
+                }
+            }
+            default -> throw new BadOption("unknown option " + name);
+        }
+    }
+
+    /**
+     * Parses a size list: {@code 64,512,1400} or a range {@code min:inc:max} (inclusive), or a
+     * mix ({@code 64,128:128:512}). Each size must be 0..{@link #MAX_SIZE}.
+     */
+    public static List<Integer> parseSizes(String s) throws BadOption {
+        List<Integer> out = new ArrayList<>();
+        for (String part : s.split(",", -1)) {
+            part = part.strip();
+            if (part.isEmpty()) {
+                throw new BadOption("--sizes has an empty entry in '" + s + "'");
+            }
+            String[] r = part.split(":", -1);
+            if (r.length == 1) {
+                out.add(size(r[0], s));
+            } else if (r.length == 3) {
+                int min = size(r[0], s);
+                int inc = size(r[1], s);
+                int max = size(r[2], s);
+                if (inc <= 0 || max < min) {
+                    throw new BadOption("--sizes range must be min:inc:max with inc > 0 and max >= min, got '" + part + "'");
+                }
+                if ((max - min) / inc >= 10_000) {
+                    throw new BadOption("--sizes range '" + part + "' has more than 10000 sizes");
+                }
+                for (int x = min; x <= max; x += inc) {
+                    out.add(x);
+                }
+            } else {
+                throw new BadOption("--sizes entry must be N or min:inc:max, got '" + part + "'");
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private static int size(String v, String whole) throws BadOption {
+        try {
+            int x = Integer.parseInt(v.strip());
+            if (x < 0 || x > MAX_SIZE) {
+                throw new BadOption("--sizes values must be 0.." + MAX_SIZE + ", got " + x);
+            }
+            return x;
+        } catch (NumberFormatException e) {
+            throw new BadOption("--sizes: '" + v + "' is not a number in '" + whole + "'");
+        }
+    }
+
+    private static int intIn(String name, String v, int min, int max) throws BadOption {
+        try {
+            int x = Integer.parseInt(v);
+            if (x < min || x > max) {
+                throw new BadOption(name + " must be " + min + ".." + max + ", got " + x);
+            }
+            return x;
+        } catch (NumberFormatException e) {
+            throw new BadOption(name + " must be an integer, got '" + v + "'");
+        }
+    }
+
+    private static double seconds(String name, String v, double min) throws BadOption {
+        try {
+            double x = Double.parseDouble(v);
+            if (!(x >= min) || x > 86_400) {
+                throw new BadOption(name + " must be " + min + "..86400 seconds, got " + v);
+            }
+            return x;
+        } catch (NumberFormatException e) {
+            throw new BadOption(name + " must be a number of seconds, got '" + v + "'");
+        }
+    }
+}

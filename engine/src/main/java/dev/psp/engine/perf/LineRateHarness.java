@@ -1,0 +1,338 @@
+package dev.psp.engine.perf;
+
+import dev.psp.engine.crypto.AeadBackend;
+import dev.psp.engine.crypto.AeadBackends;
+import dev.psp.engine.psp.PspHeader;
+import dev.psp.engine.wire.PacketHeaders;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The engine of {@code psp bench}, in the spirit of dpdk-test-crypto-perf: per packet size, N
+ * worker threads, each with its own AEAD engine, encoder/decoder, counters and pre-built ring of
+ * packet buffers (no shared writes), run whole bursts for a fixed time after a warmup. Time is
+ * {@link System#nanoTime} around whole bursts; every burst restores its packets from templates
+ * first (the codec works in place), in the PSP workload and in the raw baselines alike.
+ *
+ * <p>Reported: Mpps (sum over workers of each worker's packets / its measured time), Gbit/s of L4
+ * payload bits only ({@code size * 8 * pps}), ns/packet per worker, per-second Mpps samples. At
+ * the end each worker's tallies are checked against the codec counters (in = out + counted
+ * drops); failed packets are reported and make the exit code 1. Bad arguments: one error line,
+ * exit code 2.
+ */
+public final class LineRateHarness {
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_FAILED = 1;
+    public static final int EXIT_USAGE = 2;
+    private static final long SAMPLE_NANOS = 1_000_000_000L;
+
+    private enum Kind { PSP, RAW_AEAD, RAW_JDK }
+
+    /** One measured configuration. */
+    record Result(String mode, String backend, int version, double size, boolean imix, int workers, int burst,
+                  int keyCache, double mpps, double gbps, double nsPerPacket, long packets, long failed,
+                  double seconds, double[] samples, Map<String, Long> drops, String problem) {}
+
+    private record WorkerStats(long in, long out, long payloadBytes, long nanos, long[] samples,
+                               Map<String, Long> drops, String mismatch, String error) {}
+
+    private LineRateHarness() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs {@code psp bench} with {@code args}; returns the exit code (0 ok, 1 failures, 2 usage). */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        BenchOptions o;
+        try {
+            o = BenchOptions.parse(args);
+        } catch (BenchOptions.BadOption e) {
+            err.println("psp bench: " + e.getMessage());
+            return EXIT_USAGE;
+        }
+        if (o.help) {
+            out.print(BenchOptions.USAGE);
+            return EXIT_OK;
+        }
+        List<Kind> kinds = new ArrayList<>();
+        AeadBackend backend = null;
+        if (o.backend.equals(BenchOptions.RAW_JDK)) {
+            kinds.add(Kind.RAW_JDK);
+        } else {
+            backend = AeadBackends.byName(o.backend);
+            if (backend == null) {
+                List<String> names = new ArrayList<>();
+                AeadBackends.all().forEach(b -> names.add(b.name()));
+                err.println("psp bench: unknown backend '" + o.backend + "' (known: best, " + String.join(", ", names)
+                        + ", " + BenchOptions.RAW_JDK + ")");
+                return EXIT_USAGE;
+            }
+            if (!backend.isAvailable()) {
+                err.println("psp bench: backend '" + backend.name() + "' is unavailable: " + backend.unavailabilityCause());
+                return EXIT_USAGE;
+            }
+            kinds.add(Kind.PSP);
+            if (o.baseline) {
+                kinds.add(Kind.RAW_AEAD);
+                kinds.add(Kind.RAW_JDK);
+            }
+        }
+
+        TrafficGenerator shape = new TrafficGenerator(o.seed, o.flows, o.ipVersion,
+                o.tcp ? PacketHeaders.PROTO_TCP : PacketHeaders.PROTO_UDP);
+        List<int[]> loads = new ArrayList<>();
+        if (o.imix) {
+            loads.add(shape.imixPayloadSizes(Math.max(o.ring, TrafficGenerator.IMIX_CYCLE)));
+        } else {
+            for (int s : o.sizes) {
+                loads.add(new int[] {s});
+            }
+        }
+
+        if (!o.json && !o.csv) {
+            out.printf(Locale.ROOT, "# psp bench: %s, %s, transport, IPv%d/%s, %d flows, burst %d, %d worker(s), "
+                            + "%.3g s per size after %.3g s warmup, key cache %d%n",
+                    backend == null ? BenchOptions.RAW_JDK : "backend " + backend.name(), PspHeader.versionName(o.version),
+                    o.ipVersion, o.tcp ? "TCP" : "UDP", o.flows, o.burst, o.workers, o.duration, o.warmup, o.keyCache);
+            out.println("# size = L4 payload bytes per packet; Gbit/s = size*8*pps (payload bits only); "
+                    + "Mpps summed over workers; ns/pkt = one worker's time per packet");
+            out.printf(Locale.ROOT, "%-14s %-10s %3s %7s %7s %9s %9s %9s %12s %7s%n",
+                    "mode", "backend", "ver", "size", "workers", "Mpps", "Gbit/s", "ns/pkt", "packets", "failed");
+        } else if (o.csv) {
+            out.println("mode,backend,version,size,traffic,workers,burst,keyCache,mpps,gbps,nsPerPacket,packets,failed,seconds");
+        }
+
+        List<Result> results = new ArrayList<>();
+        for (int[] payloads : loads) {
+            for (Kind k : kinds) {
+                Result r = measure(k, o, backend, payloads);
+                results.add(r);
+                if (o.csv) {
+                    out.println(csv(r));
+                } else if (!o.json) {
+                    out.println(row(r));
+                }
+                out.flush();
+            }
+        }
+        if (o.json) {
+            out.println(json(args, results));
+        }
+
+        int code = EXIT_OK;
+        for (Result r : results) {
+            if (r.failed != 0 || r.problem != null) {
+                err.println("psp bench: " + r.mode + " " + r.backend + " size " + sizeLabel(r) + ": "
+                        + (r.failed != 0 ? r.failed + " packets failed " + r.drops : "")
+                        + (r.problem != null ? (r.failed != 0 ? "; " : "") + r.problem : ""));
+                code = EXIT_FAILED;
+            }
+        }
+        return code;
+    }
+
+    private static Result measure(Kind kind, BenchOptions o, AeadBackend backend, int[] payloads) {
+        int n = o.workers;
+        long durationNanos = Math.max(1, (long) (o.duration * 1e9));
+        long warmupNanos = (long) (o.warmup * 1e9);
+        int nSamples = (int) Math.max(1, (durationNanos + SAMPLE_NANOS - 1) / SAMPLE_NANOS);
+        CyclicBarrier start = new CyclicBarrier(n);
+        WorkerStats[] stats = new WorkerStats[n];
+        Thread[] threads = new Thread[n];
+        for (int w = 0; w < n; w++) {
+            final int id = w;
+            threads[w] = new Thread(() -> stats[id] = work(kind, o, backend, payloads, o.seed + 7919L * id, start,
+                    warmupNanos, durationNanos, nSamples), "psp-bench-" + w);
+            threads[w].start();
+        }
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        String mode = (kind == Kind.PSP ? "" : "raw-") + o.mode.label();
+        String name = switch (kind) {
+            case RAW_JDK -> BenchOptions.RAW_JDK;
+            default -> backend.name();
+        };
+        double meanPayload = 0;
+        for (int p : payloads) {
+            meanPayload += p;
+        }
+        meanPayload /= payloads.length;
+
+        double pps = 0;
+        double bps = 0;
+        double nsSum = 0;
+        long packets = 0;
+        long failed = 0;
+        long maxNanos = 0;
+        double[] samples = new double[nSamples];
+        Map<String, Long> drops = new LinkedHashMap<>();
+        StringBuilder problem = new StringBuilder();
+        for (int w = 0; w < n; w++) {
+            WorkerStats s = stats[w];
+            if (s == null || s.error != null) {
+                problem.append(problem.isEmpty() ? "" : "; ").append("worker ").append(w).append(": ")
+                        .append(s == null ? "did not finish" : s.error);
+                continue;
+            }
+            double sec = s.nanos / 1e9;
+            pps += s.out / sec;
+            bps += s.payloadBytes * 8.0 / sec;
+            nsSum += s.out == 0 ? Double.NaN : s.nanos / (double) s.out;
+            packets += s.out;
+            failed += s.in - s.out;
+            maxNanos = Math.max(maxNanos, s.nanos);
+            for (int i = 0; i < nSamples; i++) {
+                samples[i] += s.samples[i];
+            }
+            s.drops.forEach((k, v) -> drops.merge(k, v, Long::sum));
+            if (s.mismatch != null) {
+                problem.append(problem.isEmpty() ? "" : "; ").append("worker ").append(w).append(" counters: ").append(s.mismatch);
+            }
+        }
+        for (int i = 0; i < nSamples; i++) {
+            double len = Math.min(SAMPLE_NANOS, maxNanos - (long) i * SAMPLE_NANOS) / 1e9;
+            samples[i] = len > 0 ? samples[i] / len / 1e6 : 0;
+        }
+        int okWorkers = 0;
+        for (WorkerStats s : stats) {
+            if (s != null && s.error == null) {
+                okWorkers++;
+            }
+        }
+        return new Result(mode, name, o.version, meanPayload, o.imix, n, o.burst, o.keyCache, pps / 1e6, bps / 1e9,
+                okWorkers == 0 ? Double.NaN : nsSum / okWorkers, packets, failed, maxNanos / 1e9, samples, drops,
+                problem.isEmpty() ? null : problem.toString());
+    }
+
+    private static WorkerStats work(Kind kind, BenchOptions o, AeadBackend backend, int[] payloads, long seed,
+                                    CyclicBarrier start, long warmupNanos, long durationNanos, int nSamples) {
+        Workload w;
+        try {
+            w = switch (kind) {
+                case PSP -> new PspWorkload(o, backend, payloads, seed);
+                case RAW_AEAD -> new RawAeadWorkload(o, backend, payloads, seed);
+                case RAW_JDK -> new RawJdkWorkload(o, payloads, seed);
+            };
+        } catch (RuntimeException e) {
+            start.reset(); // release the others
+            return failed("setup failed: " + e);
+        }
+        try (w) {
+            if (warmupNanos > 0) {
+                long end = System.nanoTime() + warmupNanos;
+                do {
+                    w.runBurst();
+                } while (System.nanoTime() < end);
+            }
+            w.resetCounts();
+            start.await(60, TimeUnit.SECONDS);
+            long[] samples = new long[nSamples];
+            long t0 = System.nanoTime();
+            long end = t0 + durationNanos;
+            long now;
+            do {
+                int ok = w.runBurst();
+                now = System.nanoTime();
+                int k = (int) ((now - t0) / SAMPLE_NANOS);
+                samples[k < nSamples ? k : nSamples - 1] += ok;
+            } while (now < end);
+            return new WorkerStats(w.packetsIn(), w.packetsOut(), w.payloadBytesOut(), now - t0, samples, w.drops(),
+                    w.counterMismatch(), null);
+        } catch (BrokenBarrierException | TimeoutException e) {
+            return failed("another worker failed to start");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return failed("interrupted");
+        } catch (RuntimeException e) {
+            start.reset();
+            return failed(e.toString());
+        }
+    }
+
+    private static WorkerStats failed(String why) {
+        return new WorkerStats(0, 0, 0, 0, new long[0], Map.of(), null, why);
+    }
+
+    private static String sizeLabel(Result r) {
+        return r.imix ? "imix" : String.valueOf((long) r.size);
+    }
+
+    private static String row(Result r) {
+        return String.format(Locale.ROOT, "%-14s %-10s %3d %7s %7d %9.3f %9.3f %9.1f %12d %7d%s",
+                r.mode, r.backend, r.version, sizeLabel(r), r.workers, r.mpps, r.gbps, r.nsPerPacket, r.packets,
+                r.failed, r.problem == null ? "" : "  ! " + r.problem);
+    }
+
+    private static String csv(Result r) {
+        return String.format(Locale.ROOT, "%s,%s,%d,%s,%s,%d,%d,%d,%.4f,%.4f,%.2f,%d,%d,%.4f",
+                r.mode, r.backend, r.version, r.imix ? String.format(Locale.ROOT, "%.1f", r.size) : sizeLabel(r),
+                r.imix ? "imix" : "fixed", r.workers, r.burst, r.keyCache, r.mpps, r.gbps, r.nsPerPacket, r.packets,
+                r.failed, r.seconds);
+    }
+
+    /** The psp-bench/1 report. */
+    static String json(String[] args, List<Result> results) {
+        StringBuilder b = new StringBuilder(1024);
+        b.append("{\"schema\":\"psp-bench/1\",\"meta\":").append(BenchMeta.json(args)).append(",\"results\":[");
+        for (int i = 0; i < results.size(); i++) {
+            Result r = results.get(i);
+            b.append(i == 0 ? "" : ",").append('{');
+            Json.field(b, "mode", r.mode).append(',');
+            Json.field(b, "backend", r.backend).append(',');
+            b.append("\"version\":").append(r.version).append(',');
+            b.append("\"size\":");
+            if (r.imix) {
+                Json.number(b, r.size);
+            } else {
+                b.append((long) r.size);
+            }
+            b.append(',');
+            Json.field(b, "traffic", r.imix ? "imix" : "fixed").append(',');
+            b.append("\"workers\":").append(r.workers).append(',');
+            b.append("\"burst\":").append(r.burst).append(',');
+            b.append("\"keyCache\":").append(r.keyCache).append(',');
+            b.append("\"mpps\":");
+            Json.number(b, r.mpps).append(',');
+            b.append("\"gbps\":");
+            Json.number(b, r.gbps).append(',');
+            b.append("\"nsPerPacket\":");
+            Json.number(b, r.nsPerPacket).append(',');
+            b.append("\"packets\":").append(r.packets).append(',');
+            b.append("\"failed\":").append(r.failed).append(',');
+            b.append("\"seconds\":");
+            Json.number(b, r.seconds).append(',');
+            b.append("\"samples\":[");
+            for (int s = 0; s < r.samples.length; s++) {
+                if (s > 0) {
+                    b.append(',');
+                }
+                Json.number(b, r.samples[s]);
+            }
+            b.append("],\"drops\":{");
+            String sep = "";
+            for (Map.Entry<String, Long> e : r.drops.entrySet()) {
+                b.append(sep);
+                Json.string(b, e.getKey()).append(':').append(e.getValue());
+                sep = ",";
+            }
+            b.append("},");
+            Json.field(b, "problem", r.problem).append('}');
+        }
+        return b.append("]}").toString();
+    }
+}

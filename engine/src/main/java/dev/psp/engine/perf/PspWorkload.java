@@ -1,0 +1,218 @@
+package dev.psp.engine.perf;
+
+import dev.psp.engine.crypto.AeadBackend;
+import dev.psp.engine.crypto.AeadEngine;
+import dev.psp.engine.crypto.KeyDerivation;
+import dev.psp.engine.psp.Mode;
+import dev.psp.engine.psp.Packet;
+import dev.psp.engine.psp.PspCounters;
+import dev.psp.engine.psp.PspDecoder;
+import dev.psp.engine.psp.PspEncoder;
+import dev.psp.engine.psp.Reason;
+import dev.psp.engine.psp.RxKeys;
+import dev.psp.engine.psp.TxSa;
+import dev.psp.engine.wire.Bytes;
+import dev.psp.engine.wire.PacketHeaders;
+import java.lang.foreign.MemorySegment;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * The PSP data path for one worker: transport mode, one SA (and SPI) per flow, the encoder's
+ * production IV source, {@link PspEncoder#sealBurst} / {@link PspDecoder#openBurst} over a ring of
+ * frames restored from templates before each burst (cleartext for encrypt and roundtrip, sealed
+ * for decrypt).
+ */
+final class PspWorkload implements Workload {
+    private final BenchOptions.Mode mode;
+    private final int burstSize;
+    private final PacketRing ring;
+    private final AeadEngine engine;
+    private final KeyDerivation kdf;
+    private final RxKeys rxKeys;
+    private final PspCounters tx = new PspCounters();
+    private final PspCounters rx = new PspCounters();
+    private final PspEncoder encoder;
+    private final PspDecoder decoder;
+    private final TxSa[] sas;
+    private final Packet[] slotPackets;
+    private final Packet[] burst;
+    private final int[] submittedSlot;
+    private final Packet[] submitted;
+    private int cursor;
+    private long in;
+    private long out;
+    private long sealed;
+    private long payloadOut;
+
+    PspWorkload(BenchOptions o, AeadBackend backend, int[] payloads, long seed) {
+        this.mode = o.mode;
+        this.burstSize = o.burst;
+        TrafficGenerator gen = new TrafficGenerator(seed, o.flows, o.ipVersion,
+                o.tcp ? PacketHeaders.PROTO_TCP : PacketHeaders.PROTO_UDP);
+        int maxPayload = 0;
+        for (int p : payloads) {
+            maxPayload = Math.max(maxPayload, p);
+        }
+        int slots = Math.max(o.ring, payloads.length);
+        this.ring = new PacketRing(slots, gen.frameLength(maxPayload));
+        this.engine = backend.newEngine();
+        SplittableRandom r = new SplittableRandom(seed ^ 0x5eed);
+        byte[] mk0 = new byte[32];
+        byte[] mk1 = new byte[32];
+        r.nextBytes(mk0);
+        r.nextBytes(mk1);
+        this.kdf = new KeyDerivation(mk0, mk1);
+        this.encoder = new PspEncoder(engine, tx, o.burst);
+        this.rxKeys = new RxKeys(kdf, engine, o.keyCache, o.burst, 1 << o.version);
+        this.decoder = new PspDecoder(engine, rxKeys, rx, Mode.TRANSPORT, o.burst);
+        this.sas = new TxSa[o.flows];
+        for (int f = 0; f < o.flows; f++) {
+            int spi = 0x1000 + f;
+            byte[] key = kdf.derive(spi, o.version);
+            sas[f] = TxSa.builder().spi(spi).version(o.version).install(engine, MemorySegment.ofArray(key), 0);
+        }
+        this.slotPackets = new Packet[slots];
+        this.burst = new Packet[o.burst];
+        this.submitted = new Packet[o.burst];
+        this.submittedSlot = new int[o.burst];
+        for (int i = 0; i < slots; i++) {
+            int flow = i % o.flows;
+            int payload = payloads[i % payloads.length];
+            long base = ring.base(i);
+            int len = gen.write(ring.buffers, base + PacketRing.HEADROOM, payload, flow);
+            ring.flow[i] = flow;
+            ring.payload[i] = payload;
+            ring.save(i, PacketRing.HEADROOM, len);
+            Packet p = new Packet();
+            slotPackets[i] = p;
+            if (mode == BenchOptions.Mode.DECRYPT) {
+                wrap(i);
+                int rc = encoder.seal(p);
+                if (rc != 0) {
+                    throw new IllegalStateException("setup: sealing a " + payload + "-byte packet failed: "
+                            + Reason.of(rc).description);
+                }
+                if (o.corruptEvery > 0 && i % o.corruptEvery == 0) {
+                    long icvLast = p.offset + p.length - 1; // generated frames have no link padding
+                    Bytes.u8(ring.buffers, icvLast, ~Bytes.u8(ring.buffers, icvLast));
+                }
+                ring.save(i, (int) (p.offset - base), p.length);
+            }
+        }
+        resetCounts();
+    }
+
+    private Packet wrap(int i) {
+        long base = ring.base(i);
+        Packet p = slotPackets[i].wrap(ring.buffers, base, base + ring.slotSize, base + ring.offset[i], ring.length[i]);
+        p.sa = sas[ring.flow[i]];
+        return p;
+    }
+
+    @Override
+    public int runBurst() {
+        int n = burstSize;
+        int c = cursor;
+        for (int j = 0; j < n; j++) {
+            ring.restore(c);
+            Packet p = wrap(c);
+            burst[j] = p;
+            submitted[j] = p;
+            submittedSlot[j] = c;
+            payloadOut += ring.payload[c];
+            if (++c == ring.slots) {
+                c = 0;
+            }
+        }
+        cursor = c;
+        int ok;
+        switch (mode) {
+            case ENCRYPT -> ok = encoder.sealBurst(burst, n);
+            case DECRYPT -> ok = decoder.openBurst(burst, n);
+            default -> {
+                int s = encoder.sealBurst(burst, n);
+                sealed += s;
+                ok = decoder.openBurst(burst, s);
+            }
+        }
+        in += n;
+        out += ok;
+        if (ok != n) {
+            uncountFailedPayload(ok, n);
+        }
+        return ok;
+    }
+
+    /** Failures are rare (and fail the run): find their slots to take their payload back out. */
+    private void uncountFailedPayload(int ok, int n) {
+        for (int k = ok; k < n; k++) {
+            for (int j = 0; j < n; j++) {
+                if (submitted[j] == burst[k]) {
+                    payloadOut -= ring.payload[submittedSlot[j]];
+                    break;
+                }
+            }
+        }
+    }
+
+    @Override
+    public long packetsIn() {
+        return in;
+    }
+
+    @Override
+    public long packetsOut() {
+        return out;
+    }
+
+    @Override
+    public long payloadBytesOut() {
+        return payloadOut;
+    }
+
+    @Override
+    public Map<String, Long> drops() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        for (Reason r : Reason.values()) {
+            long v = tx.reasons[r.ordinal()] + rx.reasons[r.ordinal()];
+            if (r != Reason.OK && v != 0) {
+                m.put(r.name().toLowerCase(Locale.ROOT).replace('_', '-'), v);
+            }
+        }
+        return m;
+    }
+
+    @Override
+    public String counterMismatch() {
+        long txDrops = tx.txError;
+        long rxDrops = rx.rxError + rx.rxBad + rx.rxAuthFail + rx.rxPassthrough;
+        long drops = txDrops + rxDrops;
+        if (in != out + drops) {
+            return "packets in " + in + " != out " + out + " + counted drops " + drops;
+        }
+        return switch (mode) {
+            case ENCRYPT -> tx.txPackets != out ? "tx-packets " + tx.txPackets + " != sealed " + out : null;
+            case DECRYPT -> rx.rxPackets != out ? "rx-packets " + rx.rxPackets + " != opened " + out : null;
+            case ROUNDTRIP -> tx.txPackets != sealed ? "tx-packets " + tx.txPackets + " != sealed " + sealed
+                    : rx.rxPackets != out ? "rx-packets " + rx.rxPackets + " != opened " + out : null;
+        };
+    }
+
+    @Override
+    public void resetCounts() {
+        tx.reset();
+        rx.reset();
+        in = out = sealed = payloadOut = 0;
+    }
+
+    @Override
+    public void close() {
+        rxKeys.close();
+        engine.close();
+        kdf.destroy();
+        ring.close();
+    }
+}

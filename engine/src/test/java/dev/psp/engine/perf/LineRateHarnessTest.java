@@ -1,0 +1,157 @@
+package dev.psp.engine.perf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/** Runs the harness briefly (no timing is asserted) and checks its reports and its argument errors. */
+class LineRateHarnessTest {
+    private static final List<String> META_KEYS = List.of("commit", "dirty", "time", "host", "cpuModel", "cpuFlags",
+            "cores", "kernel", "jdk", "backends", "commandLine");
+    private static final List<String> RESULT_KEYS = List.of("mode", "backend", "version", "size", "workers", "burst",
+            "mpps", "gbps", "nsPerPacket", "packets", "seconds", "samples");
+
+    private record Run(int code, String out, String err) {}
+
+    private static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = LineRateHarness.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> results(Run r, int expected) {
+        assertEquals(0, r.code, r.err);
+        assertEquals("", r.err);
+        Map<String, Object> doc = (Map<String, Object>) assertInstanceOf(Map.class, MiniJson.parse(r.out.strip()));
+        assertEquals("psp-bench/1", doc.get("schema"));
+        Map<String, Object> meta = (Map<String, Object>) assertInstanceOf(Map.class, doc.get("meta"));
+        for (String k : META_KEYS) {
+            assertTrue(meta.containsKey(k), "meta lacks " + k);
+        }
+        assertTrue(((Map<String, Object>) meta.get("backends")).containsKey("jdk"));
+        List<Map<String, Object>> results = (List<Map<String, Object>>) assertInstanceOf(List.class, doc.get("results"));
+        assertEquals(expected, results.size());
+        for (Map<String, Object> res : results) {
+            for (String k : RESULT_KEYS) {
+                assertTrue(res.containsKey(k), "result lacks " + k + ": " + res);
+            }
+            assertTrue((Double) res.get("packets") > 0, res.toString());
+            assertEquals(0.0, res.get("failed"), res.toString());
+            assertEquals(Map.of(), res.get("drops"));
+            assertEquals(null, res.get("problem"));
+            assertTrue((Double) res.get("mpps") > 0);
+            assertTrue(!((List<?>) res.get("samples")).isEmpty());
+        }
+        return results;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"encrypt", "decrypt", "roundtrip"})
+    void everyModeReportsCleanJson(String mode) {
+        Run r = run("--mode", mode, "--sizes", "64,1400", "--duration", "0.2", "--warmup", "0", "--ring", "64", "--json");
+        List<Map<String, Object>> res = results(r, 2);
+        assertEquals(mode, res.get(0).get("mode"));
+        assertEquals(64.0, res.get(0).get("size"));
+        assertEquals(1400.0, res.get(1).get("size"));
+    }
+
+    @Test
+    void baselinesRunInTheSameReport() {
+        Run r = run("--baseline", "--sizes", "100", "--duration", "0.2", "--warmup", "0", "--workers", "2",
+                "--psp-version", "1", "--json");
+        List<Map<String, Object>> res = results(r, 3);
+        assertEquals(List.of("encrypt", "raw-encrypt", "raw-encrypt"), res.stream().map(m -> m.get("mode")).toList());
+        assertEquals(List.of("jdk", "jdk", "raw-jdk"), res.stream().map(m -> m.get("backend")).toList());
+        assertEquals(2.0, res.get(0).get("workers"));
+    }
+
+    @Test
+    void gmacImixAndPerPacketKeysRunClean() {
+        Run r = run("--imix", "--psp-version", "3", "--mode", "roundtrip", "--key-cache", "0", "--ipv6", "--tcp",
+                "--duration", "0.2", "--warmup", "0", "--json");
+        Map<String, Object> res = results(r, 1).get(0);
+        assertEquals("imix", res.get("traffic"));
+    }
+
+    @Test
+    void tableAndCsvHaveOneRowPerRun() {
+        Run t = run("--sizes", "64:64:128", "--duration", "0.1", "--warmup", "0");
+        assertEquals(0, t.code, t.err);
+        assertEquals(5, t.out.strip().split("\n").length, t.out); // 2 comment lines, header, 2 rows
+        assertTrue(t.out.contains("payload bits"));
+        Run c = run("--sizes", "64", "--duration", "0.1", "--warmup", "0", "--csv", "--backend", "raw-jdk");
+        assertEquals(0, c.code, c.err);
+        String[] lines = c.out.strip().split("\n");
+        assertEquals(2, lines.length);
+        assertTrue(lines[1].startsWith("raw-encrypt,raw-jdk,0,64,fixed,1,32,"), lines[1]);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void failedPacketsAreReportedNotHidden() {
+        // ring of 64, every 4th buffer corrupted: exactly a quarter of the packets fail authentication
+        Run r = run("--mode", "decrypt", "--corrupt-every", "4", "--ring", "64", "--sizes", "200", "--duration", "0.2",
+                "--warmup", "0", "--baseline", "--json");
+        assertEquals(1, r.code, r.err);
+        assertEquals(3, r.err.strip().split("\n").length, r.err);
+        assertTrue(r.err.contains("packets failed"), r.err);
+        Map<String, Object> doc = (Map<String, Object>) MiniJson.parse(r.out.strip());
+        List<Map<String, Object>> results = (List<Map<String, Object>>) doc.get("results");
+        assertEquals(3, results.size());
+        for (Map<String, Object> res : results) {
+            double ok = (Double) res.get("packets");
+            double failed = (Double) res.get("failed");
+            assertEquals(ok / 3, failed, 1e-9, res.toString());
+            Map<String, Object> drops = (Map<String, Object>) res.get("drops");
+            assertEquals(failed, drops.values().iterator().next(), res.toString());
+            assertEquals(null, res.get("problem"), "counters must still balance");
+        }
+        assertTrue(((Map<String, Object>) results.get(0).get("drops")).containsKey("rx-auth-fail"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"--corrupt-every 2", "--sizes 10:0:20", "--sizes abc", "--sizes 64,,128", "--sizes 70000", "--workers 0",
+            "--mode foo", "--backend nope", "--key-cache 3", "--bogus", "--duration -1", "--sizes", "--csv --json",
+            "--psp-version 4", "--burst x"})
+    void badArgumentsGiveExitCodeTwoAndOneLine(String args) {
+        Run r = run(args.split(" "));
+        assertEquals(2, r.code, r.err);
+        assertEquals("", r.out);
+        assertEquals(1, r.err.strip().split("\n").length, r.err);
+        assertTrue(r.err.startsWith("psp bench: "), r.err);
+    }
+
+    @Test
+    void sizeListsAndRanges() throws BenchOptions.BadOption {
+        assertEquals(List.of(64, 512, 1400), BenchOptions.parseSizes("64,512,1400"));
+        assertEquals(List.of(64, 128, 192, 256), BenchOptions.parseSizes("64:64:256"));
+        assertEquals(List.of(100, 150, 200, 250), BenchOptions.parseSizes("100:50:260"));
+        assertEquals(List.of(0, 64, 128, 1500), BenchOptions.parseSizes("0,64:64:128,1500"));
+        assertEquals(List.of(7), BenchOptions.parseSizes("7:1:7"));
+        assertThrows(BenchOptions.BadOption.class, () -> BenchOptions.parseSizes("256:64:64"));
+        assertThrows(BenchOptions.BadOption.class, () -> BenchOptions.parseSizes("1:2"));
+        assertThrows(BenchOptions.BadOption.class, () -> BenchOptions.parseSizes("-1"));
+    }
+
+    @Test
+    void optionsParseWithSpaceOrEquals() throws BenchOptions.BadOption {
+        BenchOptions o = BenchOptions.parse(new String[] {"--duration=0.25", "--workers", "3", "--mode=decrypt"});
+        assertEquals(0.25, o.duration);
+        assertEquals(3, o.workers);
+        assertEquals(BenchOptions.Mode.DECRYPT, o.mode);
+        assertEquals(32, o.burst);
+    }
+}
