@@ -6,8 +6,8 @@ import java.io.PrintStream;
 final class Commands {
     private Commands() {}
 
-    static int bench(String[] args, PrintStream out, PrintStream err) throws ConfigException {
-        throw new ConfigException("bench is not available in this build yet");
+    static int bench(String[] args, PrintStream out, PrintStream err) {
+        return dev.psp.engine.perf.LineRateHarness.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
     }
 
     /** {@code psp device}: the device console, reading commands from the terminal or standard input. */

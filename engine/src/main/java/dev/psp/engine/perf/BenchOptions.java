@@ -14,10 +14,19 @@ public final class BenchOptions {
     public static final String RAW_JDK = "raw-jdk";
 
     public enum Mode {
-        ENCRYPT, DECRYPT, ROUNDTRIP;
+        ENCRYPT, DECRYPT, ROUNDTRIP,
+        /** Device SPI allocation with key derivation (issue: keys, SAs and rotation). */
+        RX_ASSOC,
+        /** Receive key derivation alone (SP 800-108, AES-256-CMAC). */
+        KDF;
 
         public String label() {
-            return name().toLowerCase(Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+
+        /** Key operations, not packets: sizes do not apply; results carry opsPerSec. */
+        public boolean keyOps() {
+            return this == RX_ASSOC || this == KDF;
         }
     }
 
@@ -40,6 +49,8 @@ public final class BenchOptions {
     public Mode mode = Mode.ENCRYPT;
     public String backend = "best";
     public boolean baseline;
+    /** Raw AEAD of every available backend plus raw-jdk, in the same run. */
+    public boolean allBaselines;
     public int keyCache = 1024;
     public int flows = 16;
     public int ring = 256;
@@ -65,6 +76,11 @@ public final class BenchOptions {
               --backend NAME|best|raw-jdk        AEAD backend (default best); raw-jdk = plain
                                         javax.crypto AES-GCM loop, no PSP work
               --baseline                also run raw-jdk and the backend's raw AEAD (no PSP)
+              --all-baselines           also run the raw AEAD of every available backend
+                                        (shim-ipsecmb, jdk, openssl...) and raw-jdk
+              --mode rx-assoc|kdf       key operations instead of packets: SPI allocation with
+                                        key derivation (device rx-assoc), or derivation alone;
+                                        results carry opsPerSec
               --key-cache N             receive key cache entries, power of two; 0 = derive
                                         the key per packet (default 1024)
               --flows N                 flows (distinct 5-tuples and SPIs) (default 16)
@@ -90,6 +106,7 @@ public final class BenchOptions {
             switch (a) {
                 case "--imix" -> o.imix = true;
                 case "--baseline" -> o.baseline = true;
+                case "--all-baselines" -> o.allBaselines = true;
                 case "--ipv6" -> o.ipVersion = 6;
                 case "--tcp" -> o.tcp = true;
                 case "--csv" -> o.csv = true;
@@ -129,7 +146,9 @@ public final class BenchOptions {
                 case "encrypt" -> Mode.ENCRYPT;
                 case "decrypt" -> Mode.DECRYPT;
                 case "roundtrip" -> Mode.ROUNDTRIP;
-                default -> throw new BadOption("--mode must be encrypt, decrypt or roundtrip, got '" + v + "'");
+                case "rx-assoc" -> Mode.RX_ASSOC;
+                case "kdf" -> Mode.KDF;
+                default -> throw new BadOption("--mode must be encrypt, decrypt, roundtrip, rx-assoc or kdf, got '" + v + "'");
             };
             case "--backend" -> {
                 if (v.isEmpty()) {

@@ -34,7 +34,9 @@ public final class LineRateHarness {
     public static final int EXIT_USAGE = 2;
     private static final long SAMPLE_NANOS = 1_000_000_000L;
 
-    private enum Kind { PSP, RAW_AEAD, RAW_JDK }
+    private enum Kind { PSP, RAW_AEAD, RAW_JDK, KEY_OPS }
+
+    private record Run(Kind kind, AeadBackend backend) {}
 
     /** One measured configuration. */
     record Result(String mode, String backend, int version, double size, boolean imix, int workers, int burst,
@@ -63,10 +65,12 @@ public final class LineRateHarness {
             out.print(BenchOptions.USAGE);
             return EXIT_OK;
         }
-        List<Kind> kinds = new ArrayList<>();
+        List<Run> kinds = new ArrayList<>();
         AeadBackend backend = null;
-        if (o.backend.equals(BenchOptions.RAW_JDK)) {
-            kinds.add(Kind.RAW_JDK);
+        if (o.mode.keyOps()) {
+            kinds.add(new Run(Kind.KEY_OPS, null));
+        } else if (o.backend.equals(BenchOptions.RAW_JDK)) {
+            kinds.add(new Run(Kind.RAW_JDK, null));
         } else {
             backend = AeadBackends.byName(o.backend);
             if (backend == null) {
@@ -80,17 +84,26 @@ public final class LineRateHarness {
                 err.println("psp bench: backend '" + backend.name() + "' is unavailable: " + backend.unavailabilityCause());
                 return EXIT_USAGE;
             }
-            kinds.add(Kind.PSP);
-            if (o.baseline) {
-                kinds.add(Kind.RAW_AEAD);
-                kinds.add(Kind.RAW_JDK);
+            kinds.add(new Run(Kind.PSP, backend));
+            if (o.allBaselines) {
+                for (AeadBackend b : AeadBackends.all()) {
+                    if (b.isAvailable()) {
+                        kinds.add(new Run(Kind.RAW_AEAD, b));
+                    }
+                }
+                kinds.add(new Run(Kind.RAW_JDK, null));
+            } else if (o.baseline) {
+                kinds.add(new Run(Kind.RAW_AEAD, backend));
+                kinds.add(new Run(Kind.RAW_JDK, null));
             }
         }
 
         TrafficGenerator shape = new TrafficGenerator(o.seed, o.flows, o.ipVersion,
                 o.tcp ? PacketHeaders.PROTO_TCP : PacketHeaders.PROTO_UDP);
         List<int[]> loads = new ArrayList<>();
-        if (o.imix) {
+        if (o.mode.keyOps()) {
+            loads.add(new int[] {0});
+        } else if (o.imix) {
             loads.add(shape.imixPayloadSizes(Math.max(o.ring, TrafficGenerator.IMIX_CYCLE)));
         } else {
             for (int s : o.sizes) {
@@ -113,8 +126,8 @@ public final class LineRateHarness {
 
         List<Result> results = new ArrayList<>();
         for (int[] payloads : loads) {
-            for (Kind k : kinds) {
-                Result r = measure(k, o, backend, payloads);
+            for (Run k : kinds) {
+                Result r = measure(k.kind, o, k.backend, payloads);
                 results.add(r);
                 if (o.csv) {
                     out.println(csv(r));
@@ -162,9 +175,10 @@ public final class LineRateHarness {
             }
         }
 
-        String mode = (kind == Kind.PSP ? "" : "raw-") + o.mode.label();
+        String mode = (kind == Kind.PSP || kind == Kind.KEY_OPS ? "" : "raw-") + o.mode.label();
         String name = switch (kind) {
             case RAW_JDK -> BenchOptions.RAW_JDK;
+            case KEY_OPS -> "jdk";
             default -> backend.name();
         };
         double meanPayload = 0;
@@ -227,6 +241,7 @@ public final class LineRateHarness {
                 case PSP -> new PspWorkload(o, backend, payloads, seed);
                 case RAW_AEAD -> new RawAeadWorkload(o, backend, payloads, seed);
                 case RAW_JDK -> new RawJdkWorkload(o, payloads, seed);
+                case KEY_OPS -> new KeyOpsWorkload(o, seed);
             };
         } catch (RuntimeException e) {
             start.reset(); // release the others
@@ -312,6 +327,8 @@ public final class LineRateHarness {
             Json.number(b, r.gbps).append(',');
             b.append("\"nsPerPacket\":");
             Json.number(b, r.nsPerPacket).append(',');
+            b.append("\"opsPerSec\":");
+            Json.number(b, r.mpps * 1e6).append(',');
             b.append("\"packets\":").append(r.packets).append(',');
             b.append("\"failed\":").append(r.failed).append(',');
             b.append("\"seconds\":");

@@ -198,6 +198,7 @@ final class PspWorkload implements Workload {
             case DECRYPT -> rx.rxPackets != out ? "rx-packets " + rx.rxPackets + " != opened " + out : null;
             case ROUNDTRIP -> tx.txPackets != sealed ? "tx-packets " + tx.txPackets + " != sealed " + sealed
                     : rx.rxPackets != out ? "rx-packets " + rx.rxPackets + " != opened " + out : null;
+            case RX_ASSOC, KDF -> "not a packet mode";
         };
     }
 

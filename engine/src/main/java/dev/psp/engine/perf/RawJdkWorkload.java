@@ -110,6 +110,7 @@ final class RawJdkWorkload implements Workload {
             int st = switch (mode) {
                 case ENCRYPT -> seal(c);
                 case DECRYPT -> open(c);
+                case RX_ASSOC, KDF -> throw new IllegalStateException("not a packet mode");
                 case ROUNDTRIP -> {
                     int s = seal(c);
                     if (s == 0) {
