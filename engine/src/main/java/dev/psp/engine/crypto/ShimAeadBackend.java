@@ -130,6 +130,10 @@ public final class ShimAeadBackend implements AeadBackend {
         final long engine;
         final List<ShimKey> keys = new ArrayList<>();
 
+        // SoA arrays are 8-byte aligned by allocation; unaligned layouts skip the per-access alignment check.
+        private static final java.lang.foreign.ValueLayout.OfLong SOA_LONG = java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+        private static final java.lang.foreign.ValueLayout.OfInt SOA_INT = java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+
         // Structure-of-arrays burst descriptor, sized to the largest burst seen.
         private Arena soaArena;
         private int capacity;
@@ -141,6 +145,15 @@ public final class ShimAeadBackend implements AeadBackend {
         private MemorySegment statuses;
         private MemorySegment srcs;
         private MemorySegment srcLens;
+        // Filled with plain array stores per record, then copied to the native SoA in one bulk copy
+        // per array per burst (per-element segment stores cost more than the crypto at 64 B).
+        private long[] jBases;
+        private int[] jAad;
+        private int[] jText;
+        private long[] jKeys;
+        private long[] jSrcs;
+        private int[] jSrcLens;
+        private int[] jStatus;
         private int[] burstIndex = new int[0];
         private int[] heapIndex = new int[0];
 
@@ -181,6 +194,13 @@ public final class ShimAeadBackend implements AeadBackend {
             vec.set(JAVA_LONG, NativeShim.VEC_SRC_LEN_OFFSET, srcLens.address());
             burstIndex = new int[n];
             heapIndex = new int[n];
+            jBases = new long[n];
+            jAad = new int[n];
+            jText = new int[n];
+            jKeys = new long[n];
+            jSrcs = new long[n];
+            jSrcLens = new int[n];
+            jStatus = new int[n];
             capacity = n;
         }
 
@@ -316,21 +336,28 @@ public final class ShimAeadBackend implements AeadBackend {
                         materialize(burst, i); // the shim streams only from native memory
                         sl = 0;
                     }
-                    bases.setAtIndex(JAVA_LONG, m, seg.address() + off);
-                    aadLens.setAtIndex(JAVA_INT, m, aadLen);
-                    textLens.setAtIndex(JAVA_INT, m, textLen);
-                    keyHandles.setAtIndex(JAVA_LONG, m, h);
-                    srcLens.setAtIndex(JAVA_INT, m, sl);
-                    srcs.setAtIndex(JAVA_LONG, m, sl > 0 ? src.address() + burst.sourceOffset(i) : 0L);
+                    jBases[m] = seg.address() + off;
+                    jAad[m] = aadLen;
+                    jText[m] = textLen;
+                    jKeys[m] = h;
+                    jSrcLens[m] = sl;
+                    jSrcs[m] = sl > 0 ? src.address() + burst.sourceOffset(i) : 0L;
                     burstIndex[m++] = i;
                 }
             }
             int ok = 0;
             if (m > 0) {
+                MemorySegment.copy(jBases, 0, bases, SOA_LONG, 0, m);
+                MemorySegment.copy(jAad, 0, aadLens, SOA_INT, 0, m);
+                MemorySegment.copy(jText, 0, textLens, SOA_INT, 0, m);
+                MemorySegment.copy(jKeys, 0, keyHandles, SOA_LONG, 0, m);
+                MemorySegment.copy(jSrcLens, 0, srcLens, SOA_INT, 0, m);
+                MemorySegment.copy(jSrcs, 0, srcs, SOA_LONG, 0, m);
                 vec.set(JAVA_INT, NativeShim.VEC_NUM_OFFSET, m);
                 int rc = seal ? NativeShim.sealBurst(engine, vec.address()) : NativeShim.openBurst(engine, vec.address());
+                MemorySegment.copy(statuses, SOA_INT, 0, jStatus, 0, m);
                 for (int j = 0; j < m; j++) {
-                    int st = rc < 0 ? ERROR : toAeadStatus(statuses.getAtIndex(JAVA_INT, j));
+                    int st = rc < 0 ? ERROR : toAeadStatus(jStatus[j]);
                     burst.status(burstIndex[j], st);
                     ok += st == OK ? 1 : 0;
                 }

@@ -86,6 +86,16 @@ public final class IvGenerator implements dev.psp.engine.psp.IvSource {
      * Reserves {@code n} consecutive IVs for a burst with one CAS; returns the first (the burst
      * uses {@code first .. first + n - 1}).
      */
+    @Override
+    public boolean prefersBlocks() {
+        return true;
+    }
+
+    @Override
+    public long nextIvBlock(int n) {
+        return nextBlock(n);
+    }
+
     public long nextBlock(int n) {
         if (n < 1) {
             throw new IllegalArgumentException("n must be positive: " + n);

@@ -19,4 +19,11 @@ public final class CounterIvSource implements IvSource {
     public long nextIv() {
         return next++;
     }
+
+    @Override
+    public long nextIvBlock(int n) {
+        long first = next;
+        next += n;
+        return first;
+    }
 }

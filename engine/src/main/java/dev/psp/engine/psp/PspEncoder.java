@@ -31,6 +31,11 @@ public final class PspEncoder {
     private final AeadBurst burst;
     private final int[] burstIndex;
     private Packet[] failedScratch;
+    // IVs reserved for the rest of the current chunk from one source (one clock read per burst)
+    private IvSource ivBlockSource;
+    private long ivBlockNext;
+    private int ivBlockLeft;
+    private int chunkLeft = 1;
 
     public PspEncoder(AeadEngine engine, PspCounters counters, int maxBurst) {
         this.engine = engine;
@@ -50,6 +55,8 @@ public final class PspEncoder {
 
     /** Seals one packet; returns its {@link Reason} code (0 = sealed). */
     public int seal(Packet p) {
+        ivBlockLeft = 0;
+        chunkLeft = 1;
         int rc = encapsulate(p);
         if (rc != 0) {
             return fail(p, rc);
@@ -94,7 +101,9 @@ public final class PspEncoder {
 
     private void sealChunk(Packet[] pkts, int from, int n) {
         burst.clear();
+        ivBlockLeft = 0;
         for (int i = from; i < from + n; i++) {
+            chunkLeft = from + n - i;
             Packet p = pkts[i];
             int rc = encapsulate(p);
             if (rc != 0) {
@@ -254,7 +263,7 @@ public final class PspEncoder {
         Bytes.u16(s, udpOff + 6, 0);
         long pspOff = udpOff + UDP_HEADER;
         PspHeader.write(s, pspOff, nextHeader, co, sa.sBit, sa.dBit, sa.version, sa.vc, sa.vcValue, sa.spi,
-                sa.ivSource.nextIv());
+                nextIv(sa.ivSource));
 
         p.offset = newOff;
         p.length += grow;
@@ -270,6 +279,25 @@ public final class PspEncoder {
             p.textLen = vcLen + payloadLen - coBytes;
         }
         return 0;
+    }
+
+    /**
+     * The next IV from {@code src}: taken from a block reserved for the rest of the chunk, so a
+     * burst under one SA reads the clock once. A block left over at the end of a burst is dropped
+     * (IVs need only be unique and increasing, not dense).
+     */
+    private long nextIv(IvSource src) {
+        if (!src.prefersBlocks()) {
+            return src.nextIv();
+        }
+        if (ivBlockLeft == 0 || ivBlockSource != src) {
+            int n = chunkLeft;
+            ivBlockSource = src;
+            ivBlockNext = n == 1 ? src.nextIv() : src.nextIvBlock(n);
+            ivBlockLeft = n;
+        }
+        ivBlockLeft--;
+        return ivBlockNext++;
     }
 
     /**

@@ -44,10 +44,38 @@ public final class Bytes {
         s.set(U64, off, v);
     }
 
-    /** Overlap-safe move within one segment. */
+    private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final int SMALL_MOVE = 256;
+
+    /**
+     * Overlap-safe move within one segment. Header-sized moves (the codec's hot path) copy 8-byte
+     * words in the safe direction, cheaper than the general overlap-checking bulk copy.
+     */
     public static void move(MemorySegment s, long from, long to, long len) {
-        if (len > 0 && from != to) {
+        if (len <= 0 || from == to) {
+            return;
+        }
+        if (len > SMALL_MOVE) {
             MemorySegment.copy(s, from, s, to, len);
+            return;
+        }
+        int n = (int) len;
+        if (to < from) {
+            int i = 0;
+            for (; i + 8 <= n; i += 8) {
+                s.set(WORD, to + i, s.get(WORD, from + i));
+            }
+            for (; i < n; i++) {
+                s.set(ValueLayout.JAVA_BYTE, to + i, s.get(ValueLayout.JAVA_BYTE, from + i));
+            }
+        } else {
+            int i = n;
+            for (; i >= 8; i -= 8) {
+                s.set(WORD, to + i - 8, s.get(WORD, from + i - 8));
+            }
+            for (; i > 0; i--) {
+                s.set(ValueLayout.JAVA_BYTE, to + i - 1, s.get(ValueLayout.JAVA_BYTE, from + i - 1));
+            }
         }
     }
 }
