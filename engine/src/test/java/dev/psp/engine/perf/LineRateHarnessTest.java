@@ -74,8 +74,32 @@ class LineRateHarnessTest {
                 "--psp-version", "1", "--json");
         List<Map<String, Object>> res = results(r, 3);
         assertEquals(List.of("encrypt", "raw-encrypt", "raw-encrypt"), res.stream().map(m -> m.get("mode")).toList());
-        assertEquals(List.of("jdk", "jdk", "raw-jdk"), res.stream().map(m -> m.get("backend")).toList());
+        String best = dev.psp.engine.crypto.AeadBackends.best().name();
+        assertEquals(List.of(best, best, "raw-jdk"), res.stream().map(m -> m.get("backend")).toList());
         assertEquals(2.0, res.get(0).get("workers"));
+    }
+
+    @Test
+    void allBaselinesRunEveryAvailableBackendsRawAead() {
+        Run r = run("--all-baselines", "--backend", "jdk", "--sizes", "64", "--duration", "0.1", "--warmup", "0", "--json");
+        long available = dev.psp.engine.crypto.AeadBackends.all().stream().filter(b -> b.isAvailable()).count();
+        List<Map<String, Object>> res = results(r, (int) available + 2);
+        assertEquals("encrypt", res.get(0).get("mode"));
+        for (int i = 1; i < res.size(); i++) {
+            assertEquals("raw-encrypt", res.get(i).get("mode"));
+        }
+        assertEquals("raw-jdk", res.get(res.size() - 1).get("backend"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"rx-assoc", "kdf"})
+    void keyOperationModesReportOpsPerSec(String mode) {
+        Run r = run("--mode", mode, "--duration", "0.1", "--warmup", "0", "--psp-version", "1", "--json");
+        List<Map<String, Object>> res = results(r, 1);
+        assertEquals(mode, res.get(0).get("mode"));
+        double ops = ((Number) res.get(0).get("opsPerSec")).doubleValue();
+        assertTrue(ops > 0, "opsPerSec " + ops);
+        assertEquals(0.0, res.get(0).get("failed"));
     }
 
     @Test
