@@ -30,6 +30,7 @@ public final class PspDecoder {
     private final PspCounters counters;
     private final Mode mode;
     private final PacketHeaders headers = new PacketHeaders();
+    private final byte[] bounce = new byte[512];
     private final AeadBurst burst;
     private final int[] burstIndex;
     private Packet[] scratch;
@@ -251,7 +252,7 @@ public final class PspDecoder {
             int shift = UDP_HEADER + p.hdrLen;
             int strip = shift + ICV_LENGTH;
             long hdrBytes = p.udpOff - p.offset;
-            Bytes.move(s, p.offset, p.offset + shift, hdrBytes);
+            Bytes.move(s, p.offset, p.offset + shift, hdrBytes, bounce);
             long l3 = h.l3Off + shift;
             if (h.ipVersion == 4) {
                 Bytes.u16(s, l3 + 2, Bytes.u16(s, l3 + 2) - strip);
@@ -261,7 +262,7 @@ public final class PspDecoder {
                 Bytes.u16(s, l3 + 4, Bytes.u16(s, l3 + 4) - strip);
                 Bytes.u8(s, h.protoFieldOff + shift, nh);
             }
-            Bytes.move(s, p.ipEnd, innerEnd, padLen);
+            Bytes.move(s, p.ipEnd, innerEnd, padLen, bounce);
             p.offset += shift;
             p.length -= strip;
             return 0;
@@ -290,9 +291,9 @@ public final class PspDecoder {
         }
         long l2Len = h.l3Off - p.offset;
         long newOff = innerOff - l2Len;
-        Bytes.move(s, p.offset, newOff, l2Len);
+        Bytes.move(s, p.offset, newOff, l2Len, bounce);
         Bytes.u16(s, h.etherTypeOff - p.offset + newOff, v == 4 ? PacketHeaders.ETHERTYPE_IPV4 : PacketHeaders.ETHERTYPE_IPV6);
-        Bytes.move(s, p.ipEnd, innerEnd, padLen);
+        Bytes.move(s, p.ipEnd, innerEnd, padLen, bounce);
         p.offset = newOff;
         p.length = (int) (l2Len + innerLen + padLen);
         return 0;

@@ -28,6 +28,7 @@ public final class PspEncoder {
     private final AeadEngine engine;
     private final PspCounters counters;
     private final PacketHeaders headers = new PacketHeaders();
+    private final byte[] bounce = new byte[512];
     private final AeadBurst burst;
     private final int[] burstIndex;
     private Packet[] failedScratch;
@@ -234,9 +235,9 @@ public final class PspEncoder {
         int nextHeader = transport ? h.l4Proto : (innerFamily == 4 ? PacketHeaders.PROTO_IPV4 : PacketHeaders.PROTO_IPV6);
 
         // 1. padding goes behind the ICV; 2. headers move back into the headroom
-        Bytes.move(s, h.ipEnd, h.ipEnd + ICV_LENGTH, padLen);
+        Bytes.move(s, h.ipEnd, h.ipEnd + ICV_LENGTH, padLen, bounce);
         long newOff = p.offset - encap;
-        Bytes.move(s, p.offset, newOff, hdrLen);
+        Bytes.move(s, p.offset, newOff, hdrLen, bounce);
         long udpOff;
         long l3;
         if (transport) {

@@ -44,12 +44,13 @@ public final class Bytes {
         s.set(U64, off, v);
     }
 
-    private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED;
     private static final int SMALL_MOVE = 256;
+    private static final ThreadLocal<byte[]> BOUNCE = ThreadLocal.withInitial(() -> new byte[SMALL_MOVE]);
 
     /**
-     * Overlap-safe move within one segment. Header-sized moves (the codec's hot path) copy 8-byte
-     * words in the safe direction, cheaper than the general overlap-checking bulk copy.
+     * Overlap-safe move within one segment. Header-sized moves (the codec's hot path) bounce
+     * through a small per-thread heap array: two plain bulk copies are cheaper than the overlap
+     * analysis of a segment-to-segment copy or a loop of bounds-checked word accesses.
      */
     public static void move(MemorySegment s, long from, long to, long len) {
         if (len <= 0 || from == to) {
@@ -59,23 +60,19 @@ public final class Bytes {
             MemorySegment.copy(s, from, s, to, len);
             return;
         }
-        int n = (int) len;
-        if (to < from) {
-            int i = 0;
-            for (; i + 8 <= n; i += 8) {
-                s.set(WORD, to + i, s.get(WORD, from + i));
-            }
-            for (; i < n; i++) {
-                s.set(ValueLayout.JAVA_BYTE, to + i, s.get(ValueLayout.JAVA_BYTE, from + i));
-            }
-        } else {
-            int i = n;
-            for (; i >= 8; i -= 8) {
-                s.set(WORD, to + i - 8, s.get(WORD, from + i - 8));
-            }
-            for (; i > 0; i--) {
-                s.set(ValueLayout.JAVA_BYTE, to + i - 1, s.get(ValueLayout.JAVA_BYTE, from + i - 1));
-            }
+        move(s, from, to, len, BOUNCE.get());
+    }
+
+    /** {@link #move} with a caller-owned bounce buffer (used when {@code len} fits it). */
+    public static void move(MemorySegment s, long from, long to, long len, byte[] bounce) {
+        if (len <= 0 || from == to) {
+            return;
         }
+        if (len > bounce.length) {
+            MemorySegment.copy(s, from, s, to, len);
+            return;
+        }
+        MemorySegment.copy(s, ValueLayout.JAVA_BYTE, from, bounce, 0, (int) len);
+        MemorySegment.copy(bounce, 0, s, ValueLayout.JAVA_BYTE, to, (int) len);
     }
 }
