@@ -67,7 +67,7 @@ public final class LatencyBench {
     static final long MAX_TRACKABLE_NANOS = TimeUnit.MINUTES.toNanos(10);
     private static final long SAMPLE_NANOS = 1_000_000_000L;
     /** The paced source yields while its next packet is further away than this, and spins closer to it. */
-    private static final long YIELD_ABOVE_NANOS = 5_000L;
+    private static final long YIELD_ABOVE_NANOS = 1_000L;
     private static final int TX_SPI_BASE = 0x2000;
     private static final int FLOW_SPI_BASE = 0x1000;
 
@@ -86,7 +86,7 @@ public final class LatencyBench {
                 o.workers, o.rate, o.duration, o.warmup, o.keyCache);
         out.println("# latency = sink time - intended send time (coordinated-omission corrected), microseconds; "
                 + "late = packets sent > 1 ms after schedule");
-        out.printf(Locale.ROOT, "%-10s %-10s %3s %7s %7s %10s %10s %9s %9s %9s %9s %9s %9s %9s %7s%n",
+        out.printf(Locale.ROOT, "%-10s %-12s %3s %7s %7s %10s %10s %9s %9s %9s %9s %9s %9s %9s %7s%n",
                 "mode", "backend", "ver", "size", "workers", "offered", "achieved", "p50", "p90", "p99", "p99.9",
                 "p99.99", "max", "late", "failed");
     }
@@ -94,7 +94,7 @@ public final class LatencyBench {
     static String row(LineRateHarness.Result r, String sizeLabel) {
         Measured m = r.latency();
         double[] v = m.latency().values();
-        return String.format(Locale.ROOT, "%-10s %-10s %3d %7s %7d %10.0f %10.0f %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f %9d %7d%s",
+        return String.format(Locale.ROOT, "%-10s %-12s %3d %7s %7d %10.0f %10.0f %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f %9d %7d%s",
                 r.mode(), r.backend(), r.version(), sizeLabel, r.workers(), m.offeredRate(), m.achievedRate(), v[0], v[1],
                 v[2], v[3], v[4], v[5], m.missedSchedule(), r.failed(), r.problem() == null ? "" : "  ! " + r.problem());
     }
