@@ -59,6 +59,10 @@ public final class BenchOptions {
     public long seed = 1;
     /** Decrypt only: every Nth ring slot carries a corrupted ICV (measures the failure path); 0 = none. */
     public int corruptEvery;
+    /** Per-packet pipeline latency at an offered rate ({@link LatencyBench}) instead of throughput. */
+    public boolean latency;
+    /** Offered packets per second of the paced source; required with {@link #latency}, 0 = unset. */
+    public double rate;
     public boolean csv;
     public boolean json;
     public boolean help;
@@ -89,7 +93,13 @@ public final class BenchOptions {
               --seed N                  traffic seed (default 1)
               --corrupt-every N         decrypt: corrupt the ICV of every Nth packet buffer
                                         (auth failures are counted and reported, exit 1)
+              --latency                 per-packet latency through the pipeline (source -> ring ->
+                                        --workers workers -> output ring -> sink) at a paced
+                                        offered rate, HdrHistogram with coordinated-omission
+                                        correction: p50..p99.99 and max in microseconds
+              --rate PPS                offered packets per second (required with --latency)
               --csv | --json            machine-readable output instead of the table
+                                        (--json writes schema psp-results/1)
             """;
 
     /** Parses {@code args}; throws BadOption with a one-line message. */
@@ -109,11 +119,12 @@ public final class BenchOptions {
                 case "--all-baselines" -> o.allBaselines = true;
                 case "--ipv6" -> o.ipVersion = 6;
                 case "--tcp" -> o.tcp = true;
+                case "--latency" -> o.latency = true;
                 case "--csv" -> o.csv = true;
                 case "--json" -> o.json = true;
                 case "-h", "--help" -> o.help = true;
                 case "--sizes", "--psp-version", "--workers", "--burst", "--duration", "--warmup", "--mode",
-                     "--backend", "--key-cache", "--flows", "--ring", "--seed", "--corrupt-every" -> {
+                     "--backend", "--key-cache", "--flows", "--ring", "--seed", "--corrupt-every", "--rate" -> {
                     if (v == null) {
                         if (i + 1 >= args.length) {
                             throw new BadOption(a + " needs a value");
@@ -130,6 +141,22 @@ public final class BenchOptions {
         }
         if (o.corruptEvery != 0 && o.mode != Mode.DECRYPT) {
             throw new BadOption("--corrupt-every needs --mode decrypt");
+        }
+        if (o.latency) {
+            if (o.rate == 0) {
+                throw new BadOption("--latency needs --rate PPS (offered packets per second, e.g. --rate 200000)");
+            }
+            if (o.mode.keyOps()) {
+                throw new BadOption("--latency measures packets: --mode must be encrypt, decrypt or roundtrip");
+            }
+            if (o.backend.equals(RAW_JDK) || o.baseline || o.allBaselines) {
+                throw new BadOption("--latency runs the PSP pipeline only: no raw-jdk backend, --baseline or --all-baselines");
+            }
+            if (o.corruptEvery != 0) {
+                throw new BadOption("--corrupt-every is not supported with --latency");
+            }
+        } else if (o.rate != 0) {
+            throw new BadOption("--rate needs --latency");
         }
         return o;
     }
@@ -165,6 +192,16 @@ public final class BenchOptions {
             case "--flows" -> flows = intIn(name, v, 1, 65536);
             case "--ring" -> ring = intIn(name, v, 1, 1 << 20);
             case "--corrupt-every" -> corruptEvery = intIn(name, v, 0, 1 << 20);
+            case "--rate" -> {
+                try {
+                    rate = Double.parseDouble(v);
+                } catch (NumberFormatException e) {
+                    throw new BadOption("--rate must be packets per second, got '" + v + "'");
+                }
+                if (!(rate >= 1) || rate > 1e9) {
+                    throw new BadOption("--rate must be 1..1000000000 packets per second, got " + v);
+                }
+            }
             case "--seed" -> {
                 try {
                     seed = Long.parseLong(v);

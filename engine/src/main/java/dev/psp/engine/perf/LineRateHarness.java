@@ -3,6 +3,9 @@ package dev.psp.engine.perf;
 import dev.psp.engine.crypto.AeadBackend;
 import dev.psp.engine.crypto.AeadBackends;
 import dev.psp.engine.psp.PspHeader;
+import dev.psp.engine.report.Latency;
+import dev.psp.engine.report.ResultsIO;
+import dev.psp.engine.report.Stats;
 import dev.psp.engine.wire.PacketHeaders;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -38,10 +41,23 @@ public final class LineRateHarness {
 
     private record Run(Kind kind, AeadBackend backend) {}
 
-    /** One measured configuration. */
+    /** One measured configuration; {@code latency} is null in throughput runs. */
     record Result(String mode, String backend, int version, double size, boolean imix, int workers, int burst,
                   int keyCache, double mpps, double gbps, double nsPerPacket, long packets, long failed,
-                  double seconds, double[] samples, Map<String, Long> drops, String problem) {}
+                  double seconds, double[] samples, Map<String, Long> drops, String problem,
+                  LatencyBench.Measured latency) {
+
+        Result(String mode, String backend, int version, double size, boolean imix, int workers, int burst,
+               int keyCache, double mpps, double gbps, double nsPerPacket, long packets, long failed,
+               double seconds, double[] samples, Map<String, Long> drops, String problem) {
+            this(mode, backend, version, size, imix, workers, burst, keyCache, mpps, gbps, nsPerPacket, packets, failed,
+                    seconds, samples, drops, problem, null);
+        }
+
+        boolean keyOps() {
+            return mode.equals("rx-assoc") || mode.equals("kdf");
+        }
+    }
 
     private record WorkerStats(long in, long out, long payloadBytes, long nanos, long[] samples,
                                Map<String, Long> drops, String mismatch, String error) {}
@@ -111,7 +127,13 @@ public final class LineRateHarness {
             }
         }
 
-        if (!o.json && !o.csv) {
+        if (o.latency) {
+            if (o.csv) {
+                out.println(LatencyBench.CSV_HEADER);
+            } else if (!o.json) {
+                LatencyBench.printHeader(o, backend, out);
+            }
+        } else if (!o.json && !o.csv) {
             out.printf(Locale.ROOT, "# psp bench: %s, %s, transport, IPv%d/%s, %d flows, burst %d, %d worker(s), "
                             + "%.3g s per size after %.3g s warmup, key cache %d%n",
                     backend == null ? BenchOptions.RAW_JDK : "backend " + backend.name(), PspHeader.versionName(o.version),
@@ -127,12 +149,13 @@ public final class LineRateHarness {
         List<Result> results = new ArrayList<>();
         for (int[] payloads : loads) {
             for (Run k : kinds) {
-                Result r = measure(k.kind, o, k.backend, payloads);
+                Result r = o.latency ? LatencyBench.measure(o, k.backend, payloads)
+                        : measure(k.kind, o, k.backend, payloads);
                 results.add(r);
                 if (o.csv) {
-                    out.println(csv(r));
+                    out.println(r.latency != null ? LatencyBench.csv(r, sizeText(r)) : csv(r));
                 } else if (!o.json) {
-                    out.println(row(r));
+                    out.println(r.latency != null ? LatencyBench.row(r, sizeLabel(r)) : row(r));
                 }
                 out.flush();
             }
@@ -293,20 +316,79 @@ public final class LineRateHarness {
                 r.failed, r.problem == null ? "" : "  ! " + r.problem);
     }
 
+    private static String sizeText(Result r) {
+        return r.imix ? String.format(Locale.ROOT, "%.1f", r.size) : sizeLabel(r);
+    }
+
     private static String csv(Result r) {
         return String.format(Locale.ROOT, "%s,%s,%d,%s,%s,%d,%d,%d,%.4f,%.4f,%.2f,%d,%d,%.4f",
-                r.mode, r.backend, r.version, r.imix ? String.format(Locale.ROOT, "%.1f", r.size) : sizeLabel(r),
+                r.mode, r.backend, r.version, sizeText(r),
                 r.imix ? "imix" : "fixed", r.workers, r.burst, r.keyCache, r.mpps, r.gbps, r.nsPerPacket, r.packets,
                 r.failed, r.seconds);
     }
 
-    /** The psp-bench/1 report. */
+    /**
+     * The psp-results/1 report: every psp-bench/1 member (mode, backend, version, size, traffic, workers, burst,
+     * keyCache, mpps, gbps, nsPerPacket, opsPerSec, packets, failed, seconds, samples, drops, problem) plus
+     * name (= mode), params (the identifying members as strings, as the psp-bench/1 loader derives them, plus
+     * {@code rate} in latency runs), score (mpps, or opsPerSec for the key-operation modes), scoreError and
+     * scoreConfidence (99.9% t-interval of the per-second samples, null with fewer than two), unit,
+     * higherIsBetter and, in latency runs, latency, offeredRate, achievedRate, missedSchedule, unsent and
+     * latencyCount. {@code samples} are in the unit of score (so ops/s for rx-assoc and kdf).
+     */
     static String json(String[] args, List<Result> results) {
         StringBuilder b = new StringBuilder(1024);
-        b.append("{\"schema\":\"psp-bench/1\",\"meta\":").append(BenchMeta.json(args)).append(",\"results\":[");
+        b.append("{\"schema\":\"").append(ResultsIO.PSP_RESULTS).append("\",\"meta\":").append(BenchMeta.json(args))
+                .append(",\"results\":[");
         for (int i = 0; i < results.size(); i++) {
             Result r = results.get(i);
+            LatencyBench.Measured m = r.latency;
+            boolean ops = r.keyOps();
+            double score = ops ? r.mpps * 1e6 : r.mpps;
+            double[] samples = r.samples.clone();
+            if (ops) {
+                for (int s = 0; s < samples.length; s++) {
+                    samples[s] *= 1e6;
+                }
+            }
+            double err = samples.length >= 2 && !Double.isNaN(score) ? Stats.halfWidth(samples, ResultsIO.CONFIDENCE)
+                    : Double.NaN;
             b.append(i == 0 ? "" : ",").append('{');
+            Json.field(b, "name", r.mode).append(',');
+            b.append("\"params\":{");
+            Json.field(b, "backend", r.backend).append(',');
+            Json.field(b, "version", String.valueOf(r.version)).append(',');
+            Json.field(b, "size", r.imix ? paramNumber(r.size) : String.valueOf((long) r.size)).append(',');
+            Json.field(b, "traffic", r.imix ? "imix" : "fixed").append(',');
+            Json.field(b, "workers", String.valueOf(r.workers)).append(',');
+            Json.field(b, "burst", String.valueOf(r.burst)).append(',');
+            Json.field(b, "keyCache", String.valueOf(r.keyCache));
+            if (m != null) {
+                b.append(',');
+                Json.field(b, "rate", paramNumber(m.offeredRate()));
+            }
+            b.append("},\"score\":");
+            Json.number(b, score).append(",\"scoreError\":");
+            Json.number(b, err).append(",\"scoreConfidence\":");
+            if (Double.isNaN(err) || Double.isNaN(score)) {
+                b.append("null");
+            } else {
+                b.append('[');
+                Json.number(b, score - err).append(',');
+                Json.number(b, score + err).append(']');
+            }
+            b.append(',');
+            Json.field(b, "unit", ops ? "ops/s" : "Mpps").append(',');
+            b.append("\"higherIsBetter\":true,");
+            if (m != null) {
+                b.append("\"latency\":{");
+                double[] v = m.latency().values();
+                for (int k = 0; k < Latency.KEYS.length; k++) {
+                    Json.string(b, Latency.KEYS[k]).append(':');
+                    Json.number(b, v[k]).append(',');
+                }
+                Json.field(b, "unit", m.latency().unit()).append("},");
+            }
             Json.field(b, "mode", r.mode).append(',');
             Json.field(b, "backend", r.backend).append(',');
             b.append("\"version\":").append(r.version).append(',');
@@ -334,11 +416,11 @@ public final class LineRateHarness {
             b.append("\"seconds\":");
             Json.number(b, r.seconds).append(',');
             b.append("\"samples\":[");
-            for (int s = 0; s < r.samples.length; s++) {
+            for (int s = 0; s < samples.length; s++) {
                 if (s > 0) {
                     b.append(',');
                 }
-                Json.number(b, r.samples[s]);
+                Json.number(b, samples[s]);
             }
             b.append("],\"drops\":{");
             String sep = "";
@@ -348,8 +430,25 @@ public final class LineRateHarness {
                 sep = ",";
             }
             b.append("},");
-            Json.field(b, "problem", r.problem).append('}');
+            Json.field(b, "problem", r.problem);
+            if (m != null) {
+                b.append(",\"offeredRate\":");
+                Json.number(b, m.offeredRate()).append(",\"achievedRate\":");
+                Json.number(b, m.achievedRate()).append(",\"missedSchedule\":").append(m.missedSchedule())
+                        .append(",\"unsent\":").append(m.unsent()).append(",\"latencyCount\":").append(m.count());
+            }
+            b.append('}');
         }
         return b.append("]}").toString();
+    }
+
+    /** A number as the psp-bench/1 loader turns it into a parameter: integral values without ".0". */
+    static String paramNumber(double v) {
+        String written = Json.number(new StringBuilder(), v).toString();
+        if (written.equals("null")) {
+            return written;
+        }
+        double d = Double.parseDouble(written);
+        return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : String.valueOf(d);
     }
 }

@@ -55,6 +55,12 @@ public final class Packet {
     public long tsSeconds;
     public int tsNanos;
 
+    /**
+     * Intended send time ({@link System#nanoTime()} clock) stamped by a paced source, carried through
+     * unchanged; a latency sink charges {@code nanoTime() - sendNanos} (see {@code perf.LatencyBench}).
+     */
+    public long sendNanos;
+
     // Scratch between the phases of a burst (absolute offsets).
     long aeadOff;
     int aadLen;

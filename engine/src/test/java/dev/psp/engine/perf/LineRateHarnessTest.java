@@ -18,8 +18,13 @@ import org.junit.jupiter.api.Test;
 class LineRateHarnessTest {
     private static final List<String> META_KEYS = List.of("commit", "dirty", "time", "host", "cpuModel", "cpuFlags",
             "cores", "kernel", "jdk", "backends", "commandLine");
-    private static final List<String> RESULT_KEYS = List.of("mode", "backend", "version", "size", "workers", "burst",
-            "mpps", "gbps", "nsPerPacket", "packets", "seconds", "samples");
+    /** The psp-bench/1 members, all kept in psp-results/1. */
+    private static final List<String> RESULT_KEYS = List.of("mode", "backend", "version", "size", "traffic", "workers",
+            "burst", "keyCache", "mpps", "gbps", "nsPerPacket", "opsPerSec", "packets", "failed", "seconds", "samples",
+            "drops", "problem");
+    /** What psp-results/1 adds. */
+    private static final List<String> RESULTS_KEYS = List.of("name", "params", "score", "scoreError", "scoreConfidence",
+            "unit", "higherIsBetter");
 
     private record Run(int code, String out, String err) {}
 
@@ -36,7 +41,7 @@ class LineRateHarnessTest {
         assertEquals(0, r.code, r.err);
         assertEquals("", r.err);
         Map<String, Object> doc = (Map<String, Object>) assertInstanceOf(Map.class, MiniJson.parse(r.out.strip()));
-        assertEquals("psp-bench/1", doc.get("schema"));
+        assertEquals("psp-results/1", doc.get("schema"));
         Map<String, Object> meta = (Map<String, Object>) assertInstanceOf(Map.class, doc.get("meta"));
         for (String k : META_KEYS) {
             assertTrue(meta.containsKey(k), "meta lacks " + k);
@@ -48,6 +53,19 @@ class LineRateHarnessTest {
             for (String k : RESULT_KEYS) {
                 assertTrue(res.containsKey(k), "result lacks " + k + ": " + res);
             }
+            for (String k : RESULTS_KEYS) {
+                assertTrue(res.containsKey(k), "result lacks " + k + ": " + res);
+            }
+            assertEquals(res.get("mode"), res.get("name"));
+            Map<String, Object> params = (Map<String, Object>) res.get("params");
+            assertEquals(List.of("backend", "version", "size", "traffic", "workers", "burst", "keyCache"),
+                    List.copyOf(params.keySet()));
+            assertEquals(res.get("backend"), params.get("backend"));
+            assertEquals(Boolean.TRUE, res.get("higherIsBetter"));
+            assertTrue(!res.containsKey("latency"), "no latency in a throughput run");
+            boolean ops = res.get("mode").equals("rx-assoc") || res.get("mode").equals("kdf");
+            assertEquals(ops ? "ops/s" : "Mpps", res.get("unit"));
+            assertEquals(res.get(ops ? "opsPerSec" : "mpps"), res.get("score"));
             assertTrue((Double) res.get("packets") > 0, res.toString());
             assertEquals(0.0, res.get("failed"), res.toString());
             assertEquals(Map.of(), res.get("drops"));

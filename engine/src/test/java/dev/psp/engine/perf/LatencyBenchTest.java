@@ -1,0 +1,148 @@
+package dev.psp.engine.perf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.psp.engine.crypto.AeadBackends;
+import dev.psp.engine.report.Latency;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** {@code psp bench --latency}: short paced runs (no timing is asserted), report shape and argument errors. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class LatencyBenchTest {
+    private record Run(int code, String out, String err) {}
+
+    private static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = LineRateHarness.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static void assertMonotone(double[] v, String what) {
+        for (int k = 1; k < v.length; k++) {
+            assertTrue(v[k - 1] <= v[k], what + ": percentiles not monotone at " + k + ": " + java.util.Arrays.toString(v));
+        }
+    }
+
+    @Test
+    void histogramCountsEveryMeasuredPacketAndWarmupIsExcluded() throws BenchOptions.BadOption {
+        BenchOptions o = BenchOptions.parse(new String[] {"--latency", "--rate", "20000", "--duration", "0.3",
+                "--warmup", "0.1", "--workers", "1", "--sizes", "64", "--backend", "jdk"});
+        LineRateHarness.Result r = LatencyBench.measure(o, AeadBackends.jdk(), new int[] {64});
+        assertNull(r.problem(), r.problem());
+        assertEquals(0, r.failed());
+        LatencyBench.Measured m = r.latency();
+        assertNotNull(m);
+        Histogram h = m.histogram();
+        // 0.3 s at 20000 pps: exactly the 6000 scheduled packets, none of the 2000 warmup packets
+        assertEquals(6000, h.getTotalCount());
+        assertEquals(6000, m.count());
+        assertEquals(6000, r.packets());
+        assertEquals(0, m.unsent());
+        assertTrue(m.missedSchedule() >= 0 && m.missedSchedule() <= 6000);
+        assertEquals(20000.0, m.offeredRate());
+        assertTrue(m.achievedRate() > 0, "achieved " + m.achievedRate());
+        Latency l = m.latency();
+        assertEquals("us", l.unit());
+        assertMonotone(l.values(), "latency");
+        assertTrue(l.p50() > 0, l.toString());
+        assertEquals(h.getMaxValue() / 1000.0, l.max(), 1e-9);
+        assertEquals(1, r.samples().length);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void jsonCarriesTheLatencyObjectAndRates() {
+        Run r = run("--latency", "--rate", "20000", "--duration", "0.3", "--warmup", "0", "--workers", "1", "--sizes",
+                "64,512", "--json");
+        assertEquals(0, r.code, r.err);
+        assertEquals("", r.err);
+        Map<String, Object> doc = (Map<String, Object>) MiniJson.parse(r.out.strip());
+        assertEquals("psp-results/1", doc.get("schema"));
+        List<Map<String, Object>> results = (List<Map<String, Object>>) doc.get("results");
+        assertEquals(2, results.size());
+        for (Map<String, Object> res : results) {
+            assertEquals("encrypt", res.get("name"));
+            Map<String, Object> params = (Map<String, Object>) res.get("params");
+            assertEquals("20000", params.get("rate"));
+            assertEquals("1", params.get("workers"));
+            Map<String, Object> lat = (Map<String, Object>) assertInstanceOf(Map.class, res.get("latency"), res.toString());
+            assertEquals(List.of("p50", "p90", "p99", "p99.9", "p99.99", "max", "unit"), List.copyOf(lat.keySet()));
+            assertEquals("us", lat.get("unit"));
+            double[] v = new double[6];
+            for (int k = 0; k < 6; k++) {
+                v[k] = (Double) lat.get(Latency.KEYS[k]);
+            }
+            assertMonotone(v, res.toString());
+            assertEquals(20000.0, res.get("offeredRate"));
+            assertTrue((Double) res.get("achievedRate") > 0);
+            assertTrue(res.containsKey("missedSchedule"));
+            assertEquals(6000.0, res.get("latencyCount"));
+            assertEquals(6000.0, res.get("packets"));
+            assertEquals(0.0, res.get("failed"));
+            assertEquals(0.0, res.get("unsent"));
+            assertEquals(null, res.get("problem"));
+            assertEquals("Mpps", res.get("unit"));
+            assertEquals(Boolean.TRUE, res.get("higherIsBetter"));
+            assertEquals(res.get("mpps"), res.get("score"));
+        }
+        assertEquals(64.0, results.get(0).get("size"));
+        assertEquals(512.0, results.get(1).get("size"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"decrypt", "roundtrip"})
+    void decryptAndRoundTripRunCleanThroughThePipeline(String mode) {
+        Run r = run("--latency", "--rate", "20000", "--mode", mode, "--duration", "0.2", "--warmup", "0.05",
+                "--workers", "2", "--sizes", "200", "--psp-version", "1", "--csv");
+        assertEquals(0, r.code, r.err);
+        String[] lines = r.out.strip().split("\n");
+        assertEquals(2, lines.length, r.out);
+        assertEquals(LatencyBench.CSV_HEADER, lines[0]);
+        assertTrue(lines[1].startsWith(mode + ","), lines[1]);
+        String[] f = lines[1].split(",");
+        assertEquals("4000", f[16], "count: " + lines[1]);
+        assertEquals("0", f[19], "failed: " + lines[1]);
+    }
+
+    @Test
+    void tableHasOneRowPerSize() {
+        Run t = run("--latency", "--rate", "20000", "--duration", "0.1", "--warmup", "0", "--sizes", "64,128",
+                "--imix");
+        assertEquals(0, t.code, t.err);
+        String[] lines = t.out.strip().split("\n");
+        assertEquals(4, lines.length, t.out); // 2 comment lines, header, one IMIX row
+        assertTrue(lines[2].contains("p99.99"), lines[2]);
+        assertTrue(lines[3].contains("imix"), lines[3]);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"--latency", "--latency --sizes 64", "--rate 1000", "--latency --rate 0", "--latency --rate x",
+            "--latency --rate 1000 --mode kdf", "--latency --rate 1000 --baseline", "--latency --rate 1000 --backend raw-jdk",
+            "--latency --rate 1000 --mode decrypt --corrupt-every 4", "--latency --rate"})
+    void badArgumentsGiveExitCodeTwoAndOneLine(String args) {
+        Run r = run(args.split(" "));
+        assertEquals(2, r.code, r.err);
+        assertEquals("", r.out);
+        assertEquals(1, r.err.strip().split("\n").length, r.err);
+        assertTrue(r.err.startsWith("psp bench: "), r.err);
+        if (args.equals("--latency")) {
+            assertTrue(r.err.contains("--rate"), r.err);
+        }
+    }
+}
