@@ -228,7 +228,8 @@ public final class Main {
         PspCounters c = codec.counters;
         if (json) {
             StringBuilder sb = new StringBuilder("{\"written\":").append(codec.written)
-                    .append(",\"output\":\"").append(Json.escape(outFile.toString())).append("\",\"backend\":\"")
+                    .append(",\"output\":");
+            dev.psp.engine.report.Json.string(sb, outFile.toString()).append(",\"backend\":\"")
                     .append(backend.name()).append("\",\"counters\":{");
             appendMap(sb, c.toMap());
             sb.append("},\"reasons\":{");

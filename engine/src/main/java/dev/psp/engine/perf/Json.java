@@ -7,28 +7,7 @@ final class Json {
     private Json() {}
 
     static StringBuilder string(StringBuilder b, String s) {
-        if (s == null) {
-            return b.append("null");
-        }
-        b.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"');
+        return s == null ? b.append("null") : dev.psp.engine.report.Json.string(b, s);
     }
 
     static StringBuilder field(StringBuilder b, String name, String value) {

@@ -285,7 +285,8 @@ public final class Json {
         return b.append(d);
     }
 
-    static StringBuilder string(StringBuilder b, String str) {
+    /** Appends {@code str} as a JSON string literal (also safe inside an HTML script element). */
+    public static StringBuilder string(StringBuilder b, String str) {
         b.append('"');
         for (int k = 0; k < str.length(); k++) {
             char c = str.charAt(k);
