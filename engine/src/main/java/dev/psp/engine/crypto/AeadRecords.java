@@ -10,6 +10,13 @@ final class AeadRecords {
      * True when {@code [off, off + aadLen + textLen + TAG_LENGTH)} lies inside a writable
      * {@code seg} and the AAD holds the nonce. Native code trusts records that pass.
      */
+    /** Rejects a key length other than 16 or 32 bytes (a configuration error, not a packet failure). */
+    static void requireKeyLength(int len) {
+        if (len != 16 && len != 32) {
+            throw new IllegalArgumentException("AES-GCM key length must be 16 or 32 bytes, got " + len);
+        }
+    }
+
     static boolean valid(MemorySegment seg, long off, int aadLen, int textLen) {
         return seg != null
                 && aadLen >= AeadEngine.NONCE_OFFSET + AeadEngine.NONCE_LENGTH

@@ -87,9 +87,7 @@ public final class JdkAeadBackend implements AeadBackend {
 
         @Override
         public AeadKey prepareKey(AeadKey reuse, MemorySegment key, long off, int len) {
-            if (len != 16 && len != 32) {
-                throw new IllegalArgumentException("AES-GCM key length must be 16 or 32 bytes, got " + len);
-            }
+            AeadRecords.requireKeyLength(len);
             JdkKey k = (reuse instanceof JdkKey jk && jk.bytes.length == len) ? jk : new JdkKey(len);
             MemorySegment.copy(key, ValueLayout.JAVA_BYTE, off, k.bytes, 0, len);
             k.spec = new SecretKeySpec(k.bytes, "AES");

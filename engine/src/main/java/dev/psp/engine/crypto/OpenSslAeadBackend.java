@@ -94,9 +94,7 @@ public final class OpenSslAeadBackend implements AeadBackend {
 
         @Override
         public AeadKey prepareKey(AeadKey reuse, MemorySegment key, long off, int len) {
-            if (len != 16 && len != 32) {
-                throw new IllegalArgumentException("AES-GCM key length must be 16 or 32 bytes, got " + len);
-            }
+            AeadRecords.requireKeyLength(len);
             OpenSslKey k;
             if (reuse instanceof OpenSslKey ok && ok.owner == this && ok.ctx != 0) {
                 k = ok;

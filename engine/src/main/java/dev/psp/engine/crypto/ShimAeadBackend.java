@@ -211,9 +211,7 @@ public final class ShimAeadBackend implements AeadBackend {
 
         @Override
         public AeadKey prepareKey(AeadKey reuse, MemorySegment key, long off, int len) {
-            if (len != 16 && len != 32) {
-                throw new IllegalArgumentException("AES-GCM key length must be 16 or 32 bytes, got " + len);
-            }
+            AeadRecords.requireKeyLength(len);
             MemorySegment.copy(key, off, scratch, KEY, len);
             try {
                 long keyAddr = scratch.address() + KEY;
