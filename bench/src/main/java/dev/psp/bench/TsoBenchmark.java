@@ -229,11 +229,18 @@ public class TsoBenchmark {
         return out;
     }
 
-    /** Frames restored outside the timed region, before every invocation. */
+    /**
+     * Frames restored outside the timed region, before every invocation. JMH (1.37) injects a
+     * second instance of the enclosing state into this helper, not the one the benchmark method is
+     * called on, so the benchmark must use {@link #b} (the instance that was restored).
+     */
     @State(Scope.Thread)
     public static class Restored {
+        TsoBenchmark b;
+
         @Setup(Level.Invocation)
         public void restore(TsoBenchmark b) {
+            this.b = b;
             b.restore();
         }
     }
@@ -241,6 +248,7 @@ public class TsoBenchmark {
     /** Seal of the pre-segmented frames with the copy-back excluded from the timing. */
     @Benchmark
     public int preSegmentedNoRestore(Restored r) {
-        return encoder.sealBurst(out, nseg);
+        TsoBenchmark t = r.b;
+        return t.encoder.sealBurst(t.out, t.nseg);
     }
 }
