@@ -1,0 +1,204 @@
+package dev.psp.bench;
+
+import dev.psp.engine.crypto.AeadEngine;
+import dev.psp.engine.crypto.KeyDerivation;
+import dev.psp.engine.offload.GroBatch;
+import dev.psp.engine.offload.GroCoalescer;
+import dev.psp.engine.offload.GroConfig;
+import dev.psp.engine.offload.GroCounters;
+import dev.psp.engine.psp.Packet;
+import dev.psp.engine.psp.PspCounters;
+import dev.psp.engine.psp.PspDecoder;
+import dev.psp.engine.psp.PspEncoder;
+import dev.psp.engine.psp.TxSa;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The receive side of {@link TsoBenchmark}'s flow: the 45 sealed segments of one 64 KB TCP
+ * super-packet (sealed once in set-up, restored from those templates every op since open works in
+ * place), opened with one {@code PspDecoder.openBurst}, with and without GRO. One op = the whole
+ * super-packet ({@code payload} bytes): divide by ns/op for bytes/ns.
+ *
+ * <ul>
+ *   <li>{@link #groOff}: restore + openBurst (no GRO; the engine's non-GRO path verifies no inner
+ *       checksum).
+ *   <li>{@link #groOn}: restore + openBurst + {@code GroCoalescer.coalesce} with the defaults
+ *       (flush at the end of the call): inner TCP checksums verified, the 44 following payloads
+ *       copied into the first segment's tailroom, one 64 KB super-packet out with its headers and
+ *       checksum fixed.
+ *   <li>{@link #groDisabled}: the coalescer with {@code enabled=false}: inner checksums verified,
+ *       nothing merged (splits GRO's cost into checksum verification and merging).
+ *   <li>{@link #restoreOnly}: the copy-back alone, to subtract.
+ * </ul>
+ *
+ * Slot 0 (the GRO head) has 64 KB of tailroom, the others 2 KB slots, for every method alike.
+ * Set-up checks that GRO gives back the original super-packet byte for byte.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@State(Scope.Thread)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-exports",
+        "java.base/jdk.internal.misc=ALL-UNNAMED"})
+public class GroBenchmark {
+    @Param({"jdk", "shim-ipsecmb"})
+    public String backend;
+    @Param({"1448"})
+    public int mss;
+    @Param({"4"})
+    public int ipVersion;
+    @Param({"65000"})
+    public int payload;
+
+    static final int VERSION = 0;
+    static final int HEAD_SLOT = 70_000;
+
+    private Arena arena;
+    private AeadEngine engine;
+    private KeyDerivation kdf;
+    private PspDecoder decoder;
+    private GroCoalescer gro;
+    private GroCoalescer groDisabledC;
+    private GroBatch batch;
+    private GroBatch batchDisabled;
+
+    private int nseg;
+    private MemorySegment slots;
+    private MemorySegment sealed;
+    private long[] base;
+    private long[] limit;
+    private long[] sealedOff;
+    private int[] sealedLen;
+    private final Packet[] pkts = new Packet[64];
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        arena = Arena.ofConfined();
+        engine = BenchFixtures.backend(backend).newEngine();
+        kdf = new KeyDerivation(BenchFixtures.MASTER_KEY_0, BenchFixtures.MASTER_KEY_1);
+        byte[] key = kdf.derive(BenchFixtures.SPI, VERSION);
+        TxSa sa = TxSa.builder().spi(BenchFixtures.SPI).version(VERSION).install(engine, MemorySegment.ofArray(key), 0);
+        PspEncoder encoder = new PspEncoder(engine, new PspCounters(), 64);
+        decoder = OffloadFixtures.decoder(engine, kdf, VERSION);
+        gro = new GroCoalescer(GroConfig.defaults(), new GroCounters());
+        groDisabledC = new GroCoalescer(GroConfig.defaults().withEnabled(false), new GroCounters());
+        batch = gro.newBatch(64);
+        batchDisabled = groDisabledC.newBatch(64);
+
+        byte[] sp = OffloadFixtures.superPacket(ipVersion, payload);
+        byte[][] segs = OffloadFixtures.segments(sp, ipVersion, mss);
+        nseg = segs.length;
+        if (nseg > pkts.length) {
+            throw new IllegalStateException(nseg + " segments > " + pkts.length + ": raise mss");
+        }
+        base = new long[nseg];
+        limit = new long[nseg];
+        sealedOff = new long[nseg];
+        sealedLen = new int[nseg];
+        long o = 0;
+        for (int i = 0; i < nseg; i++) {
+            base[i] = o;
+            o += i == 0 ? HEAD_SLOT : OffloadFixtures.SLOT;
+            limit[i] = o;
+        }
+        slots = arena.allocate(o, 64);
+        sealed = arena.allocate(o, 64);
+        for (int i = 0; i < pkts.length; i++) {
+            pkts[i] = new Packet();
+        }
+        for (int i = 0; i < nseg; i++) {
+            MemorySegment.copy(MemorySegment.ofArray(segs[i]), 0, slots, base[i] + BenchFixtures.HEADROOM, segs[i].length);
+            pkts[i].wrap(slots, base[i], limit[i], base[i] + BenchFixtures.HEADROOM, segs[i].length).sa = sa;
+        }
+        if (encoder.sealBurst(pkts, nseg) != nseg) {
+            throw new IllegalStateException("seal failed in set-up: " + encoder.counters().reasonMap());
+        }
+        for (int i = 0; i < nseg; i++) {
+            sealedOff[i] = pkts[i].offset;
+            sealedLen[i] = pkts[i].length;
+        }
+        MemorySegment.copy(slots, 0, sealed, 0, o);
+
+        for (int round = 0; round < 3; round++) {
+            if (groOn() != 1 || batch.segments[0] != nseg || batch.gsoSize[0] != mss) {
+                throw new IllegalStateException("GRO did not give one super-packet of " + nseg + " segments: out="
+                        + batch.outCount + " counters=" + gro.counters());
+            }
+            Packet p = batch.out[0];
+            if (p.length != sp.length || OffloadFixtures.mismatch(MemorySegment.ofArray(sp), 0, p.segment, p.offset, sp.length) != -1) {
+                throw new IllegalStateException("GRO super-packet differs from the original");
+            }
+            if (groOff() != nseg || groDisabled() != nseg) {
+                throw new IllegalStateException("open failed in set-up: " + decoder.counters().reasonMap());
+            }
+        }
+        decoder.counters().reset();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        PspCounters c = decoder.counters();
+        long bad = c.rxError + c.rxBad + c.rxAuthFail + c.rxPassthrough;
+        String reasons = c.reasonMap().toString();
+        long csumBad = gro.counters().innerCsumBad + groDisabledC.counters().innerCsumBad;
+        engine.close();
+        kdf.destroy();
+        arena.close();
+        if (bad != 0 || csumBad != 0) {
+            throw new IllegalStateException(bad + " opens failed (" + reasons + "), " + csumBad + " bad inner checksums");
+        }
+    }
+
+    private void restore() {
+        for (int i = 0; i < nseg; i++) {
+            MemorySegment.copy(sealed, sealedOff[i], slots, sealedOff[i], sealedLen[i]);
+            pkts[i].wrap(slots, base[i], limit[i], sealedOff[i], sealedLen[i]);
+        }
+    }
+
+    /** Restore + openBurst: the receive path without GRO; returns packets delivered. */
+    @Benchmark
+    public int groOff() {
+        restore();
+        return decoder.openBurst(pkts, nseg);
+    }
+
+    /** Restore + openBurst + GRO into one super-packet; returns packets out (1). */
+    @Benchmark
+    public int groOn() {
+        restore();
+        int n = decoder.openBurst(pkts, nseg);
+        return gro.coalesce(pkts, n, batch, 0);
+    }
+
+    /** Restore + openBurst + coalescer with GRO disabled (inner checksum verification only). */
+    @Benchmark
+    public int groDisabled() {
+        restore();
+        int n = decoder.openBurst(pkts, nseg);
+        return groDisabledC.coalesce(pkts, n, batchDisabled, 0);
+    }
+
+    /** The copy-back alone. */
+    @Benchmark
+    public Packet[] restoreOnly() {
+        restore();
+        return pkts;
+    }
+}

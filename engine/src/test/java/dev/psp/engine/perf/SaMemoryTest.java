@@ -1,0 +1,68 @@
+package dev.psp.engine.perf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.psp.engine.device.SaTable;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Fast SA-memory checks (1e3..1e5): bytes per stored transmit SA are bounded, and receive memory
+ * does not grow with the number of distinct SPIs.
+ */
+class SaMemoryTest {
+    /** Allowed receive growth (one-sided: the C heap may shrink meanwhile): GC/JIT noise, far below one byte per SPI at 1e5. */
+    static final long RX_SLACK = 2L << 20;
+
+    @Test
+    void txBytesPerSaAreBounded() {
+        SaMemory.TxResult t = SaMemory.measureTx(100_000);
+        assertEquals(100_000L * SaTable.KEY_STRIDE, t.slabBytes(), "key slab: 32 B per SA");
+        assertTrue(t.heapPerSa() > 8 && t.heapPerSa() < 64, "heap per SA " + t.heapPerSa());
+        if (t.nativeBytes() >= 0) {
+            assertTrue(t.nativePerSa() >= 31 && t.nativePerSa() < 64, "native per SA " + t.nativePerSa());
+        }
+        assertTrue(t.totalPerSa() < 256, "total per SA " + t.totalPerSa());
+        SaMemory.TxResult small = SaMemory.measureTx(1_000);
+        assertTrue(small.totalPerSa() < 256, "total per SA at 1e3 " + small.totalPerSa());
+    }
+
+    @Test
+    void receiveMemoryDoesNotGrowWithSpis() {
+        for (int n : new int[] {1_000, 100_000}) {
+            SaMemory.RxResult d = SaMemory.measureRxDevice(n, 1024);
+            assertEquals(n, d.opened());
+            assertTrue(d.growth() < RX_SLACK, "rx-device growth at " + n + ": " + d);
+            SaMemory.RxResult o = SaMemory.measureRxOpen(n, "jdk", 1024);
+            assertEquals(n, o.opened());
+            assertTrue(o.growth() < RX_SLACK, "rx-open growth at " + n + ": " + o);
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void jsonRowsAndBadArguments() {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        int[] sizes = {1_000};
+        SaMemory.measure(sizes, 256, "jdk", true, new PrintStream(o, true, StandardCharsets.UTF_8));
+        List<Object> rows = (List<Object>) assertInstanceOf(List.class, MiniJson.parse(o.toString(StandardCharsets.UTF_8).strip()));
+        assertEquals(4 + 2 * 4, rows.size());
+        for (Object r : rows) {
+            Map<String, Object> m = (Map<String, Object>) r;
+            assertTrue(((String) m.get("name")).startsWith("sa-memory."));
+            assertInstanceOf(Map.class, m.get("params"));
+            assertInstanceOf(Number.class, m.get("score"));
+            assertTrue(m.containsKey("unit"));
+            assertEquals(Boolean.FALSE, m.get("higherIsBetter"));
+        }
+        assertEquals(2, SaMemory.run(new String[] {"--max", "1e9"}, new PrintStream(o), new PrintStream(e)));
+        assertEquals(2, SaMemory.run(new String[] {"--bogus"}, new PrintStream(o), new PrintStream(e)));
+    }
+}
