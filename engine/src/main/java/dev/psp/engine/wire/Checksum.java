@@ -6,30 +6,23 @@ import java.lang.foreign.MemorySegment;
 public final class Checksum {
     private Checksum() {}
 
-    private static final java.lang.foreign.ValueLayout.OfLong NATIVE_LONG = java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED
-            .withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final boolean LITTLE_ENDIAN = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
 
     /**
      * One's-complement sum of {@code len} bytes (not folded, not inverted), added to {@code sum}.
-     * Reads 8-byte little-endian words: the one's-complement sum of byte-swapped 16-bit words is the
+     * Reads 8-byte native-order words: the one's-complement sum of byte-swapped 16-bit words is the
      * byte swap of the sum (RFC 1071, "byte order independence"), so one swap at the end replaces a
      * swap per load; the 32-bit halves are accumulated in a 64-bit register (no carry lost for any
      * packet size).
      */
     public static long sum(MemorySegment s, long off, int len, long sum) {
-        int i = 0;
-        if (len >= 16) {
-            long acc = 0;
-            for (; i + 8 <= len; i += 8) {
-                long w = s.get(NATIVE_LONG, off + i);
-                acc += (w >>> 32) + (w & 0xffffffffL);
-            }
-            acc = (acc & 0xffffffffL) + (acc >>> 32);
-            acc = (acc & 0xffffL) + (acc >>> 16);
-            acc = (acc & 0xffffL) + (acc >>> 16);
-            acc = (acc & 0xffffL) + (acc >>> 16);
-            sum += ((acc & 0xff) << 8) | (acc >>> 8); // back to network byte order
+        int words = len & ~7;
+        if (words >= 16) {
+            sum += wordSum(s, off, words);
+        } else {
+            words = 0;
         }
+        int i = words;
         for (; i + 4 <= len; i += 4) {
             sum += Bytes.u32(s, off + i) & 0xffffffffL;
         }
@@ -40,6 +33,19 @@ public final class Checksum {
             sum += (Bytes.u8(s, off + i) << 8);
         }
         return sum;
+    }
+
+    /** The folded 16-bit one's-complement sum, in network order, of {@code len} (a multiple of 8) bytes. */
+    private static long wordSum(MemorySegment s, long off, int len) {
+        long acc = 0;
+        for (int i = 0; i < len; i += 8) {
+            long w = s.get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, off + i);
+            acc += (w & 0xffffffffL) + (w >>> 32);
+        }
+        while ((acc >>> 16) != 0) {
+            acc = (acc & 0xffff) + (acc >>> 16);
+        }
+        return LITTLE_ENDIAN ? ((acc & 0xff) << 8) | (acc >>> 8) : acc;
     }
 
     /** The plain big-endian 16-bit reference sum, for tests of {@link #sum}. */
