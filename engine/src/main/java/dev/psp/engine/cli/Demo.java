@@ -99,9 +99,10 @@ final class Demo {
         deleteTree(tmp);
         int rc = mismatches == 0 ? 0 : 1;
         if (!a.flag("--no-bench")) {
-            out.println("== short benchmark (psp bench --sizes 64,1400,8900 --mode roundtrip --duration " + a.get("--duration", "1") + ")");
-            int brc = Commands.bench(new String[] {"bench", "--sizes", "64,1400,8900", "--mode", "encrypt", "--duration",
-                a.get("--duration", "1"), "--warmup", "0.5"}, out, err);
+            String[] bench = {"bench", "--sizes", "64,1400,8900", "--mode", "encrypt", "--duration", a.get("--duration", "1"),
+                "--warmup", "0.5", "--baseline"};
+            out.println("== short benchmark (psp " + String.join(" ", bench) + ")");
+            int brc = Commands.bench(bench, out, err);
             if (brc != 0) {
                 rc = brc;
             }
