@@ -15,8 +15,9 @@ public final class FlowHash {
         MemorySegment s = h.segment;
         int acc = 0x9E3779B9 ^ h.l4Proto;
         if (h.ipVersion == 4) {
-            acc = mix(acc, Bytes.u32(s, h.l3Off + 12));
-            acc = mix(acc, Bytes.u32(s, h.l3Off + 16));
+            long addrs = Bytes.u64(s, h.l3Off + 12); // source and destination, one load
+            acc = mix(acc, (int) (addrs >>> 32));
+            acc = mix(acc, (int) addrs);
         } else if (h.ipVersion == 6) {
             for (int i = 0; i < 8; i++) {
                 acc = mix(acc, Bytes.u32(s, h.l3Off + 8 + 4L * i));

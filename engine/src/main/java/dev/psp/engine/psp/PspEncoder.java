@@ -258,10 +258,8 @@ public final class PspEncoder {
             udpOff = l3 + outerIpLen;
         }
         int udpLen = UDP_HEADER + BASE_LENGTH + vcLen + payloadLen + ICV_LENGTH;
-        Bytes.u16(s, udpOff, sport);
-        Bytes.u16(s, udpOff + 2, PspHeader.UDP_PORT);
-        Bytes.u16(s, udpOff + 4, udpLen);
-        Bytes.u16(s, udpOff + 6, 0);
+        // sport | dport 1000 | length | checksum 0, one 8-byte store
+        Bytes.u64(s, udpOff, ((long) sport << 48) | ((long) PspHeader.UDP_PORT << 32) | ((long) udpLen << 16));
         long pspOff = udpOff + UDP_HEADER;
         PspHeader.write(s, pspOff, nextHeader, co, sa.sBit, sa.dBit, sa.version, sa.vc, sa.vcValue, sa.spi,
                 nextIv(sa.ivSource));

@@ -74,16 +74,13 @@ public final class PspHeader {
         return Bytes.u64(s, off + VC_OFFSET);
     }
 
-    /** Writes a complete header (and the VC when {@code vcPresent}). */
+    /** Writes a complete header (and the VC when {@code vcPresent}): two or three 8-byte stores. */
     public static void write(MemorySegment s, long off, int nextHeader, int cryptOffset, boolean sBit, boolean dBit,
                              int version, boolean vcPresent, long vc, int spi, long iv) {
-        Bytes.u8(s, off + NEXT_HEADER_OFFSET, nextHeader);
-        Bytes.u8(s, off + HDR_EXT_LEN_OFFSET, vcPresent ? 2 : 1);
-        Bytes.u8(s, off + CRYPT_OFFSET_OFFSET, cryptOffset & 0x3f);
         int flags = (version << VERSION_SHIFT) | FLAG_ALWAYS_1 | (vcPresent ? FLAG_V : 0)
                 | (sBit ? FLAG_S : 0) | (dBit ? FLAG_D : 0);
-        Bytes.u8(s, off + FLAGS_OFFSET, flags);
-        Bytes.u32(s, off + SPI_OFFSET, spi);
+        int word0 = (nextHeader << 24) | ((vcPresent ? 2 : 1) << 16) | ((cryptOffset & 0x3f) << 8) | flags;
+        Bytes.u64(s, off, ((long) word0 << 32) | (spi & 0xffffffffL));
         Bytes.u64(s, off + IV_OFFSET, iv);
         if (vcPresent) {
             Bytes.u64(s, off + VC_OFFSET, vc);

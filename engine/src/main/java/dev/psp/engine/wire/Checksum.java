@@ -68,10 +68,17 @@ public final class Checksum {
         return (int) (~sum) & 0xffff;
     }
 
-    /** Recomputes and stores the IPv4 header checksum of the header at {@code off}. */
+    /**
+     * Recomputes and stores the IPv4 header checksum of the header at {@code off}: 4-byte words,
+     * the checksum field itself skipped (no separate zeroing store).
+     */
     public static void ipv4Header(MemorySegment s, long off, int headerLen) {
-        Bytes.u16(s, off + 10, 0);
-        Bytes.u16(s, off + 10, finish(sum(s, off, headerLen, 0)));
+        long sum = 0;
+        for (int i = 0; i < headerLen; i += 4) {
+            int w = Bytes.u32(s, off + i);
+            sum += i == 8 ? (w >>> 16) : (w >>> 16) + (w & 0xffff); // bytes 10-11 are the checksum
+        }
+        Bytes.u16(s, off + 10, finish(sum));
     }
 
     /** True when the IPv4 header checksum verifies. */
