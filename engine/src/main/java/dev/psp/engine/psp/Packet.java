@@ -70,6 +70,9 @@ public final class Packet {
     int ipVersion;
     long ipEnd;
     int hdrLen;
+    long protoFieldOff;
+    long etherTypeOff;
+    int ipHeaderLen;
 
     public Packet() {}
 

@@ -160,7 +160,8 @@ public final class PspDecoder {
         if (icvOff - psp < BASE_LENGTH) {
             return Reason.RX_TRUNCATED.code();
         }
-        int flags = PspHeader.flags(s, psp);
+        long word0 = Bytes.u64(s, psp); // next header | ext len | R + crypt offset | flags | SPI
+        int flags = (int) (word0 >>> 32) & 0xff;
         if ((flags & PspHeader.FLAG_ALWAYS_1) == 0) {
             return Reason.RX_BAD_HEADER.code();
         }
@@ -168,7 +169,7 @@ public final class PspDecoder {
         if (version > 3) {
             return Reason.RX_BAD_VERSION.code();
         }
-        int hdrLen = PspHeader.headerLength(s, psp);
+        int hdrLen = 8 + 8 * ((int) (word0 >>> 48) & 0xff);
         boolean vcPresent = (flags & PspHeader.FLAG_V) != 0;
         if (hdrLen < BASE_LENGTH || (vcPresent && hdrLen < BASE_LENGTH + PspHeader.VC_LENGTH)) {
             return Reason.RX_BAD_HEADER.code();
@@ -177,12 +178,12 @@ public final class PspDecoder {
         if (hdrLen - BASE_LENGTH > region) {
             return Reason.RX_TRUNCATED.code();
         }
-        int spi = PspHeader.spi(s, psp);
+        int spi = (int) word0;
         if (!PspHeader.validSpi(spi)) {
             return Reason.RX_BAD_SPI.code();
         }
         boolean gmac = PspHeader.isGmac(version);
-        int coBytes = gmac ? 0 : PspHeader.cryptOffset(s, psp) * PspHeader.CRYPT_OFFSET_UNIT;
+        int coBytes = gmac ? 0 : ((int) (word0 >>> 40) & 0x3f) * PspHeader.CRYPT_OFFSET_UNIT;
         if (coBytes > region) {
             return Reason.RX_CRYPT_OFFSET.code();
         }
@@ -193,13 +194,16 @@ public final class PspDecoder {
         p.vc = 0; // read after open: a crypt offset below 2 encrypts the VC
         p.sBit = (flags & PspHeader.FLAG_S) != 0;
         p.dBit = (flags & PspHeader.FLAG_D) != 0;
-        p.nextHeader = PspHeader.nextHeader(s, psp);
+        p.nextHeader = (int) (word0 >>> 56);
         p.aeadOff = psp;
         p.udpOff = udpOff;
         p.l3Off = h.l3Off;
         p.ipVersion = h.ipVersion;
         p.ipEnd = h.ipEnd;
         p.hdrLen = hdrLen;
+        p.protoFieldOff = h.protoFieldOff;
+        p.etherTypeOff = h.etherTypeOff;
+        p.ipHeaderLen = h.ipHeaderLen;
         if (gmac) {
             p.aadLen = BASE_LENGTH + region;
             p.textLen = 0;
@@ -242,25 +246,20 @@ public final class PspDecoder {
         boolean tunnel = mode == Mode.TUNNEL
                 || (mode == Mode.AUTO && (nh == PacketHeaders.PROTO_IPV4 || nh == PacketHeaders.PROTO_IPV6));
         p.tunnel = tunnel;
-        // re-derive the header layout (burst mode parsed other packets in between)
-        int prc = headers.parse(s, p.offset, p.length);
-        if (prc != PacketHeaders.OK) {
-            return Reason.RX_BAD_IP.code();
-        }
-        PacketHeaders h = headers;
+        // the outer layout was recorded on the descriptor by validate() (bursts validate them all first)
         if (!tunnel) {
             int shift = UDP_HEADER + p.hdrLen;
             int strip = shift + ICV_LENGTH;
             long hdrBytes = p.udpOff - p.offset;
             Bytes.move(s, p.offset, p.offset + shift, hdrBytes, bounce);
-            long l3 = h.l3Off + shift;
-            if (h.ipVersion == 4) {
+            long l3 = p.l3Off + shift;
+            if (p.ipVersion == 4) {
                 Bytes.u16(s, l3 + 2, Bytes.u16(s, l3 + 2) - strip);
-                Bytes.u8(s, h.protoFieldOff + shift, nh);
-                Checksum.ipv4Header(s, l3, h.ipHeaderLen);
+                Bytes.u8(s, p.protoFieldOff + shift, nh);
+                Checksum.ipv4Header(s, l3, p.ipHeaderLen);
             } else {
                 Bytes.u16(s, l3 + 4, Bytes.u16(s, l3 + 4) - strip);
-                Bytes.u8(s, h.protoFieldOff + shift, nh);
+                Bytes.u8(s, p.protoFieldOff + shift, nh);
             }
             Bytes.move(s, p.ipEnd, innerEnd, padLen, bounce);
             p.offset += shift;
@@ -289,10 +288,10 @@ public final class PspDecoder {
         if (innerTotal > innerLen) {
             return Reason.RX_BAD_INNER.code();
         }
-        long l2Len = h.l3Off - p.offset;
+        long l2Len = p.l3Off - p.offset;
         long newOff = innerOff - l2Len;
         Bytes.move(s, p.offset, newOff, l2Len, bounce);
-        Bytes.u16(s, h.etherTypeOff - p.offset + newOff, v == 4 ? PacketHeaders.ETHERTYPE_IPV4 : PacketHeaders.ETHERTYPE_IPV6);
+        Bytes.u16(s, p.etherTypeOff - p.offset + newOff, v == 4 ? PacketHeaders.ETHERTYPE_IPV4 : PacketHeaders.ETHERTYPE_IPV6);
         Bytes.move(s, p.ipEnd, innerEnd, padLen, bounce);
         p.offset = newOff;
         p.length = (int) (l2Len + innerLen + padLen);
