@@ -108,12 +108,13 @@ public final class PacketHeaders {
         if (l3Off + 20 > end) {
             return TRUNCATED;
         }
-        int vihl = Bytes.u8(seg, l3Off);
+        long w0 = Bytes.u64(seg, l3Off); // version/IHL, TOS, total length, ID, flags/fragment offset
+        int vihl = (int) (w0 >>> 56);
         if ((vihl >>> 4) != 4) {
             return BAD_IP;
         }
         int ihl = (vihl & 0x0f) * 4;
-        int total = Bytes.u16(seg, l3Off + 2);
+        int total = (int) (w0 >>> 32) & 0xffff;
         if (ihl < 20 || total < ihl) {
             return BAD_IP;
         }
@@ -126,7 +127,7 @@ public final class PacketHeaders {
         protoFieldOff = l3Off + 9;
         l4Proto = Bytes.u8(seg, protoFieldOff);
         l4Off = l3Off + ihl;
-        int frag = Bytes.u16(seg, l3Off + 6);
+        int frag = (int) w0 & 0xffff;
         fragment = (frag & 0x3fff) != 0;
         readPorts(seg, (frag & 0x1fff) != 0);
         return OK;
@@ -194,8 +195,9 @@ public final class PacketHeaders {
 
     private void readPorts(MemorySegment seg, boolean nonFirstFragment) {
         if ((l4Proto == PROTO_TCP || l4Proto == PROTO_UDP) && !nonFirstFragment && l4Off + 4 <= ipEnd) {
-            srcPort = Bytes.u16(seg, l4Off);
-            dstPort = Bytes.u16(seg, l4Off + 2);
+            int ports = Bytes.u32(seg, l4Off);
+            srcPort = ports >>> 16;
+            dstPort = ports & 0xffff;
             hasPorts = true;
         }
     }
