@@ -7,10 +7,11 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 
 /**
  * Jazzer fuzzing of the receive path and the transmit path on arbitrary frames. In the default
- * suite it replays the seeds (regression mode); {@code JAZZER_FUZZ=1 mvn -pl engine -am test
- * -Dtest=PspDecoderFuzzTest -Dsurefire.failIfNoSpecifiedTests=false} fuzzes (see README).
+ * suite it replays the seeds (regression mode, in a surefire fork of its own: Jazzer's agent
+ * stays in the JVM that loads it); coverage-guided fuzzing:
+ * {@code JAZZER_FUZZ=1 mvn -B -pl ffm-bindings,engine surefire:test@jazzer} (README, "Tests").
  * Invariants: nothing throws, every packet lands in exactly one counter, a delivered packet is
- * authenticated and never longer than what came in.
+ * authenticated and never longer than what came in, and whatever seals opens back to the input.
  */
 class PspDecoderFuzzTest {
     // created lazily, inside the fuzz run: codec classes must load after Jazzer's agent so they are instrumented
