@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
  * counters; one key per flow. Each record is restored from its template before every burst, as in
  * the PSP workload; encrypt writes a fresh IV into the restored record (a nonce is never reused).
  */
-final class RawAeadWorkload implements Workload {
+final class RawAeadWorkload extends RawTally {
     private final BenchOptions.Mode mode;
     private final int burstSize;
     private final PacketRing ring;
@@ -27,11 +27,6 @@ final class RawAeadWorkload implements Workload {
     private final int[] burstSlot;
     private int cursor;
     private long iv = 1;
-    private long in;
-    private long out;
-    private long authFail;
-    private long error;
-    private long payloadOut;
 
     RawAeadWorkload(BenchOptions o, AeadBackend backend, int[] payloads, long seed) {
         this.mode = o.mode;
@@ -127,47 +122,16 @@ final class RawAeadWorkload implements Workload {
                 error++;
             }
         }
-        in += n;
-        out += ok;
+        tallyIn += n;
+        tallyOut += ok;
         return ok;
     }
 
-    @Override
-    public long packetsIn() {
-        return in;
-    }
 
-    @Override
-    public long packetsOut() {
-        return out;
-    }
 
-    @Override
-    public long payloadBytesOut() {
-        return payloadOut;
-    }
 
-    @Override
-    public Map<String, Long> drops() {
-        Map<String, Long> m = new java.util.LinkedHashMap<>();
-        if (authFail != 0) {
-            m.put("auth-fail", authFail);
-        }
-        if (error != 0) {
-            m.put("crypto-error", error);
-        }
-        return m;
-    }
 
-    @Override
-    public String counterMismatch() {
-        return in == out + authFail + error ? null : "packets in " + in + " != out " + out + " + drops " + (authFail + error);
-    }
 
-    @Override
-    public void resetCounts() {
-        in = out = authFail = error = payloadOut = 0;
-    }
 
     @Override
     public void close() {

@@ -15,7 +15,7 @@ import javax.crypto.spec.SecretKeySpec;
  * before every operation (the PSP workload restores its frames the same way); encrypt bumps the
  * IV in the copy (the JDK refuses a repeated key+IV for GCM encryption).
  */
-final class RawJdkWorkload implements Workload {
+final class RawJdkWorkload extends RawTally {
     private final BenchOptions.Mode mode;
     private final int burstSize;
     private final Cipher cipher;
@@ -29,11 +29,6 @@ final class RawJdkWorkload implements Workload {
     private final byte[] out;
     private int cursor;
     private long iv = 1;
-    private long nIn;
-    private long nOut;
-    private long authFail;
-    private long error;
-    private long payloadOut;
 
     RawJdkWorkload(BenchOptions o, int[] payloads, long seed) {
         this.mode = o.mode;
@@ -133,8 +128,8 @@ final class RawJdkWorkload implements Workload {
             }
         }
         cursor = c;
-        nIn += burstSize;
-        nOut += ok;
+        tallyIn += burstSize;
+        tallyOut += ok;
         return ok;
     }
 
@@ -165,42 +160,11 @@ final class RawJdkWorkload implements Workload {
         }
     }
 
-    @Override
-    public long packetsIn() {
-        return nIn;
-    }
 
-    @Override
-    public long packetsOut() {
-        return nOut;
-    }
 
-    @Override
-    public long payloadBytesOut() {
-        return payloadOut;
-    }
 
-    @Override
-    public Map<String, Long> drops() {
-        Map<String, Long> m = new java.util.LinkedHashMap<>();
-        if (authFail != 0) {
-            m.put("auth-fail", authFail);
-        }
-        if (error != 0) {
-            m.put("crypto-error", error);
-        }
-        return m;
-    }
 
-    @Override
-    public String counterMismatch() {
-        return nIn == nOut + authFail + error ? null : "packets in " + nIn + " != out " + nOut + " + drops " + (authFail + error);
-    }
 
-    @Override
-    public void resetCounts() {
-        nIn = nOut = authFail = error = payloadOut = 0;
-    }
 
     @Override
     public void close() {
