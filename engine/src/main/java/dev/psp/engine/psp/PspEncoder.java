@@ -25,6 +25,9 @@ import java.lang.foreign.MemorySegment;
  * text region wiped so plaintext never leaves. Not thread safe: one encoder per worker.
  */
 public final class PspEncoder {
+    /** The reference tools' frame limit (ETH_JUMBO_MAX_OCTETS): larger results are refused in reference mode. */
+    public static final int REFERENCE_MAX_FRAME = 9014;
+
     private final AeadEngine engine;
     private final PspCounters counters;
     private final PacketHeaders headers = new PacketHeaders();
@@ -226,7 +229,7 @@ public final class PspEncoder {
         int ipLenAfter = transport
                 ? (innerFamily == 4 ? (int) (h.ipEnd - h.l3Off) + grow : (int) (h.ipEnd - h.l3Off - 40) + grow)
                 : (outerFamily == 4 ? payloadLen + grow : payloadLen + grow - 40);
-        if (ipLenAfter > 0xffff) {
+        if (ipLenAfter > 0xffff || (sa.reference && p.length + grow > REFERENCE_MAX_FRAME)) {
             return Reason.TX_TOO_BIG.code();
         }
         int flowHash = FlowHash.of(h);

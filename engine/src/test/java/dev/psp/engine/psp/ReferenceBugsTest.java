@@ -120,6 +120,20 @@ class ReferenceBugsTest {
     }
 
     @Test
+    void referenceModeRefusesFramesTheReferenceCannotHoldInsteadOfTruncatingThem() {
+        try (CodecHarness h = new CodecHarness(MK0, MK1)) {
+            byte[] frame = Frames.spec().v(4).proto(17).payload(9014 - 42 - 10).build(); // fits, but not with 40 B of encapsulation
+            Packet p = h.load(frame);
+            p.sa = h.install(TxSa.builder().reference(true).sourcePort(SourcePortPolicy.referenceXor())
+                    .ivSource(new CounterIvSource(1)), 0x55, 0);
+            assertEquals(Reason.TX_TOO_BIG.code(), h.encoder.seal(p));
+            Packet q = h.load(frame);
+            q.sa = h.install(TxSa.builder().ivSource(new CounterIvSource(1)), 0x56, 0); // default mode: no such limit
+            assertEquals(0, h.encoder.seal(q));
+        }
+    }
+
+    @Test
     void bug7_veryShortIpv6PacketsAreCountedNotUnderflowed() {
         try (CodecHarness h = new CodecHarness(MK0, MK1)) {
             byte[] frame = Frames.spec().v(6).proto(17).payload(40).build();
