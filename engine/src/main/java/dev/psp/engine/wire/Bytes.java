@@ -45,6 +45,7 @@ public final class Bytes {
     }
 
     private static final int SMALL_MOVE = 256;
+    private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED;
     private static final ThreadLocal<byte[]> BOUNCE = ThreadLocal.withInitial(() -> new byte[SMALL_MOVE]);
 
     /**
@@ -70,6 +71,42 @@ public final class Bytes {
         }
         if (len > bounce.length) {
             MemorySegment.copy(s, from, s, to, len);
+            return;
+        }
+        if (len <= 40) {
+            // header-sized: load everything first (overlap-safe either way), then store
+            int n = (int) len;
+            int words = n >>> 3;
+            long w0 = words > 0 ? s.get(WORD, from) : 0;
+            long w1 = words > 1 ? s.get(WORD, from + 8) : 0;
+            long w2 = words > 2 ? s.get(WORD, from + 16) : 0;
+            long w3 = words > 3 ? s.get(WORD, from + 24) : 0;
+            long w4 = words > 4 ? s.get(WORD, from + 32) : 0;
+            int tail = n & 7;
+            long tailFrom = from + (n - tail);
+            long t = 0;
+            for (int i = 0; i < tail; i++) {
+                t |= (s.get(ValueLayout.JAVA_BYTE, tailFrom + i) & 0xffL) << (8 * i);
+            }
+            if (words > 0) {
+                s.set(WORD, to, w0);
+            }
+            if (words > 1) {
+                s.set(WORD, to + 8, w1);
+            }
+            if (words > 2) {
+                s.set(WORD, to + 16, w2);
+            }
+            if (words > 3) {
+                s.set(WORD, to + 24, w3);
+            }
+            if (words > 4) {
+                s.set(WORD, to + 32, w4);
+            }
+            long tailTo = to + (n - tail);
+            for (int i = 0; i < tail; i++) {
+                s.set(ValueLayout.JAVA_BYTE, tailTo + i, (byte) (t >>> (8 * i)));
+            }
             return;
         }
         MemorySegment.copy(s, ValueLayout.JAVA_BYTE, from, bounce, 0, (int) len);
