@@ -333,16 +333,16 @@ public final class PspEncoder {
             Bytes.u16(s, l3 + 6, 0x4000);
             Bytes.u8(s, l3 + 8, sa.outerTtl);
             Bytes.u8(s, l3 + 9, PacketHeaders.PROTO_UDP);
-            MemorySegment.copy(MemorySegment.ofArray(sa.outerSrc), 0, s, l3 + 12, 4);
-            MemorySegment.copy(MemorySegment.ofArray(sa.outerDst), 0, s, l3 + 16, 4);
+            MemorySegment.copy(sa.outerSrc, 0, s, l3 + 12, 4);
+            MemorySegment.copy(sa.outerDst, 0, s, l3 + 16, 4);
             Checksum.ipv4Header(s, l3, 20);
         } else {
             Bytes.u32(s, l3, (6 << 28) | (tos << 20) | (flowHash & 0xfffff));
             Bytes.u16(s, l3 + 4, ipLen);
             Bytes.u8(s, l3 + 6, PacketHeaders.PROTO_UDP);
             Bytes.u8(s, l3 + 7, sa.outerTtl);
-            MemorySegment.copy(MemorySegment.ofArray(sa.outerSrc), 0, s, l3 + 8, 16);
-            MemorySegment.copy(MemorySegment.ofArray(sa.outerDst), 0, s, l3 + 24, 16);
+            MemorySegment.copy(sa.outerSrc, 0, s, l3 + 8, 16);
+            MemorySegment.copy(sa.outerDst, 0, s, l3 + 24, 16);
         }
     }
 }

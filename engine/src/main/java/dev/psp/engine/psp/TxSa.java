@@ -30,8 +30,9 @@ public final class TxSa {
     public final boolean reference;
     /** Tunnel outer family: 0 = same as the inner packet (header fields copied), 4 or 6. */
     public final int outerFamily;
-    final byte[] outerSrc;
-    final byte[] outerDst;
+    /** Configured outer addresses (heap segments made once at install, not per packet), or null. */
+    final MemorySegment outerSrc;
+    final MemorySegment outerDst;
     public final int outerTtl;
     public final AeadKey key;
 
@@ -51,8 +52,8 @@ public final class TxSa {
         this.ivSource = b.ivSource;
         this.reference = b.reference;
         this.outerFamily = b.outerFamily;
-        this.outerSrc = b.outerSrc == null ? null : b.outerSrc.clone();
-        this.outerDst = b.outerDst == null ? null : b.outerDst.clone();
+        this.outerSrc = b.outerSrc == null ? null : MemorySegment.ofArray(b.outerSrc.clone());
+        this.outerDst = b.outerDst == null ? null : MemorySegment.ofArray(b.outerDst.clone());
         this.outerTtl = b.outerTtl;
         this.key = key;
     }
