@@ -17,8 +17,12 @@ import org.junit.jupiter.api.Test;
  * does not grow with the number of distinct SPIs.
  */
 class SaMemoryTest {
-    /** Allowed receive growth (one-sided: the C heap may shrink meanwhile): GC/JIT noise, far below one byte per SPI at 1e5. */
-    static final long RX_SLACK = 2L << 20;
+    /**
+     * Allowed receive growth (one-sided: the C heap may shrink meanwhile). Process-wide C-heap and
+     * JIT noise reach a few MB, so the check runs at 1e6 SPIs, where keeping even 16 bytes per SPI
+     * would exceed it.
+     */
+    static final long RX_SLACK = 16L << 20;
 
     @Test
     void txBytesPerSaAreBounded() {
@@ -38,7 +42,7 @@ class SaMemoryTest {
     @Test
     @org.junit.jupiter.api.Tag("slow")
     void receiveMemoryDoesNotGrowWithSpis() {
-        for (int n : new int[] {1_000, 100_000}) {
+        for (int n : new int[] {1_000, 1_000_000}) {
             SaMemory.RxResult d = SaMemory.measureRxDevice(n, 1024);
             assertEquals(n, d.opened());
             assertTrue(d.growth() < RX_SLACK, "rx-device growth at " + n + ": " + d);
