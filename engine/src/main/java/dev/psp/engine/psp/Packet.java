@@ -33,6 +33,13 @@ public final class Packet {
     public int nextHeader;
     public boolean authenticated;
     public boolean tunnel;
+    /**
+     * Receive, when the decoder records clear fields ({@link PspDecoder#recordClearFields}): the
+     * inner L4 source and destination ports as one int when the crypt offset (or a GMAC version)
+     * left them in the clear, else -1; and the outer UDP source port.
+     */
+    public long clearPorts = -1;
+    public int outerSourcePort;
 
     /**
      * Split seal (TSO): when {@code splitLength > 0}, the last {@code splitLength} bytes of the frame

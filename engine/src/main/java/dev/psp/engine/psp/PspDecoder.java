@@ -34,6 +34,7 @@ public final class PspDecoder {
     private final AeadBurst burst;
     private final int[] burstIndex;
     private Packet[] scratch;
+    private boolean recordClearFields;
 
     public PspDecoder(AeadEngine engine, RxKeys keys, PspCounters counters, Mode mode, int maxBurst) {
         this.engine = engine;
@@ -51,6 +52,16 @@ public final class PspDecoder {
 
     public PspCounters counters() {
         return counters;
+    }
+
+    /**
+     * Also record, during the one validation parse, what an on-path observer sees in the clear:
+     * {@link Packet#clearPorts} and {@link Packet#outerSourcePort} (per-flow telemetry). Off by
+     * default: it costs a few reads per packet.
+     */
+    public PspDecoder recordClearFields(boolean on) {
+        recordClearFields = on;
+        return this;
     }
 
     /** Opens one packet; returns its {@link Reason} code (0 = delivered, NOT_PSP = untouched). */
@@ -201,6 +212,11 @@ public final class PspDecoder {
         p.ipVersion = h.ipVersion;
         p.ipEnd = h.ipEnd;
         p.hdrLen = hdrLen;
+        if (recordClearFields) {
+            p.outerSourcePort = h.srcPort;
+            long clearEnd = gmac ? icvOff : psp + BASE_LENGTH + coBytes;
+            p.clearPorts = clearPorts(s, psp + hdrLen, clearEnd, p.nextHeader);
+        }
         p.protoFieldOff = h.protoFieldOff;
         p.etherTypeOff = h.etherTypeOff;
         p.ipHeaderLen = h.ipHeaderLen;
@@ -212,6 +228,36 @@ public final class PspDecoder {
             p.textLen = region - coBytes;
         }
         return 0;
+    }
+
+    /**
+     * The inner L4 ports (source << 16 | destination) when they lie before {@code clearEnd}, else -1.
+     * The payload starts at {@code inner}; in tunnel mode (as this decoder's mode decides) it is an
+     * IP packet whose header is skipped.
+     */
+    private long clearPorts(MemorySegment s, long inner, long clearEnd, int nh) {
+        boolean tunnel = mode == Mode.TUNNEL
+                || (mode == Mode.AUTO && (nh == PacketHeaders.PROTO_IPV4 || nh == PacketHeaders.PROTO_IPV6));
+        long ports = -1;
+        if (!tunnel) {
+            if (nh == PacketHeaders.PROTO_TCP || nh == PacketHeaders.PROTO_UDP) {
+                ports = inner;
+            }
+        } else if (inner + 1 <= clearEnd) {
+            int v = Bytes.u8(s, inner) >>> 4;
+            if (v == 4 && inner + 20 <= clearEnd) {
+                int proto = Bytes.u8(s, inner + 9);
+                if (proto == PacketHeaders.PROTO_TCP || proto == PacketHeaders.PROTO_UDP) {
+                    ports = inner + (Bytes.u8(s, inner) & 0x0f) * 4L;
+                }
+            } else if (v == 6 && inner + 40 <= clearEnd) {
+                int proto = Bytes.u8(s, inner + 6);
+                if (proto == PacketHeaders.PROTO_TCP || proto == PacketHeaders.PROTO_UDP) {
+                    ports = inner + 40;
+                }
+            }
+        }
+        return ports >= 0 && ports + 4 <= clearEnd ? Bytes.u32(s, ports) & 0xffffffffL : -1;
     }
 
     private int complete(Packet p, int status) {
