@@ -227,11 +227,6 @@ public final class FileCodec implements AutoCloseable {
         }
     }
 
-    /** Slots still in use (0 after a run: nothing leaked). */
-    public int slotsInUse() {
-        return pool.inUse();
-    }
-
     @Override
     public void close() {
         pool.close();

@@ -23,8 +23,6 @@ public final class RxKeys implements AutoCloseable {
     private final long[] tags;
     private final AeadKey[] cached;
     private final int mask;
-    private long hits;
-    private long misses;
     /** The reason for the last null {@link #resolve}. */
     public int lastReason;
 
@@ -66,10 +64,8 @@ public final class RxKeys implements AutoCloseable {
         long tag = ((spi & 0xffffffffL) << 8) | version;
         int i = (int) mix(tag) & mask;
         if (tags[i] == tag) {
-            hits++;
             return cached[i];
         }
-        misses++;
         AeadKey k = derive(spi, version, cached[i]);
         cached[i] = k;
         tags[i] = tag;
@@ -95,17 +91,8 @@ public final class RxKeys implements AutoCloseable {
         java.util.Arrays.fill(tags, -1L);
     }
 
-    public long cacheHits() {
-        return hits;
-    }
 
-    public long cacheMisses() {
-        return misses;
-    }
 
-    public boolean caching() {
-        return cached.length != 0;
-    }
 
     @Override
     public void close() {

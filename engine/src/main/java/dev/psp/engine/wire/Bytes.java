@@ -44,27 +44,14 @@ public final class Bytes {
         s.set(U64, off, v);
     }
 
-    private static final int SMALL_MOVE = 256;
     private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED;
-    private static final ThreadLocal<byte[]> BOUNCE = ThreadLocal.withInitial(() -> new byte[SMALL_MOVE]);
 
     /**
-     * Overlap-safe move within one segment. Header-sized moves (the codec's hot path) bounce
-     * through a small per-thread heap array: two plain bulk copies are cheaper than the overlap
-     * analysis of a segment-to-segment copy or a loop of bounds-checked word accesses.
+     * Overlap-safe move within one segment, for the codec's header moves. Header-sized moves (up to
+     * 40 bytes) load every word before storing; up to {@code bounce.length} bytes go through the
+     * caller's heap array (two plain bulk copies, cheaper than the overlap analysis of a
+     * segment-to-segment copy); longer ones use that copy.
      */
-    public static void move(MemorySegment s, long from, long to, long len) {
-        if (len <= 0 || from == to) {
-            return;
-        }
-        if (len > SMALL_MOVE) {
-            MemorySegment.copy(s, from, s, to, len);
-            return;
-        }
-        move(s, from, to, len, BOUNCE.get());
-    }
-
-    /** {@link #move} with a caller-owned bounce buffer (used when {@code len} fits it). */
     public static void move(MemorySegment s, long from, long to, long len, byte[] bounce) {
         if (len <= 0 || from == to) {
             return;
