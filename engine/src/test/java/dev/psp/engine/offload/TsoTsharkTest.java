@@ -133,29 +133,15 @@ class TsoTsharkTest {
         return Main.run(args, new PrintStream(o), new PrintStream(o));
     }
 
+    /** A TCP super-packet (timestamps option, PSH|ACK, FIN when asked) from the shared test builder. */
     static byte[] tcp(int ipv, int seq, int payload, boolean fin, Random r) {
-        int ipHdr = ipv == 4 ? 20 : 40;
-        ByteBuffer b = ByteBuffer.allocate(14 + ipHdr + 32 + payload);
-        b.put(new byte[] {2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2}).putShort((short) (ipv == 4 ? 0x0800 : 0x86dd));
-        if (ipv == 4) {
-            b.put((byte) 0x45).put((byte) 0).putShort((short) (ipHdr + 32 + payload)).putShort((short) r.nextInt(65536))
-                    .putShort((short) 0x4000).put((byte) 64).put((byte) 6).putShort((short) 0).putInt(0x0a000001).putInt(0x0a000002);
-        } else {
-            b.putInt(0x60000000).putShort((short) (32 + payload)).put((byte) 6).put((byte) 64)
-                    .putLong(0xfd00L << 48).putLong(1).putLong(0xfd00L << 48).putLong(2);
-        }
-        b.putShort((short) 40000).putShort((short) 443).putInt(seq).putInt(777)
-                .putShort((short) (0x8000 | 0x18 | (fin ? 1 : 0))).putShort((short) 2000).putShort((short) 0).putShort((short) 0)
-                .put(new byte[] {1, 1, 8, 10, 0, 0, 1, 0, 0, 0, 2, 0});
-        byte[] pl = new byte[payload];
-        r.nextBytes(pl);
-        b.put(pl);
-        byte[] a = b.array();
-        MemorySegment m = MemorySegment.ofArray(a);
-        if (ipv == 4) {
-            dev.psp.engine.wire.Checksum.ipv4Header(m, 14, 20);
-        }
-        dev.psp.engine.wire.Bytes.u16(m, 14 + ipHdr + 16, dev.psp.engine.wire.Checksum.l4(m, 14, ipv, 6, 14 + ipHdr, 32 + payload, 16));
-        return a;
+        TcpFrames.Spec s = new TcpFrames.Spec();
+        s.ipVersion = ipv;
+        s.seq = seq;
+        s.flags = TcpFrames.ACK | TcpFrames.PSH | (fin ? TcpFrames.FIN : 0);
+        s.options = TcpFrames.timestamps(256, 512);
+        s.payload = new byte[payload];
+        r.nextBytes(s.payload);
+        return s.build();
     }
 }
