@@ -1,6 +1,5 @@
 package dev.psp.engine.cli;
 
-import dev.psp.engine.crypto.AeadBackend;
 import dev.psp.engine.crypto.AeadEngine;
 import dev.psp.engine.crypto.KeyDerivation;
 import dev.psp.engine.offload.GroBatch;
@@ -207,8 +206,12 @@ public final class FileCodec implements AutoCloseable {
     private void segmentAndWrite(PspEncoder enc, PcapWriter writer, int n) throws IOException {
         for (int i = 0; i < n; i++) {
             Packet p = order[i];
+            // the segmenter fills a prefix of the slots: re-wrap only that prefix (not every slot per packet)
             for (int k = 0; k < tsoSlots.length; k++) {
                 Packet d = tsoSlots[k];
+                if (d.offset == d.base + HEADROOM && d.length == 0) {
+                    break;
+                }
                 d.wrap(d.segment, d.base, d.limit, d.base + HEADROOM, 0);
             }
             int k = tso.segment(p, tcpMss, udpSegSize, tsoSlots);
@@ -231,10 +234,5 @@ public final class FileCodec implements AutoCloseable {
     public void close() {
         pool.close();
         arena.close();
-    }
-
-    /** The backend-independent part of the run summary. */
-    public static String describe(AeadBackend backend) {
-        return backend.name() + " (" + backend.version() + ")";
     }
 }
