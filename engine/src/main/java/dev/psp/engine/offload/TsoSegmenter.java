@@ -1,5 +1,6 @@
 package dev.psp.engine.offload;
 
+import dev.psp.engine.psp.Mode;
 import dev.psp.engine.psp.Packet;
 import dev.psp.engine.psp.PspCounters;
 import dev.psp.engine.psp.PspEncoder;
@@ -103,77 +104,154 @@ public final class TsoSegmenter {
             return 0;
         }
         int hdrLen = (int) (payloadOff - sp.offset);
-        int l3Rel = (int) (h.l3Off - sp.offset);
-        int l4Rel = (int) (h.l4Off - sp.offset);
-        int ipExtra = (int) (h.l4Off - h.l3Off); // IPv4 header or IPv6 header + extension headers
-        int ipId = h.ipVersion == 4 ? Bytes.u16(s, h.l3Off + 4) : 0;
-        int seq = tcp ? Bytes.u32(s, h.l4Off + 4) : 0;
-        int flags = tcp ? Bytes.u8(s, h.l4Off + 13) : 0;
-        int ipVersion = h.ipVersion;
-        int ipHeaderLen = h.ipHeaderLen;
         for (int i = 0; i < nseg; i++) {
             Packet d = out[i];
             int chunk = Math.min(segSize, payloadLen - i * segSize);
-            long srcOff = payloadOff + (long) i * segSize;
-            MemorySegment ds = d.segment;
-            long o = d.offset;
-            if (o + hdrLen + chunk + 64 > d.limit) {
+            if (d.offset + hdrLen + chunk + 64 > d.limit) {
                 counters.refused++;
                 encoderCounters().count(Reason.TX_NO_ROOM.code());
                 sp.result = Reason.TX_NO_ROOM.code();
                 return 0;
             }
-            MemorySegment.copy(s, sp.offset, ds, o, hdrLen);
-            long l3 = o + l3Rel;
-            long l4 = o + l4Rel;
-            int l4Len = l4HdrLen + chunk;
-            if (ipVersion == 4) {
-                Bytes.u16(ds, l3 + 2, ipExtra + l4Len);
-                Bytes.u16(ds, l3 + 4, (ipId + i) & 0xffff);
-                Checksum.ipv4Header(ds, l3, ipHeaderLen);
-            } else {
-                Bytes.u16(ds, l3 + 4, ipExtra - 40 + l4Len);
-            }
-            int csumField;
-            if (tcp) {
-                Bytes.u32(ds, l4 + 4, seq + i * segSize);
-                int f = flags;
-                if (i > 0) {
-                    f &= ~TCP_CWR;
-                }
-                if (i < nseg - 1) {
-                    f &= ~(TCP_FIN | TCP_PSH);
-                }
-                Bytes.u8(ds, l4 + 13, f);
-                csumField = 16;
-            } else {
-                Bytes.u16(ds, l4 + 4, l4Len);
-                csumField = 6;
-            }
-            if (computeChecksums) {
-                Bytes.u16(ds, l4 + csumField, 0);
-                long sum = Checksum.pseudoHeader(ds, l3, ipVersion, h.l4Proto, l4Len);
-                sum = Checksum.sum(ds, l4, l4HdrLen, sum);
-                sum = Checksum.sum(s, srcOff, chunk, sum);
-                int c = Checksum.finish(sum);
-                if (!tcp && c == 0) {
-                    c = 0xffff;
-                }
-                Bytes.u16(ds, l4 + csumField, c);
-            }
-            d.length = hdrLen + chunk;
-            d.sa = sp.sa;
-            d.tsSeconds = sp.tsSeconds;
-            d.tsNanos = sp.tsNanos;
-            d.gsoSize = 0;
-            d.splitSource = s;
-            d.splitOffset = srcOff;
-            d.splitLength = chunk;
         }
-        int ok = encoder.sealBurst(out, nseg);
+        l3Rel = (int) (h.l3Off - sp.offset);
+        l4Rel = (int) (h.l4Off - sp.offset);
+        ipExtra = (int) (h.l4Off - h.l3Off); // IPv4 header or IPv6 header + extension headers
+        ipId = h.ipVersion == 4 ? Bytes.u16(s, h.l3Off + 4) : 0;
+        seq = tcp ? Bytes.u32(s, h.l4Off + 4) : 0;
+        flags = tcp ? Bytes.u8(s, h.l4Off + 13) : 0;
+        ipVersion = h.ipVersion;
+        ipHeaderLen = h.ipHeaderLen;
+        l4Proto = h.l4Proto;
+        this.l4HdrLen = l4HdrLen;
+        this.nseg = nseg;
+        this.segSize = segSize;
+
+        // Segment 0 is cut from the super-packet and encapsulated in full; every other full-size
+        // segment is stamped from its finished headers (no parse, no header move); a short last
+        // segment, or all of them when the template failed, go the full way.
+        Packet t = out[0];
+        long o0 = t.offset;
+        build(sp, t, 0, payloadOff, payloadLen);
+        boolean template = encoder.encapsulateOnly(t, nseg, true) == 0;
+        long encap = o0 - t.offset;
+        for (int i = 1; i < nseg; i++) {
+            Packet d = out[i];
+            if (template && (i + 1) * segSize <= payloadLen && d.offset - encap >= d.base) {
+                stamp(sp, t, d, i, payloadOff, encap);
+            } else {
+                build(sp, d, i, payloadOff, payloadLen);
+                encoder.encapsulateOnly(d, nseg - i, false);
+            }
+        }
+        int ok = encoder.sealEncapsulated(out, nseg);
         counters.segmentsOut += ok;
         sp.result = ok == nseg ? 0 : out[ok].result;
         return ok;
+    }
+
+    // The super-packet being cut, set by segment() for build() and stamp().
+    private int l3Rel;
+    private int l4Rel;
+    private int ipExtra;
+    private int ipId;
+    private int seq;
+    private int flags;
+    private int ipVersion;
+    private int ipHeaderLen;
+    private int l4Proto;
+    private int l4HdrLen;
+    private int nseg;
+    private int segSize;
+
+    /** Segment {@code i} in clear at {@code d.offset}: headers copied from the super-packet and patched; the payload stays in the super-packet (split seal). */
+    private void build(Packet sp, Packet d, int i, long payloadOff, int payloadLen) {
+        MemorySegment s = sp.segment;
+        int chunk = Math.min(segSize, payloadLen - i * segSize);
+        long srcOff = payloadOff + (long) i * segSize;
+        MemorySegment ds = d.segment;
+        long o = d.offset;
+        int hdrLen = (int) (payloadOff - sp.offset);
+        MemorySegment.copy(s, sp.offset, ds, o, hdrLen);
+        long l3 = o + l3Rel;
+        int l4Len = l4HdrLen + chunk;
+        if (ipVersion == 4) {
+            Bytes.u16(ds, l3 + 2, ipExtra + l4Len);
+            Bytes.u16(ds, l3 + 4, (ipId + i) & 0xffff);
+            Checksum.ipv4Header(ds, l3, ipHeaderLen);
+        } else {
+            Bytes.u16(ds, l3 + 4, ipExtra - 40 + l4Len);
+        }
+        patchL4(ds, l3, o + l4Rel, i, l4Len, s, srcOff, chunk);
+        d.length = hdrLen + chunk;
+        d.sa = sp.sa;
+        d.tsSeconds = sp.tsSeconds;
+        d.tsNanos = sp.tsNanos;
+        d.gsoSize = 0;
+        d.result = 0;
+        d.splitSource = s;
+        d.splitOffset = srcOff;
+        d.splitLength = chunk;
+    }
+
+    /**
+     * Full-size segment {@code i} stamped from the encapsulated template {@code t} (segment 0, same
+     * lengths): its finished headers (outer headers, UDP, PSP, VC, inner headers) copied as they
+     * are, then only what differs per segment rewritten: the inner IPv4 ID and header checksum (in
+     * tunnel mode also the outer header when it copies the inner one), the IV, the TCP sequence
+     * number and flags, the inner checksum. Ports, SPI, flow hash and lengths are the template's.
+     */
+    private void stamp(Packet sp, Packet t, Packet d, int i, long payloadOff, long encap) {
+        MemorySegment ds = d.segment;
+        boolean transport = t.sa.mode == Mode.TRANSPORT;
+        long o = d.offset;
+        encoder.stamp(t, d, encap, (int) (payloadOff - sp.offset), nseg - i);
+        long l3 = o + l3Rel - (transport ? encap : 0);
+        if (ipVersion == 4) {
+            Bytes.u16(ds, l3 + 4, (ipId + i) & 0xffff);
+            Checksum.ipv4Header(ds, l3, ipHeaderLen);
+            encoder.refreshOuter(d, l3);
+        }
+        long srcOff = payloadOff + (long) i * segSize;
+        patchL4(ds, l3, o + l4Rel, i, l4HdrLen + segSize, sp.segment, srcOff, segSize);
+        d.tsSeconds = sp.tsSeconds;
+        d.tsNanos = sp.tsNanos;
+        d.gsoSize = 0;
+        d.splitSource = sp.segment;
+        d.splitOffset = srcOff;
+        d.splitLength = segSize;
+    }
+
+    /** TCP sequence number and flags (or UDP length) of segment {@code i}, and its checksum when computed. */
+    private void patchL4(MemorySegment ds, long l3, long l4, int i, int l4Len, MemorySegment src, long srcOff, int chunk) {
+        boolean tcp = l4Proto == PacketHeaders.PROTO_TCP;
+        int csumField;
+        if (tcp) {
+            Bytes.u32(ds, l4 + 4, seq + i * segSize);
+            int f = flags;
+            if (i > 0) {
+                f &= ~TCP_CWR;
+            }
+            if (i < nseg - 1) {
+                f &= ~(TCP_FIN | TCP_PSH);
+            }
+            Bytes.u8(ds, l4 + 13, f);
+            csumField = 16;
+        } else {
+            Bytes.u16(ds, l4 + 4, l4Len);
+            csumField = 6;
+        }
+        if (computeChecksums) {
+            Bytes.u16(ds, l4 + csumField, 0);
+            long sum = Checksum.pseudoHeader(ds, l3, ipVersion, l4Proto, l4Len);
+            sum = Checksum.sum(ds, l4, l4HdrLen, sum);
+            sum = Checksum.sum(src, srcOff, chunk, sum);
+            int c = Checksum.finish(sum);
+            if (!tcp && c == 0) {
+                c = 0xffff;
+            }
+            Bytes.u16(ds, l4 + csumField, c);
+        }
     }
 
     private PspCounters encoderCounters() {

@@ -104,7 +104,6 @@ public final class PspEncoder {
     }
 
     private void sealChunk(Packet[] pkts, int from, int n) {
-        burst.clear();
         ivBlockLeft = 0;
         for (int i = from; i < from + n; i++) {
             chunkLeft = from + n - i;
@@ -112,6 +111,19 @@ public final class PspEncoder {
             int rc = encapsulate(p);
             if (rc != 0) {
                 fail(p, rc);
+            } else {
+                p.result = 0;
+            }
+        }
+        cipherChunk(pkts, from, n);
+    }
+
+    /** One cipher burst over the encapsulated packets of {@code pkts[from..from+n)} (result 0); completes them. */
+    private void cipherChunk(Packet[] pkts, int from, int n) {
+        burst.clear();
+        for (int i = from; i < from + n; i++) {
+            Packet p = pkts[i];
+            if (p.result != 0) {
                 burstIndex[i - from] = -1;
             } else if (p.splitLength > 0) {
                 prepareSplit(p);
@@ -130,6 +142,93 @@ public final class PspEncoder {
                 complete(pkts[i], burst.status(bi));
             }
         }
+    }
+
+    /**
+     * Encapsulates {@code p} in place without sealing it: its AEAD record fields
+     * ({@link Packet#aeadOff}, {@link Packet#aadLen}, {@link Packet#textLen}, {@link Packet#udpOff},
+     * {@link Packet#l3Off}) are set and its IV taken. For TSO, which encapsulates one segment fully,
+     * stamps the others from it and seals them all with {@link #sealEncapsulated}. {@code ivLeft}
+     * is the number of IVs the run (this packet and the ones stamped after it under this SA) still
+     * needs, so a block-reserving source is read once per run, as {@link #sealBurst} does per chunk;
+     * {@code startRun} drops what is left of an earlier run's block. A failure is counted and
+     * recorded in {@link Packet#result} (nothing has been written).
+     */
+    public int encapsulateOnly(Packet p, int ivLeft, boolean startRun) {
+        if (startRun) {
+            ivBlockLeft = 0;
+        }
+        chunkLeft = Math.max(1, ivLeft);
+        int rc = encapsulate(p);
+        if (rc != 0) {
+            return fail(p, rc);
+        }
+        p.result = 0;
+        return 0;
+    }
+
+    /**
+     * The next IV of the run opened by {@link #encapsulateOnly}, for a packet stamped from that
+     * template; {@code left} is the number of IVs the run still needs, this one included.
+     */
+    public long nextIv(TxSa sa, int left) {
+        chunkLeft = Math.max(1, left);
+        return nextIv(sa.ivSource);
+    }
+
+    /**
+     * Stamps {@code d} from the template {@code t}, a packet of the same shape and length already
+     * through {@link #encapsulateOnly}: copies its finished headers (the {@code encap} bytes of
+     * encapsulation plus the {@code innerHdrLen} bytes of headers that were in front of the payload)
+     * to {@code d.offset - encap}, takes the record fields, and writes the next IV of the run. The
+     * caller then patches what differs per packet in the inner headers (and calls
+     * {@link #refreshOuter} when it changed the inner IPv4 header). {@code d.offset} must leave
+     * {@code encap} bytes of headroom.
+     */
+    public void stamp(Packet t, Packet d, long encap, int innerHdrLen, int ivLeft) {
+        long start = d.offset - encap;
+        MemorySegment.copy(t.segment, t.offset, d.segment, start, encap + innerHdrLen);
+        long aeadOff = start + (t.aeadOff - t.offset);
+        Bytes.u64(d.segment, aeadOff + PspHeader.IV_OFFSET, nextIv(t.sa, ivLeft));
+        d.offset = start;
+        d.length = t.length;
+        d.aeadOff = aeadOff;
+        d.udpOff = start + (t.udpOff - t.offset);
+        d.l3Off = start + (t.l3Off - t.offset);
+        d.ipVersion = t.ipVersion;
+        d.aadLen = t.aadLen;
+        d.textLen = t.textLen;
+        d.flowHash = t.flowHash;
+        d.sa = t.sa;
+        d.result = 0;
+    }
+
+    /**
+     * Rewrites a stamped tunnel packet's outer IPv4 header when it copies fields from the inner
+     * one (no configured outer addresses: the ID follows the inner IPv4 ID); a no-op otherwise.
+     */
+    public void refreshOuter(Packet d, long innerL3) {
+        TxSa sa = d.sa;
+        if (sa.mode == Mode.TUNNEL && d.ipVersion == 4 && !sa.hasOuterAddresses()) {
+            MemorySegment s = d.segment;
+            writeOuter(sa, s, d.l3Off, 4, 4, innerL3, Bytes.u16(s, d.l3Off + 2), d.flowHash);
+        }
+    }
+
+    /**
+     * Seals packets already encapsulated ({@link #encapsulateOnly} or stamped from one): those with
+     * {@link Packet#result} 0 go to the cipher in bursts, the others are already failed and
+     * counted. Returns how many succeeded, those first, failures after them (as
+     * {@link #sealBurst}).
+     */
+    public int sealEncapsulated(Packet[] pkts, int n) {
+        int done = 0;
+        while (done < n) {
+            int chunk = Math.min(n - done, burst.capacity());
+            cipherChunk(pkts, done, chunk);
+            done += chunk;
+        }
+        return partition(pkts, n);
     }
 
     private int partition(Packet[] pkts, int n) {
@@ -303,9 +402,10 @@ public final class PspEncoder {
     }
 
     /**
-     * Writes the tunnel's outer IP header at {@code l3}. With no configured addresses the inner
-     * header's fields are copied (as the reference does), except that fragmentation fields are
-     * cleared (DF kept): the outer packet is a new, whole datagram.
+     * Writes the tunnel's outer IP header at {@code l3} for the inner IP header at {@code inner}
+     * ({@code ipLen}: the outer length field). With no configured addresses the inner header's
+     * fields are copied (as the reference does), except that fragmentation fields are cleared (DF
+     * kept): the outer packet is a new, whole datagram.
      */
     private static void writeOuter(TxSa sa, MemorySegment s, long l3, int outerFamily, int innerFamily, long inner,
                                    int ipLen, int flowHash) {

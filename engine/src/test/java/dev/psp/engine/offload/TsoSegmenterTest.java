@@ -65,7 +65,7 @@ class TsoSegmenterTest {
             long iv0 = 1000 + round * 1_000_000L;
             byte[][] expected;
             try (CodecHarness ref = new CodecHarness(backend, MK0, MK1, 0)) {
-                TxSa sa = ref.install(TxSa.builder().mode(mode).cryptOffset(co).vc(vc, 9).ivSource(new CounterIvSource(iv0)), 0x42 + round, round & 3);
+                TxSa sa = ref.install(saBuilder(mode, co, vc, iv0, round), 0x42 + round, round & 3);
                 List<byte[]> segs = naiveSegments(sp, mss);
                 expected = new byte[segs.size()][];
                 for (int i = 0; i < segs.size(); i++) {
@@ -76,7 +76,7 @@ class TsoSegmenterTest {
                 }
             }
             try (CodecHarness h = new CodecHarness(backend, MK0, MK1, 0)) {
-                TxSa sa = h.install(TxSa.builder().mode(mode).cryptOffset(co).vc(vc, 9).ivSource(new CounterIvSource(iv0)), 0x42 + round, round & 3);
+                TxSa sa = h.install(saBuilder(mode, co, vc, iv0, round), 0x42 + round, round & 3);
                 Packet superPkt = h.load(sp);
                 superPkt.sa = sa;
                 Packet[] out = slots(h, 64);
@@ -98,6 +98,27 @@ class TsoSegmenterTest {
                 assertEquals(n, tso.counters().segmentsOut);
             }
         }
+    }
+
+    /**
+     * The SA of one round: tunnel rounds 1 and 4 have configured outer addresses (IPv4, then IPv6:
+     * cross-family for one of the inner families), others copy the outer header from the inner
+     * one; odd rounds add the optional outer UDP checksum.
+     */
+    static TxSa.Builder saBuilder(Mode mode, int co, boolean vc, long iv0, int round) {
+        TxSa.Builder b = TxSa.builder().mode(mode).cryptOffset(co).vc(vc, 9).ivSource(new CounterIvSource(iv0))
+                .udpChecksum((round & 1) == 1);
+        if (mode == Mode.TUNNEL && round == 1) {
+            b.outer(new byte[] {10, 9, 8, 7}, new byte[] {10, 9, 8, 6}, 33);
+        } else if (mode == Mode.TUNNEL && round == 4) {
+            byte[] src = new byte[16];
+            byte[] dst = new byte[16];
+            src[0] = dst[0] = 0x20;
+            src[15] = 1;
+            dst[15] = 2;
+            b.outer(src, dst, 17);
+        }
+        return b;
     }
 
     static Packet[] slots(CodecHarness h, int n) {
