@@ -91,6 +91,8 @@ int64_t psp_shim_layout(int query) {
     case PSP_SHIM_Q_EVP_CTRL_GCM_SET_TAG: return EVP_CTRL_GCM_SET_TAG;
     case PSP_SHIM_Q_VEC_SRC: return offsetof(struct psp_shim_vec, src);
     case PSP_SHIM_Q_VEC_SRC_LEN: return offsetof(struct psp_shim_vec, src_len);
+    case PSP_SHIM_Q_VEC_FLAGS: return offsetof(struct psp_shim_vec, flags);
+    case PSP_SHIM_Q_F_SPLIT_STAGE: return PSP_SHIM_F_SPLIT_STAGE;
     default: return -EINVAL;
     }
 }
@@ -260,13 +262,31 @@ static int tag_equal(const uint8_t *a, const uint8_t *b) {
     return d == 0;
 }
 
+#define STAGE_MAX 128
+
 static int32_t imb_one(struct engine *e, struct key *k, uint8_t *rec, uint32_t aadl, uint32_t tl, int enc,
-                       const uint8_t *src, uint32_t sl) {
+                       const uint8_t *src, uint32_t sl, int stage) {
     uint8_t iv[16] __attribute__((aligned(16)));
     uint8_t tag[TAG_LEN];
     uint8_t *text = rec + aadl;
     uint8_t *rtag = text + tl;
     memcpy(iv, rec + NONCE_OFF, NONCE_LEN);
+    if (enc && sl > 0 && stage && tl - sl <= STAGE_MAX) {
+        /* split seal, staged: the head goes in front of the source (saved and restored), and one
+         * out-of-place call reads head + source and writes the whole text into place */
+        uint32_t head = tl - sl;
+        uint8_t save[STAGE_MAX];
+        uint8_t *in = (uint8_t *) src - head;
+        memcpy(save, in, head);
+        memcpy(in, text, head);
+        if (k->len == 16) {
+            IMB_AES128_GCM_ENC(e->mgr, &k->gkd, &e->gctx, text, in, tl, iv, rec, aadl, rtag, TAG_LEN);
+        } else {
+            IMB_AES256_GCM_ENC(e->mgr, &k->gkd, &e->gctx, text, in, tl, iv, rec, aadl, rtag, TAG_LEN);
+        }
+        memcpy(in, save, head);
+        return 0;
+    }
     if (enc && sl > 0) {
         /* split seal: stream the in-place head, then the source bytes straight into place */
         uint32_t head = tl - sl;
@@ -325,7 +345,7 @@ static int32_t burst(void *engine, const struct psp_shim_vec *v, int enc) {
             st = evp_one(k, rec, aadl, tl, enc, src, sl);
         } else {
 #ifdef HAVE_IPSEC_MB
-            st = imb_one(e, k, rec, aadl, tl, enc, src, sl);
+            st = imb_one(e, k, rec, aadl, tl, enc, src, sl, (v->flags & PSP_SHIM_F_SPLIT_STAGE) != 0);
 #else
             st = -EINVAL;
 #endif

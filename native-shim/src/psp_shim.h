@@ -18,10 +18,16 @@
 #define PSP_SHIM_IMPL_IPSEC_MB 1
 #define PSP_SHIM_IMPL_OPENSSL 2
 
+/* vec.flags: the (text_len - src_len) bytes in front of every split record's src belong to the
+ * caller and are writable: the shim may stage the record's in-place text head there, run one
+ * out-of-place cipher call over head + source, and restore those bytes before it returns (the
+ * source reads back unchanged). Without it a split record costs a streamed init/update/final. */
+#define PSP_SHIM_F_SPLIT_STAGE 1
+
 /* Burst descriptor: every pointer refers to arrays of at least num entries. */
 struct psp_shim_vec {
     int32_t num;              /* number of records */
-    int32_t reserved;         /* zero */
+    int32_t flags;            /* PSP_SHIM_F_* bits, 0 for none */
     const uint64_t *base;     /* record addresses */
     const uint32_t *aad_len;  /* >= 16 */
     const uint32_t *text_len; /* >= 0 */
@@ -52,6 +58,8 @@ enum psp_shim_layout_query {
     PSP_SHIM_Q_EVP_CTRL_GCM_SET_TAG = 13,
     PSP_SHIM_Q_VEC_SRC = 14,
     PSP_SHIM_Q_VEC_SRC_LEN = 15,
+    PSP_SHIM_Q_VEC_FLAGS = 16,
+    PSP_SHIM_Q_F_SPLIT_STAGE = 17,
 };
 
 /* 1 when impl was built in and works on this CPU, else 0. */

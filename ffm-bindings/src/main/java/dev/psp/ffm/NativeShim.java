@@ -37,7 +37,7 @@ public final class NativeShim {
     /** {@code struct psp_shim_vec}: the burst descriptor; every pointer is to an array of {@code num}. */
     public static final StructLayout VEC = MemoryLayout.structLayout(
             JAVA_INT.withName("num"),
-            JAVA_INT.withName("reserved"),
+            JAVA_INT.withName("flags"),
             ADDRESS.withName("base"),
             ADDRESS.withName("aad_len"),
             ADDRESS.withName("text_len"),
@@ -46,6 +46,12 @@ public final class NativeShim {
             ADDRESS.withName("src"),
             ADDRESS.withName("src_len")).withName("psp_shim_vec");
     public static final long VEC_NUM_OFFSET = VEC.byteOffset(groupElement("num"));
+    public static final long VEC_FLAGS_OFFSET = VEC.byteOffset(groupElement("flags"));
+    /**
+     * {@code PSP_SHIM_F_SPLIT_STAGE}: the bytes in front of every split record's source are the
+     * caller's; the shim may stage the in-place text head there (restored before it returns).
+     */
+    public static final int F_SPLIT_STAGE = 1;
     public static final long VEC_BASE_OFFSET = VEC.byteOffset(groupElement("base"));
     public static final long VEC_AAD_LEN_OFFSET = VEC.byteOffset(groupElement("aad_len"));
     public static final long VEC_TEXT_LEN_OFFSET = VEC.byteOffset(groupElement("text_len"));
@@ -58,7 +64,7 @@ public final class NativeShim {
     public static final int Q_VEC_SIZE = 0, Q_VEC_NUM = 1, Q_VEC_BASE = 2, Q_VEC_AAD_LEN = 3, Q_VEC_TEXT_LEN = 4,
             Q_VEC_KEY = 5, Q_VEC_STATUS = 6, Q_POINTER_SIZE = 7, Q_EBADMSG = 8, Q_EINVAL = 9, Q_ENOMEM = 10,
             Q_EVP_CTRL_GCM_SET_IVLEN = 11, Q_EVP_CTRL_GCM_GET_TAG = 12, Q_EVP_CTRL_GCM_SET_TAG = 13,
-            Q_VEC_SRC = 14, Q_VEC_SRC_LEN = 15;
+            Q_VEC_SRC = 14, Q_VEC_SRC_LEN = 15, Q_VEC_FLAGS = 16, Q_F_SPLIT_STAGE = 17;
 
     private static final String LIB = "libpspshim.so";
     private static final Throwable CAUSE;

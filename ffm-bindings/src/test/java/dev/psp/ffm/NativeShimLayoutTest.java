@@ -24,6 +24,8 @@ class NativeShimLayoutTest {
         assertEquals(NativeShim.VEC_STATUS_OFFSET, NativeShim.layout(NativeShim.Q_VEC_STATUS), "status");
         assertEquals(NativeShim.VEC_SRC_OFFSET, NativeShim.layout(NativeShim.Q_VEC_SRC), "src");
         assertEquals(NativeShim.VEC_SRC_LEN_OFFSET, NativeShim.layout(NativeShim.Q_VEC_SRC_LEN), "src_len");
+        assertEquals(NativeShim.VEC_FLAGS_OFFSET, NativeShim.layout(NativeShim.Q_VEC_FLAGS), "flags");
+        assertEquals(NativeShim.F_SPLIT_STAGE, NativeShim.layout(NativeShim.Q_F_SPLIT_STAGE), "PSP_SHIM_F_SPLIT_STAGE");
         assertEquals(NativeShim.EINVAL, NativeShim.layout(NativeShim.Q_EINVAL), "EINVAL");
         assertEquals(NativeShim.EBADMSG, NativeShim.layout(NativeShim.Q_EBADMSG), "EBADMSG");
         assertEquals(NativeShim.ENOMEM, NativeShim.layout(NativeShim.Q_ENOMEM), "ENOMEM");

@@ -18,6 +18,7 @@ public final class AeadBurst {
     private final long[] sourceOffsets;
     private final int[] sourceLengths;
     private int count;
+    private boolean stageSplitHeads;
 
     public AeadBurst(int capacity) {
         segments = new MemorySegment[capacity];
@@ -41,6 +42,22 @@ public final class AeadBurst {
 
     public void clear() {
         count = 0;
+        stageSplitHeads = false;
+    }
+
+    /**
+     * Declares, for this burst, that the {@code textLen - srcLen} bytes in front of every split
+     * record's source belong to the same caller-owned buffer (for TSO: the super-packet's own
+     * headers and earlier payload), so a backend may borrow them during the call to stage the
+     * record's in-place text head next to the source and cipher both in one pass, restoring them
+     * before it returns. Reset by {@link #clear()}.
+     */
+    public void stageSplitHeads(boolean v) {
+        stageSplitHeads = v;
+    }
+
+    public boolean stageSplitHeads() {
+        return stageSplitHeads;
     }
 
     /** Adds a record; returns its index, or -1 when the burst is full. */

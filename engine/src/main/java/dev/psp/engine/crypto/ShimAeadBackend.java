@@ -277,6 +277,7 @@ public final class ShimAeadBackend implements AeadBackend {
             keyHandles.set(JAVA_LONG, 0, h);
             srcLens.set(JAVA_INT, 0, 0);
             vec.set(JAVA_INT, NativeShim.VEC_NUM_OFFSET, 1);
+            vec.set(JAVA_INT, NativeShim.VEC_FLAGS_OFFSET, 0);
             int rc = seal ? NativeShim.sealBurst(engine, vec.address()) : NativeShim.openBurst(engine, vec.address());
             return rc < 0 ? ERROR : toAeadStatus(statuses.get(JAVA_INT, 0));
         }
@@ -316,6 +317,7 @@ public final class ShimAeadBackend implements AeadBackend {
             ensureCapacity(n);
             int m = 0;
             int heap = 0;
+            boolean stage = burst.stageSplitHeads();
             for (int i = 0; i < n; i++) {
                 MemorySegment seg = burst.segment(i);
                 long off = burst.offset(i);
@@ -333,6 +335,8 @@ public final class ShimAeadBackend implements AeadBackend {
                     if (sl > 0 && (!src.isNative() || burst.sourceOffset(i) < 0 || burst.sourceOffset(i) + sl > src.byteSize())) {
                         materialize(burst, i); // the shim streams only from native memory
                         sl = 0;
+                    } else if (sl > 0 && (src.isReadOnly() || burst.sourceOffset(i) < textLen - sl)) {
+                        stage = false; // no room in front of this source: stream the burst's splits
                     }
                     jBases[m] = seg.address() + off;
                     jAad[m] = aadLen;
@@ -352,6 +356,7 @@ public final class ShimAeadBackend implements AeadBackend {
                 MemorySegment.copy(jSrcLens, 0, srcLens, SOA_INT, 0, m);
                 MemorySegment.copy(jSrcs, 0, srcs, SOA_LONG, 0, m);
                 vec.set(JAVA_INT, NativeShim.VEC_NUM_OFFSET, m);
+                vec.set(JAVA_INT, NativeShim.VEC_FLAGS_OFFSET, seal && stage ? NativeShim.F_SPLIT_STAGE : 0);
                 int rc = seal ? NativeShim.sealBurst(engine, vec.address()) : NativeShim.openBurst(engine, vec.address());
                 MemorySegment.copy(statuses, SOA_INT, 0, jStatus, 0, m);
                 for (int j = 0; j < m; j++) {

@@ -44,7 +44,11 @@ public final class Packet {
     /**
      * Split seal (TSO): when {@code splitLength > 0}, the last {@code splitLength} bytes of the frame
      * are not written yet; the encoder's cipher reads them from {@code splitSource[splitOffset..]}
-     * and writes them, encrypted, into place. Cleared after the seal.
+     * and writes them, encrypted, into place. Cleared after the seal. The bytes in front of
+     * {@code splitOffset} (as many as the text in place before the split part: VC and inner L4
+     * header) must belong to the same caller-owned source (TSO: the super-packet's own headers and
+     * earlier payload): a backend may borrow them during the seal and restores them before it
+     * returns ({@link dev.psp.engine.crypto.AeadBurst#stageSplitHeads}).
      */
     public MemorySegment splitSource;
     public long splitOffset;

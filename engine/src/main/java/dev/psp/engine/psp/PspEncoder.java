@@ -121,6 +121,7 @@ public final class PspEncoder {
     /** One cipher burst over the encapsulated packets of {@code pkts[from..from+n)} (result 0); completes them. */
     private void cipherChunk(Packet[] pkts, int from, int n) {
         burst.clear();
+        burst.stageSplitHeads(true); // Packet.splitSource's contract
         for (int i = from; i < from + n; i++) {
             Packet p = pkts[i];
             if (p.result != 0) {

@@ -82,6 +82,7 @@ class TsoSegmenterTest {
                 Packet[] out = slots(h, 64);
                 TsoSegmenter tso = new TsoSegmenter(h.encoder, new TsoCounters(), true);
                 int n = tso.segment(superPkt, mss, out);
+                assertArrayEquals(sp, superPkt.toByteArray(), "TSO leaves the super-packet as it found it");
                 if (payload <= mss) {
                     assertEquals(TsoSegmenter.NOT_SEGMENTED, n);
                     continue;
