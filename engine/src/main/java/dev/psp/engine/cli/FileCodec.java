@@ -48,6 +48,9 @@ public final class FileCodec implements AutoCloseable {
     public String readError;
     public long written;
 
+    /** Encrypt: compute every inner TCP/UDP checksum before sealing (checksum-offload emulation; TSO segments always get theirs). */
+    public boolean innerChecksums;
+
     public FileCodec() {
     }
 
@@ -62,7 +65,7 @@ public final class FileCodec implements AutoCloseable {
      */
     public void encrypt(AeadEngine engine, TxSa sa, Path in, Path out, int snaplen, int tcpMss, int udpSegSize)
             throws IOException {
-        PspEncoder enc = new PspEncoder(engine, counters, BURST);
+        PspEncoder enc = new PspEncoder(engine, counters, BURST).innerChecksums(innerChecksums);
         if (tcpMss > 0 || udpSegSize > 0) {
             int smallest = Math.min(tcpMss > 0 ? tcpMss : Integer.MAX_VALUE, udpSegSize > 0 ? udpSegSize : Integer.MAX_VALUE);
             int largest = Math.max(tcpMss, udpSegSize);

@@ -23,7 +23,8 @@ public final class Main {
     static final String USAGE = """
             usage: psp COMMAND [OPTIONS]
               encrypt -c CFG -i IN -o OUT [--reference-mode] [--backend NAME|best] [--sport hash|xor|fixed:N|table:P,..]
-                      [--udp-checksum] [--vc-value HEX] [--s-bit] [--d-bit] [--tso-mss N] [--gso-size N] [--json]
+                      [--udp-checksum] [--inner-checksum] [--vc-value HEX] [--s-bit] [--d-bit] [--tso-mss N]
+                      [--gso-size N] [--json]
               decrypt -c CFG -i IN -o OUT [--mode transport|tunnel|auto] [--reference-mode]
                       [--backend NAME|best] [--key-cache N] [--gro] [--gro-max-segments N]
                       [--gro-max-size N] [--json]
@@ -103,7 +104,7 @@ public final class Main {
 
     static int encrypt(String[] args, PrintStream out) throws ConfigException, IOException {
         Args a = Args.parse(args, 1, Set.of("-c", "-i", "-o", "--backend", "--sport", "--vc-value", "--tso-mss", "--gso-size"),
-                Set.of("--reference-mode", "--udp-checksum", "--s-bit", "--d-bit", "--json", "-v"));
+                Set.of("--reference-mode", "--udp-checksum", "--inner-checksum", "--s-bit", "--d-bit", "--json", "-v"));
         PspConfig cfg = PspConfig.readEncrypt(config(a));
         Path in = input(a);
         Path outFile = Path.of(a.require("-o", "output pcap"));
@@ -122,6 +123,9 @@ public final class Main {
             } catch (NumberFormatException e) {
                 throw new ConfigException("--vc-value must be a 64-bit hex value, got '" + a.get("--vc-value") + "'");
             }
+        }
+        if (reference && a.flag("--inner-checksum")) {
+            throw new ConfigException("--inner-checksum cannot be combined with --reference-mode (the reference leaves inner checksums alone)");
         }
         b.vc(cfg.vc, vcValue);
         if (reference) {
@@ -146,6 +150,7 @@ public final class Main {
             if (reference && (mss > 0 || gso > 0)) {
                 throw new ConfigException("--tso-mss/--gso-size cannot be combined with --reference-mode");
             }
+            codec.innerChecksums = a.flag("--inner-checksum");
             codec.encrypt(engine, sa, in, outFile, reference ? PcapWriter.DEFAULT_SNAPLEN : 262144, mss, gso);
             sa.key.destroy();
             report(out, "encrypted", codec, outFile, backend, a.flag("--json"));

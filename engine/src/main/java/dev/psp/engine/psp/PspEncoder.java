@@ -40,6 +40,7 @@ public final class PspEncoder {
     private long ivBlockNext;
     private int ivBlockLeft;
     private int chunkLeft = 1;
+    private boolean innerChecksums;
 
     public PspEncoder(AeadEngine engine, PspCounters counters, int maxBurst) {
         this.engine = engine;
@@ -55,6 +56,21 @@ public final class PspEncoder {
 
     public PspCounters counters() {
         return counters;
+    }
+
+    /**
+     * Transmit checksum-offload emulation: when on, the inner TCP/UDP checksum of every packet
+     * sealed whole (not TSO segments, whose checksums {@code TsoSegmenter} computes) is computed
+     * in software before encryption, as a NIC does for a packet handed over with its checksum to
+     * fill in. Off by default (packets are taken as they come).
+     */
+    public PspEncoder innerChecksums(boolean on) {
+        innerChecksums = on;
+        return this;
+    }
+
+    public boolean innerChecksums() {
+        return innerChecksums;
     }
 
     /** Seals one packet; returns its {@link Reason} code (0 = sealed). */
@@ -337,6 +353,9 @@ public final class PspEncoder {
         int sport = sa.sourcePort.sourcePort(h.hasPorts, h.srcPort, h.dstPort, flowHash);
         int nextHeader = transport ? h.l4Proto : (innerFamily == 4 ? PacketHeaders.PROTO_IPV4 : PacketHeaders.PROTO_IPV6);
 
+        if (innerChecksums && p.splitLength == 0 && !h.fragment) {
+            fillInnerChecksum(s, h);
+        }
         // 1. padding goes behind the ICV; 2. headers move back into the headroom
         Bytes.move(s, h.ipEnd, h.ipEnd + ICV_LENGTH, padLen, bounce);
         long newOff = p.offset - encap;
@@ -381,6 +400,20 @@ public final class PspEncoder {
             p.textLen = vcLen + payloadLen - coBytes;
         }
         return 0;
+    }
+
+    /** Checksum-offload emulation: the inner TCP or UDP checksum, computed in place (other protocols untouched). */
+    private static void fillInnerChecksum(MemorySegment s, PacketHeaders h) {
+        int l4Len = (int) (h.ipEnd - h.l4Off);
+        int field;
+        if (h.l4Proto == PacketHeaders.PROTO_TCP && l4Len >= 20) {
+            field = 16;
+        } else if (h.l4Proto == PacketHeaders.PROTO_UDP && l4Len >= 8) {
+            field = 6;
+        } else {
+            return;
+        }
+        Bytes.u16(s, h.l4Off + field, Checksum.l4(s, h.l3Off, h.ipVersion, h.l4Proto, h.l4Off, l4Len, field));
     }
 
     /**

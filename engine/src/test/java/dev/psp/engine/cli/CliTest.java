@@ -155,6 +155,10 @@ class CliTest {
         }
         assertEquals(2, psp("encrypt", "-c", V.resolve("cfg/encrypt_tunnel_crypt_off_128.cfg").toString()).rc());
         assertEquals(2, psp("decrypt", "--bogus").rc());
+        Result ic = psp("encrypt", "-c", V.resolve("cfg/encrypt_tunnel_crypt_off_128.cfg").toString(), "-i",
+                V.resolve("cleartext/v4_cleartext.pcap").toString(), "-o", tmp.resolve("o").toString(), "--reference-mode", "--inner-checksum");
+        assertEquals(2, ic.rc());
+        assertTrue(ic.err().contains("--inner-checksum"), ic.err());
         assertEquals(2, psp("frobnicate").rc());
         Result r = psp("decrypt", "-c", V.resolve("cfg/decrypt.cfg").toString(), "-i", "/nonexistent.pcap", "-o", tmp.resolve("o").toString());
         assertNotEquals(0, r.rc());
