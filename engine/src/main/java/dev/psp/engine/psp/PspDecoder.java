@@ -297,12 +297,17 @@ public final class PspDecoder {
             int shift = UDP_HEADER + p.hdrLen;
             int strip = shift + ICV_LENGTH;
             long hdrBytes = p.udpOff - p.offset;
+            boolean v4 = p.ipVersion == 4;
+            // IPv4: the kept part of the checksum, read before the move stores anything
+            long kept = v4 ? Checksum.ipv4KeptSum(s, p.l3Off, p.ipHeaderLen) : 0;
+            int ttl = v4 ? Bytes.u8(s, p.l3Off + 8) : 0;
+            int ipLen = v4 ? Bytes.u16(s, p.l3Off + 2) - strip : 0;
             Bytes.move(s, p.offset, p.offset + shift, hdrBytes, bounce);
             long l3 = p.l3Off + shift;
-            if (p.ipVersion == 4) {
-                Bytes.u16(s, l3 + 2, Bytes.u16(s, l3 + 2) - strip);
+            if (v4) {
+                Bytes.u16(s, l3 + 2, ipLen);
                 Bytes.u8(s, p.protoFieldOff + shift, nh);
-                Checksum.ipv4Header(s, l3, p.ipHeaderLen);
+                Bytes.u16(s, l3 + 10, Checksum.ipv4Finish(kept, ipLen, ttl, nh));
             } else {
                 Bytes.u16(s, l3 + 4, Bytes.u16(s, l3 + 4) - strip);
                 Bytes.u8(s, p.protoFieldOff + shift, nh);

@@ -356,6 +356,9 @@ public final class PspEncoder {
         if (innerChecksums && p.splitLength == 0 && !h.fragment) {
             fillInnerChecksum(s, h);
         }
+        // the kept part of an IPv4 header's checksum, read before anything is stored
+        long ipv4Kept = transport && innerFamily == 4 ? Checksum.ipv4KeptSum(s, h.l3Off, h.ipHeaderLen) : 0;
+        int ttl = transport && innerFamily == 4 ? Bytes.u8(s, h.l3Off + 8) : 0;
         // 1. padding goes behind the ICV; 2. headers move back into the headroom
         Bytes.move(s, h.ipEnd, h.ipEnd + ICV_LENGTH, padLen, bounce);
         long newOff = p.offset - encap;
@@ -367,7 +370,7 @@ public final class PspEncoder {
             if (innerFamily == 4) {
                 Bytes.u16(s, l3 + 2, ipLenAfter);
                 Bytes.u8(s, h.protoFieldOff - encap, PacketHeaders.PROTO_UDP);
-                Checksum.ipv4Header(s, l3, h.ipHeaderLen);
+                Bytes.u16(s, l3 + 10, Checksum.ipv4Finish(ipv4Kept, ipLenAfter, ttl, PacketHeaders.PROTO_UDP));
             } else {
                 Bytes.u16(s, l3 + 4, ipLenAfter);
                 Bytes.u8(s, h.protoFieldOff - encap, PacketHeaders.PROTO_UDP);

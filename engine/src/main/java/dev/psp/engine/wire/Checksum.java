@@ -81,6 +81,29 @@ public final class Checksum {
         Bytes.u16(s, off + 10, finish(sum));
     }
 
+    /**
+     * The one's-complement sum of the IPv4 header at {@code off} without its total length (bytes
+     * 2-3), TTL/protocol (8-9) and checksum (10-11) words: the part an encapsulation keeps. Read
+     * before the header is moved and patched, it gives the new checksum with
+     * {@link #ipv4Finish} and no reload of freshly stored bytes (a load straddling a recent
+     * narrower store stalls store-to-load forwarding).
+     */
+    public static long ipv4KeptSum(MemorySegment s, long off, int headerLen) {
+        int w0 = Bytes.u32(s, off);
+        int w1 = Bytes.u32(s, off + 4);
+        long sum = (w0 >>> 16) + (w1 >>> 16) + (w1 & 0xffff);
+        for (int i = 12; i < headerLen; i += 4) {
+            int w = Bytes.u32(s, off + i);
+            sum += (w >>> 16) + (w & 0xffff);
+        }
+        return sum;
+    }
+
+    /** The IPv4 header checksum from {@link #ipv4KeptSum} and the new length and TTL/protocol words. */
+    public static int ipv4Finish(long keptSum, int totalLength, int ttl, int protocol) {
+        return finish(keptSum + totalLength + ((ttl << 8) | protocol));
+    }
+
     /** True when the IPv4 header checksum verifies. */
     public static boolean ipv4HeaderValid(MemorySegment s, long off, int headerLen) {
         return finish(sum(s, off, headerLen, 0)) == 0;

@@ -26,6 +26,30 @@ class ChecksumTest {
     }
 
     @Test
+    void keptSumGivesTheRecomputedIpv4Checksum() {
+        Random r = new Random(791);
+        byte[] b = new byte[60];
+        MemorySegment s = MemorySegment.ofArray(b);
+        for (int round = 0; round < 20_000; round++) {
+            r.nextBytes(b);
+            if (round % 5 == 0) {
+                java.util.Arrays.fill(b, (byte) (round % 10 == 0 ? 0xff : 0));
+            }
+            int hlen = 20 + 4 * r.nextInt(11);
+            b[0] = (byte) (0x40 | hlen / 4);
+            long kept = Checksum.ipv4KeptSum(s, 0, hlen); // whatever the old length, TTL, protocol and checksum were
+            int len = r.nextInt(65536);
+            int ttl = r.nextInt(256);
+            int proto = r.nextInt(256);
+            Bytes.u16(s, 2, len);
+            b[8] = (byte) ttl;
+            b[9] = (byte) proto;
+            Checksum.ipv4Header(s, 0, hlen);
+            assertEquals(Bytes.u16(s, 10), Checksum.ipv4Finish(kept, len, ttl, proto), "round " + round);
+        }
+    }
+
+    @Test
     void rfc1071Example() {
         byte[] b = {0x00, 0x01, (byte) 0xf2, 0x03, (byte) 0xf4, (byte) 0xf5, (byte) 0xf6, (byte) 0xf7};
         // RFC 1071 section 3: the sum is 0xddf2, the checksum its complement
