@@ -135,6 +135,9 @@ public final class TsoSegmenter {
         build(sp, t, 0, payloadOff, payloadLen);
         boolean template = encoder.encapsulateOnly(t, nseg, true) == 0;
         long encap = o0 - t.offset;
+        if (template) {
+            stampSums(sp, t, o0, encap, payloadOff);
+        }
         for (int i = 1; i < nseg; i++) {
             Packet d = out[i];
             if (template && (i + 1) * segSize <= payloadLen && d.offset - encap >= d.base) {
@@ -203,23 +206,78 @@ public final class TsoSegmenter {
      */
     private void stamp(Packet sp, Packet t, Packet d, int i, long payloadOff, long encap) {
         MemorySegment ds = d.segment;
-        boolean transport = t.sa.mode == Mode.TRANSPORT;
         long o = d.offset;
         encoder.stamp(t, d, encap, (int) (payloadOff - sp.offset), nseg - i);
         long l3 = o + l3Rel - (transport ? encap : 0);
+        long l4 = o + l4Rel;
+        // only stores from here on: checksums come from the sums prepared by stampSums
         if (ipVersion == 4) {
-            Bytes.u16(ds, l3 + 4, (ipId + i) & 0xffff);
-            Checksum.ipv4Header(ds, l3, ipHeaderLen);
+            int id = (ipId + i) & 0xffff;
+            Bytes.u16(ds, l3 + 4, id);
+            Bytes.u16(ds, l3 + 10, Checksum.finish(ipSum + id));
             encoder.refreshOuter(d, l3);
         }
         long srcOff = payloadOff + (long) i * segSize;
-        patchL4(ds, l3, o + l4Rel, i, l4HdrLen + segSize, sp.segment, srcOff, segSize);
+        if (l4Proto == PacketHeaders.PROTO_TCP) {
+            int sq = seq + i * segSize;
+            int f = flags & ~TCP_CWR;
+            if (i < nseg - 1) {
+                f &= ~(TCP_FIN | TCP_PSH);
+            }
+            Bytes.u32(ds, l4 + 4, sq);
+            Bytes.u8(ds, l4 + 13, f);
+            if (computeChecksums) {
+                long sum = l4Sum + (sq >>> 16) + (sq & 0xffff) + (tcpWord12 | f);
+                Bytes.u16(ds, l4 + 16, Checksum.finish(Checksum.sum(sp.segment, srcOff, segSize, sum)));
+            }
+        } else if (computeChecksums) {
+            int c = Checksum.finish(Checksum.sum(sp.segment, srcOff, segSize, l4Sum));
+            Bytes.u16(ds, l4 + 6, c == 0 ? 0xffff : c);
+        }
         d.tsSeconds = sp.tsSeconds;
         d.tsNanos = sp.tsNanos;
         d.gsoSize = 0;
         d.splitSource = sp.segment;
         d.splitOffset = srcOff;
         d.splitLength = segSize;
+    }
+
+    // Per super-packet sums for stamped (full-size) segments: what does not change per segment.
+    private boolean transport;
+    /** Inner IPv4 header words but the ID and checksum, as the template has them. */
+    private long ipSum;
+    /** Pseudo-header + L4 header words that do not change per segment (TCP: all but seq, flags word, checksum). */
+    private long l4Sum;
+    /** TCP: the data-offset byte of the flags word, shifted into place. */
+    private int tcpWord12;
+
+    /**
+     * Prepares the sums {@link #stamp} finishes per segment, read from the super-packet and the
+     * template (never from a segment just written: reloading freshly stored bytes stalls).
+     */
+    private void stampSums(Packet sp, Packet t, long o0, long encap, long payloadOff) {
+        MemorySegment s = sp.segment;
+        transport = t.sa.mode == Mode.TRANSPORT;
+        if (ipVersion == 4) {
+            MemorySegment ts = t.segment;
+            long tl3 = o0 + l3Rel - (transport ? encap : 0);
+            ipSum = Checksum.ipv4KeptSum(ts, tl3, ipHeaderLen) - Bytes.u16(ts, tl3 + 4)
+                    + Bytes.u16(ts, tl3 + 2) + Bytes.u16(ts, tl3 + 8);
+        }
+        long l3 = sp.offset + l3Rel;
+        long l4 = sp.offset + l4Rel;
+        int l4Len = l4HdrLen + segSize;
+        long sum = Checksum.pseudoHeader(s, l3, ipVersion, l4Proto, l4Len);
+        if (l4Proto == PacketHeaders.PROTO_TCP) {
+            sum += Bytes.u16(s, l4) + Bytes.u16(s, l4 + 2); // ports
+            sum += Bytes.u16(s, l4 + 8) + Bytes.u16(s, l4 + 10); // ack
+            sum += Bytes.u16(s, l4 + 14); // window
+            sum = Checksum.sum(s, l4 + 18, l4HdrLen - 18, sum); // urgent pointer, options
+            tcpWord12 = Bytes.u8(s, l4 + 12) << 8;
+        } else {
+            sum += Bytes.u16(s, l4) + Bytes.u16(s, l4 + 2) + l4Len; // ports, length
+        }
+        l4Sum = sum;
     }
 
     /** TCP sequence number and flags (or UDP length) of segment {@code i}, and its checksum when computed. */

@@ -123,10 +123,15 @@ public final class Checksum {
         return sum;
     }
 
-    /** Computes an L4 (UDP/TCP) checksum over {@code l4Len} bytes at {@code l4Off}, field zeroed first. */
+    /**
+     * Computes an L4 (UDP/TCP) checksum over {@code l4Len} bytes at {@code l4Off}, the checksum
+     * field counted as zero (its current value is summed and then cancelled by adding its one's
+     * complement, so nothing is stored before the sum: a load straddling a fresh store stalls).
+     * Stores nothing; the caller writes the result.
+     */
     public static int l4(MemorySegment s, long ipOff, int ipVersion, int proto, long l4Off, int l4Len, int csumFieldOffset) {
-        Bytes.u16(s, l4Off + csumFieldOffset, 0);
-        int c = finish(sum(s, l4Off, l4Len, pseudoHeader(s, ipOff, ipVersion, proto, l4Len)));
+        long cancel = ~Bytes.u16(s, l4Off + csumFieldOffset) & 0xffff;
+        int c = finish(sum(s, l4Off, l4Len, pseudoHeader(s, ipOff, ipVersion, proto, l4Len)) + cancel);
         if (c == 0 && proto == 17) {
             c = 0xffff; // RFC 768: a computed zero is sent as all ones
         }

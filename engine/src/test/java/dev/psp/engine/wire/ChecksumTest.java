@@ -50,6 +50,28 @@ class ChecksumTest {
     }
 
     @Test
+    void l4IgnoresWhateverTheChecksumFieldHolds() {
+        Random r = new Random(768);
+        byte[] b = new byte[1600];
+        MemorySegment s = MemorySegment.ofArray(b);
+        for (int round = 0; round < 5000; round++) {
+            r.nextBytes(b);
+            if (round % 7 == 0) {
+                java.util.Arrays.fill(b, 34, b.length, (byte) 0); // all-zero L4: the 0/0xffff corner
+            }
+            int ipv = round % 2 == 0 ? 4 : 6;
+            int proto = round % 3 == 0 ? 17 : 6;
+            int field = proto == 6 ? 16 : 6;
+            long l4 = ipv == 4 ? 34 : 54;
+            int len = 20 + r.nextInt(b.length - 60 - (int) l4);
+            int got = Checksum.l4(s, 14, ipv, proto, l4, len, field);
+            Bytes.u16(s, l4 + field, 0);
+            int c = Checksum.finish(Checksum.sumReference(s, l4, len, Checksum.pseudoHeader(s, 14, ipv, proto, len)));
+            assertEquals(proto == 17 && c == 0 ? 0xffff : c, got, "round " + round);
+        }
+    }
+
+    @Test
     void rfc1071Example() {
         byte[] b = {0x00, 0x01, (byte) 0xf2, 0x03, (byte) 0xf4, (byte) 0xf5, (byte) 0xf6, (byte) 0xf7};
         // RFC 1071 section 3: the sum is 0xddf2, the checksum its complement
