@@ -5,6 +5,7 @@ import dev.psp.engine.wire.Bytes;
 import dev.psp.engine.wire.Checksum;
 import dev.psp.engine.wire.PacketHeaders;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Software GRO after PSP decryption: merges consecutive in-order TCP segments of one flow, under one
@@ -39,6 +40,8 @@ public final class GroCoalescer {
     static final int PSH = 0x08;
     static final int URG = 0x20;
     static final int CWR = 0x80;
+
+    private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED;
 
     private static final int OK = 0;
     private static final int R_FLAGS = 1;
@@ -198,20 +201,37 @@ public final class GroCoalescer {
             emitAlone(p, batch);
             return;
         }
-        PacketHeaders h = headers;
         MemorySegment s = p.segment;
-        if (h.parse(s, p.offset, p.length) != PacketHeaders.OK) {
-            counters.notMergeable++;
-            emitAlone(p, batch);
-            return;
+        int l4Proto;
+        boolean fragment;
+        int ipHeaderLen;
+        if (p.rxLayout) {
+            // the decoder's validated layout: no second parse (it never delivers a fragment)
+            l3 = p.rxL3Off;
+            l4 = p.rxL4Off;
+            ipEnd = p.rxIpEnd;
+            ipVersion = p.rxIpVersion;
+            ipHeaderLen = p.rxIpHeaderLen;
+            l4Proto = p.rxL4Proto;
+            fragment = false;
+        } else {
+            PacketHeaders h = headers;
+            if (h.parse(s, p.offset, p.length) != PacketHeaders.OK) {
+                counters.notMergeable++;
+                emitAlone(p, batch);
+                return;
+            }
+            l3 = h.l3Off;
+            l4 = h.l4Off;
+            ipEnd = h.ipEnd;
+            ipVersion = h.ipVersion;
+            ipHeaderLen = h.ipHeaderLen;
+            l4Proto = h.l4Proto;
+            fragment = h.fragment;
         }
-        l3 = h.l3Off;
-        l4 = h.l4Off;
-        ipEnd = h.ipEnd;
-        ipVersion = h.ipVersion;
-        if (h.l4Proto == PacketHeaders.PROTO_UDP) {
+        if (l4Proto == PacketHeaders.PROTO_UDP) {
             int len = (int) (ipEnd - l4);
-            if (!h.fragment && len >= 8 && Bytes.u16(s, l4 + 6) != 0
+            if (!p.innerCsumVerified && !fragment && len >= 8 && Bytes.u16(s, l4 + 6) != 0
                     && !Checksum.l4Valid(s, l3, ipVersion, PacketHeaders.PROTO_UDP, l4, len)) {
                 badChecksum(p, batch, null);
                 return;
@@ -220,12 +240,12 @@ public final class GroCoalescer {
             emitAlone(p, batch);
             return;
         }
-        if (h.l4Proto != PacketHeaders.PROTO_TCP) {
+        if (l4Proto != PacketHeaders.PROTO_TCP) {
             counters.notTcp++;
             emitAlone(p, batch);
             return;
         }
-        if (h.fragment || l4 + 20 > ipEnd) {
+        if (fragment || l4 + 20 > ipEnd) {
             counters.notMergeable++;
             emitAlone(p, batch);
             return;
@@ -237,9 +257,18 @@ public final class GroCoalescer {
             return;
         }
         payLen = (int) (ipEnd - l4 - thLen);
-        paySum = fold(Checksum.sum(s, l4 + thLen, payLen, 0));
         long pseudo = Checksum.pseudoHeader(s, l3, ipVersion, PacketHeaders.PROTO_TCP, thLen + payLen);
-        boolean csumOk = Checksum.finish(Checksum.sum(s, l4, thLen, pseudo) + paySum) == 0;
+        long headerSum = Checksum.sum(s, l4, thLen, pseudo);
+        boolean csumOk;
+        if (p.innerCsumVerified) {
+            // verified by the decoder: pseudo + header + payload sums to zero, so the payload's sum
+            // is the complement of the rest (no pass over the payload)
+            paySum = 0xffff - fold(headerSum);
+            csumOk = true;
+        } else {
+            paySum = fold(Checksum.sum(s, l4 + thLen, payLen, 0));
+            csumOk = Checksum.finish(headerSum + paySum) == 0;
+        }
         flags = Bytes.u8(s, l4 + 13);
         hash = hash(s);
         Flow f = lookup(p);
@@ -279,7 +308,7 @@ public final class GroCoalescer {
             counters.refusedDifferentSa++;
         }
         if ((flags & (URG | PSH | RST | SYN | FIN)) != 0 || payLen == 0 || cfg.maxSegments() == 1
-                || (ipVersion == 4 && h.ipHeaderLen != 20)) {
+                || (ipVersion == 4 && ipHeaderLen != 20)) {
             counters.notMergeable++;
             emitAlone(p, batch);
             return;
@@ -339,10 +368,10 @@ public final class GroCoalescer {
                 if (Bytes.u64(hs, f.l3 + 12) != Bytes.u64(s, l3 + 12)) {
                     continue;
                 }
-            } else if (MemorySegment.mismatch(hs, f.l3 + 8, f.l4, s, l3 + 8, l4) != -1) {
+            } else if (!sameBytes(hs, f.l3 + 8, s, l3 + 8, l3Len - 8)) {
                 continue; // addresses and extension headers
             }
-            if (MemorySegment.mismatch(hs, f.head.offset, f.l3, s, p.offset, l3) != -1) {
+            if (!sameBytes(hs, f.head.offset, s, p.offset, l2Len)) {
                 continue; // L2 header (MACs, VLAN tags, EtherType)
             }
             if (f.spi != p.spi || f.version != p.version || f.vcPresent != p.vcPresent || f.vc != p.vc) {
@@ -371,7 +400,7 @@ public final class GroCoalescer {
         if (Bytes.u32(s, l4 + 8) != f.ack) {
             return R_ACK;
         }
-        if (thLen > 20 && MemorySegment.mismatch(s, l4 + 20, l4 + thLen, hs, f.l4 + 20, f.l4 + thLen) != -1) {
+        if (thLen > 20 && !sameBytes(s, l4 + 20, hs, f.l4 + 20, thLen - 20)) {
             return R_OPTIONS;
         }
         if (Bytes.u32(s, l4 + 4) != f.nextSeq) {
@@ -401,6 +430,31 @@ public final class GroCoalescer {
             }
         }
         return OK;
+    }
+
+    /**
+     * Byte equality of two short header ranges (L2 headers, IPv6 addresses, TCP options) with word
+     * loads: {@link MemorySegment#mismatch} costs more than the compare at these lengths.
+     */
+    static boolean sameBytes(MemorySegment a, long ao, MemorySegment b, long bo, int len) {
+        int i = 0;
+        for (; i + 8 <= len; i += 8) {
+            if (a.get(WORD, ao + i) != b.get(WORD, bo + i)) {
+                return false;
+            }
+        }
+        if (i + 4 <= len) {
+            if (Bytes.u32(a, ao + i) != Bytes.u32(b, bo + i)) {
+                return false;
+            }
+            i += 4;
+        }
+        for (; i < len; i++) {
+            if (Bytes.u8(a, ao + i) != Bytes.u8(b, bo + i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void countRefused(int reason) {
