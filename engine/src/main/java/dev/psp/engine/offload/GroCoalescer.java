@@ -76,6 +76,18 @@ public final class GroCoalescer {
     private long paySum;
     private boolean saMismatch;
     private boolean fixedIdIfMerged;
+    // Header words of the offered packet, read once (each segment access costs bounds and liveness
+    // checks): the flow's are cached in its Flow, so the checks read no bytes of the head again.
+    private int ports;
+    private long addr4;
+    private int seq;
+    private int ack;
+    private int flagWord;
+    private long ipKey;
+    private int ipId;
+    private long l2a;
+    private long l2b;
+    private long l2c;
 
     public GroCoalescer(GroConfig cfg, GroCounters counters) {
         this.cfg = cfg;
@@ -269,7 +281,8 @@ public final class GroCoalescer {
             paySum = fold(Checksum.sum(s, l4 + thLen, payLen, 0));
             csumOk = Checksum.finish(headerSum + paySum) == 0;
         }
-        flags = Bytes.u8(s, l4 + 13);
+        readWords(p);
+        flags = (flagWord >>> 16) & 0xff;
         hash = hash(s);
         Flow f = lookup(p);
         if (!csumOk) {
@@ -335,11 +348,39 @@ public final class GroCoalescer {
         return sum;
     }
 
-    private int hash(MemorySegment s) {
-        int x = Bytes.u32(s, l4); // ports
+    /** Reads the header words the flow lookup and the merge checks compare. */
+    private void readWords(Packet p) {
+        MemorySegment s = p.segment;
+        ports = Bytes.u32(s, l4);
+        long sa = Bytes.u64(s, l4 + 4);
+        seq = (int) (sa >>> 32);
+        ack = (int) sa;
+        flagWord = Bytes.u32(s, l4 + 12);
+        long w0 = Bytes.u64(s, l3);
         if (ipVersion == 4) {
-            x = x * 31 + Bytes.u32(s, l3 + 12);
-            x = x * 31 + Bytes.u32(s, l3 + 16);
+            // TOS, DF, TTL (Linux inet_gro_flush); the ID separately
+            ipKey = (w0 & 0x00ff000000004000L) | ((Bytes.u8(s, l3 + 8) & 0xffL) << 40);
+            ipId = (int) (w0 >>> 16) & 0xffff;
+            addr4 = Bytes.u64(s, l3 + 12);
+        } else {
+            ipKey = w0 & 0xffffffff000000ffL; // version, traffic class, flow label; hop limit
+            ipId = 0;
+            addr4 = 0;
+        }
+        int l2Len = (int) (l3 - p.offset);
+        if (l2Len >= 8 && l2Len <= 24) {
+            // up to three overlapping words cover the L2 header
+            l2a = Bytes.u64(s, p.offset);
+            l2b = Bytes.u64(s, l3 - 8);
+            l2c = Bytes.u64(s, p.offset + (l2Len > 16 ? 8 : 0));
+        }
+    }
+
+    private int hash(MemorySegment s) {
+        int x = ports;
+        if (ipVersion == 4) {
+            x = x * 31 + (int) (addr4 >>> 32);
+            x = x * 31 + (int) addr4;
         } else {
             for (int i = 8; i < 40; i += 4) {
                 x = x * 31 + Bytes.u32(s, l3 + i);
@@ -360,19 +401,22 @@ public final class GroCoalescer {
                     || f.tunnel != p.tunnel) {
                 continue;
             }
-            MemorySegment hs = f.head.segment;
-            if (Bytes.u32(hs, f.l4) != Bytes.u32(s, l4)) {
+            if (f.ports != ports) {
                 continue;
             }
             if (ipVersion == 4) {
-                if (Bytes.u64(hs, f.l3 + 12) != Bytes.u64(s, l3 + 12)) {
+                if (f.addr4 != addr4) {
                     continue;
                 }
-            } else if (!sameBytes(hs, f.l3 + 8, s, l3 + 8, l3Len - 8)) {
+            } else if (!sameBytes(f.head.segment, f.l3 + 8, s, l3 + 8, l3Len - 8)) {
                 continue; // addresses and extension headers
             }
-            if (!sameBytes(hs, f.head.offset, s, p.offset, l2Len)) {
-                continue; // L2 header (MACs, VLAN tags, EtherType)
+            if (l2Len <= 24) {
+                if (f.l2a != l2a || f.l2b != l2b || f.l2c != l2c) {
+                    continue; // L2 header (MACs, VLAN tags, EtherType)
+                }
+            } else if (!sameBytes(f.head.segment, f.head.offset, s, p.offset, l2Len)) {
+                continue;
             }
             if (f.spi != p.spi || f.version != p.version || f.vcPresent != p.vcPresent || f.vc != p.vc) {
                 saMismatch = true;
@@ -386,50 +430,65 @@ public final class GroCoalescer {
     /** Linux tcp_gro_receive + inet_gro_flush / ipv6_gro_receive checks; returns OK or a reason. */
     private int check(Flow f, Packet p) {
         MemorySegment s = p.segment;
-        MemorySegment hs = f.head.segment;
         if (thLen != f.thLen) {
             return R_OPTIONS;
         }
-        int diff = Bytes.u32(s, l4 + 12) ^ Bytes.u32(hs, f.l4 + 12);
+        int diff = flagWord ^ f.flagWord;
         if ((flags & CWR) != 0 || (diff & ~((CWR | FIN | PSH) << 16) & 0xffff0000) != 0) {
             return R_FLAGS;
         }
         if ((diff & 0xffff) != 0) {
             return R_WINDOW;
         }
-        if (Bytes.u32(s, l4 + 8) != f.ack) {
+        if (ack != f.ack) {
             return R_ACK;
         }
-        if (thLen > 20 && !sameBytes(s, l4 + 20, hs, f.l4 + 20, thLen - 20)) {
+        if (thLen > 20 && !sameOptions(s, l4 + 20, thLen - 20, f.options)) {
             return R_OPTIONS;
         }
-        if (Bytes.u32(s, l4 + 4) != f.nextSeq) {
+        if (seq != f.nextSeq) {
             return R_GAP;
         }
         if (payLen == 0 || payLen > f.mss) {
             return R_SIZE;
         }
         fixedIdIfMerged = f.fixedId;
+        if (ipKey != f.ipKey) {
+            return R_IP_HEADER; // IPv4 TOS/TTL/DF; IPv6 version, traffic class, flow label, hop limit
+        }
         if (ipVersion == 4) {
-            int df = Bytes.u16(s, l3 + 6) & 0x4000;
-            if (Bytes.u8(s, l3 + 1) != Bytes.u8(hs, f.l3 + 1) || Bytes.u8(s, l3 + 8) != Bytes.u8(hs, f.l3 + 8)
-                    || df != (Bytes.u16(hs, f.l3 + 6) & 0x4000)) {
-                return R_IP_HEADER;
-            }
-            int idOffset = (Bytes.u16(s, l3 + 4) - f.headId) & 0xffff;
-            if (f.count == 1 && df != 0 && idOffset == 0) {
+            int idOffset = (ipId - f.headId) & 0xffff;
+            if (f.count == 1 && (ipKey & 0x4000) != 0 && idOffset == 0) {
                 fixedIdIfMerged = true; // decided on the second segment, as Linux does
             }
             if (idOffset != (fixedIdIfMerged ? 0 : f.count)) {
                 return R_IP_ID;
             }
-        } else {
-            // version, traffic class, flow label; hop limit
-            if (Bytes.u32(s, l3) != Bytes.u32(hs, f.l3) || Bytes.u8(s, l3 + 7) != Bytes.u8(hs, f.l3 + 7)) {
-                return R_IP_HEADER;
-            }
         }
         return OK;
+    }
+
+    /** TCP option bytes ({@code len}, a multiple of 4, at most 40) as words, for {@link Flow#options}. */
+    private static void loadOptions(MemorySegment s, long off, int len, long[] dst) {
+        int i = 0;
+        int k = 0;
+        for (; i + 8 <= len; i += 8) {
+            dst[k++] = s.get(WORD, off + i);
+        }
+        if (i < len) {
+            dst[k] = Bytes.u32(s, off + i);
+        }
+    }
+
+    private static boolean sameOptions(MemorySegment s, long off, int len, long[] head) {
+        int i = 0;
+        int k = 0;
+        for (; i + 8 <= len; i += 8) {
+            if (s.get(WORD, off + i) != head[k++]) {
+                return false;
+            }
+        }
+        return i >= len || Bytes.u32(s, off + i) == head[k];
     }
 
     /**
@@ -497,10 +556,20 @@ public final class GroCoalescer {
         f.vc = p.vc;
         f.hash = hash;
         f.mss = payLen;
-        f.nextSeq = Bytes.u32(s, l4 + 4) + payLen;
-        f.ack = Bytes.u32(s, l4 + 8);
+        f.nextSeq = seq + payLen;
+        f.ack = ack;
         f.count = 1;
-        f.headId = ipVersion == 4 ? Bytes.u16(s, l3 + 4) : 0;
+        f.headId = ipId;
+        f.ports = ports;
+        f.addr4 = addr4;
+        f.flagWord = flagWord;
+        f.ipKey = ipKey;
+        f.l2a = l2a;
+        f.l2b = l2b;
+        f.l2c = l2c;
+        if (thLen > 20) {
+            loadOptions(s, l4 + 20, thLen - 20, f.options);
+        }
         f.fixedId = false;
         f.extraFlags = 0;
         f.paySum = paySum;
@@ -613,5 +682,14 @@ public final class GroCoalescer {
         int payTotal;
         long startNanos;
         int outSlot = -1;
+        // the head's header words, cached at start (see readWords)
+        int ports;
+        long addr4;
+        int flagWord;
+        long ipKey;
+        long l2a;
+        long l2b;
+        long l2c;
+        final long[] options = new long[5];
     }
 }

@@ -245,6 +245,36 @@ class GroCoalescerTest {
         }
     }
 
+    @ParameterizedTest(name = "vlan={0} byte {1}")
+    @MethodSource("l2Bytes")
+    void anyL2ByteDifferenceKeepsFlowsApart(int vlan, int at) {
+        TcpFrames.Spec spec = flow(4, 41, 1, 700 * 2, ACK);
+        spec.vlan = vlan;
+        List<byte[]> segs = TcpFrames.segment(spec.build(), 700, false);
+        byte[] other = segs.get(1).clone();
+        other[at] ^= 0x01; // a MAC byte or a VLAN TCI byte
+        try (GroRig rig = new GroRig(Mode.TRANSPORT)) {
+            TxSa sa = rig.sa(0x6301, false);
+            GroBatch b = run(rig, new GroCoalescer(GroConfig.defaults(), new GroCounters()), List.of(segs.get(0), other),
+                    same(sa, 2), GroRig.ROOM_64K, 0);
+            assertArrayEquals(new int[] {1, 1}, segmentCounts(b));
+            b = run(rig, new GroCoalescer(GroConfig.defaults(), new GroCounters()), segs, same(sa, 2), GroRig.ROOM_64K, 0);
+            assertArrayEquals(new int[] {2}, segmentCounts(b));
+        }
+    }
+
+    static Stream<Arguments> l2Bytes() {
+        List<Arguments> l = new ArrayList<>();
+        for (int vlan = 0; vlan <= 2; vlan++) {
+            for (int at = 0; at < 12 + 4 * vlan; at++) {
+                if (at < 12 || (at - 12) % 4 >= 2) { // MACs and VLAN TCIs (a changed TPID is not IP)
+                    l.add(Arguments.of(vlan, at));
+                }
+            }
+        }
+        return l.stream();
+    }
+
     @Test
     void badInnerChecksumIsDroppedByDefaultAndNeverMerged() {
         byte[] sup = flow(6, 9, 1, 800 * 6, ACK).build();
