@@ -10,6 +10,7 @@ import dev.psp.engine.psp.Packet;
 import dev.psp.engine.psp.PspCounters;
 import dev.psp.engine.psp.PspDecoder;
 import dev.psp.engine.psp.PspEncoder;
+import dev.psp.engine.psp.Reason;
 import dev.psp.engine.psp.TxSa;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -35,14 +36,21 @@ import org.openjdk.jmh.annotations.Warmup;
  * super-packet ({@code payload} bytes): divide by ns/op for bytes/ns.
  *
  * <ul>
- *   <li>{@link #groOff}: restore + openBurst (no GRO; the engine's non-GRO path verifies no inner
- *       checksum).
- *   <li>{@link #groOn}: restore + openBurst + {@code GroCoalescer.coalesce} with the defaults
- *       (flush at the end of the call): inner TCP checksums verified, the 44 following payloads
- *       copied into the first segment's tailroom, one 64 KB super-packet out with its headers and
- *       checksum fixed.
- *   <li>{@link #groDisabled}: the coalescer with {@code enabled=false}: inner checksums verified,
- *       nothing merged (splits GRO's cost into checksum verification and merging).
+ *   <li>{@link #groOff}: restore + openBurst with the decoder's defaults (no GRO, no inner checksum
+ *       verification).
+ *   <li>{@link #groOn}: restore + openBurst (defaults) + {@code GroCoalescer.coalesce} with the
+ *       defaults (flush at the end of the call): GRO verifies each inner TCP checksum (one pass over
+ *       each payload), copies the 44 following payloads into the first segment's tailroom and
+ *       gives one 64 KB super-packet with its headers and checksum fixed.
+ *   <li>{@link #groDisabled}: the coalescer with {@code enabled=false}: inner checksums verified by
+ *       GRO, nothing merged (splits {@link #groOn}'s cost into checksum verification and merging).
+ *   <li>{@link #verifiedGroOff}: restore + openBurst with {@code PspDecoder.verifyInnerChecksums}:
+ *       the receive path without GRO, inner TCP checksums verified by the decoder (one pass over
+ *       each payload), no merging.
+ *   <li>{@link #verifiedGroOn}: the same decoder + {@code coalesce}: GRO reuses the decoder's
+ *       verdicts (no second pass over the payload; the super-packet's checksum is derived from the
+ *       verified segment checksums) and merges as in {@link #groOn}. {@code verifiedGroOn /
+ *       verifiedGroOff} is GRO's own cost on a receive path that verifies inner checksums.
  *   <li>{@link #restoreOnly}: the copy-back alone, to subtract.
  * </ul>
  *
@@ -73,6 +81,7 @@ public class GroBenchmark {
     private AeadEngine engine;
     private KeyDerivation kdf;
     private PspDecoder decoder;
+    private PspDecoder verifyingDecoder;
     private GroCoalescer gro;
     private GroCoalescer groDisabledC;
     private GroBatch batch;
@@ -96,6 +105,7 @@ public class GroBenchmark {
         TxSa sa = TxSa.builder().spi(BenchFixtures.SPI).version(VERSION).install(engine, MemorySegment.ofArray(key), 0);
         PspEncoder encoder = new PspEncoder(engine, new PspCounters(), 64);
         decoder = OffloadFixtures.decoder(engine, kdf, VERSION);
+        verifyingDecoder = OffloadFixtures.decoder(engine, kdf, VERSION).verifyInnerChecksums(true);
         gro = new GroCoalescer(GroConfig.defaults(), new GroCounters());
         groDisabledC = new GroCoalescer(GroConfig.defaults().withEnabled(false), new GroCounters());
         batch = gro.newBatch(64);
@@ -144,17 +154,30 @@ public class GroBenchmark {
             if (p.length != sp.length || OffloadFixtures.mismatch(MemorySegment.ofArray(sp), 0, p.segment, p.offset, sp.length) != -1) {
                 throw new IllegalStateException("GRO super-packet differs from the original");
             }
-            if (groOff() != nseg || groDisabled() != nseg) {
-                throw new IllegalStateException("open failed in set-up: " + decoder.counters().reasonMap());
+            if (verifiedGroOn() != 1 || batch.segments[0] != nseg || (p = batch.out[0]).length != sp.length
+                    || OffloadFixtures.mismatch(MemorySegment.ofArray(sp), 0, p.segment, p.offset, sp.length) != -1) {
+                throw new IllegalStateException("GRO over decoder-verified segments differs from the original");
+            }
+            if (groOff() != nseg || groDisabled() != nseg || verifiedGroOff() != nseg) {
+                throw new IllegalStateException("open failed in set-up: " + decoder.counters().reasonMap()
+                        + verifyingDecoder.counters().reasonMap());
+            }
+            for (int i = 0; i < nseg; i++) {
+                if (!pkts[i].innerCsumVerified) {
+                    throw new IllegalStateException("the verifying decoder did not verify segment " + i);
+                }
             }
         }
         decoder.counters().reset();
+        verifyingDecoder.counters().reset();
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        PspCounters c = decoder.counters();
-        long bad = c.rxError + c.rxBad + c.rxAuthFail + c.rxPassthrough;
+        PspCounters c = new PspCounters();
+        decoder.counters().addTo(c);
+        verifyingDecoder.counters().addTo(c);
+        long bad = c.rxError + c.rxBad + c.rxAuthFail + c.rxPassthrough + c.reasons[Reason.RX_INNER_CSUM_BAD.code()];
         String reasons = c.reasonMap().toString();
         long csumBad = gro.counters().innerCsumBad + groDisabledC.counters().innerCsumBad;
         engine.close();
@@ -193,6 +216,21 @@ public class GroBenchmark {
         restore();
         int n = decoder.openBurst(pkts, nseg);
         return groDisabledC.coalesce(pkts, n, batchDisabled, 0);
+    }
+
+    /** Restore + openBurst with inner checksum verification in the decoder; returns packets delivered. */
+    @Benchmark
+    public int verifiedGroOff() {
+        restore();
+        return verifyingDecoder.openBurst(pkts, nseg);
+    }
+
+    /** Restore + openBurst with inner checksum verification in the decoder + GRO; returns packets out (1). */
+    @Benchmark
+    public int verifiedGroOn() {
+        restore();
+        int n = verifyingDecoder.openBurst(pkts, nseg);
+        return gro.coalesce(pkts, n, batch, 0);
     }
 
     /** The copy-back alone. */

@@ -5,6 +5,7 @@ import dev.psp.engine.wire.Bytes;
 import dev.psp.engine.wire.Checksum;
 import dev.psp.engine.wire.PacketHeaders;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Software GRO after PSP decryption: merges consecutive in-order TCP segments of one flow, under one
@@ -40,6 +41,8 @@ public final class GroCoalescer {
     static final int URG = 0x20;
     static final int CWR = 0x80;
 
+    private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED;
+
     private static final int OK = 0;
     private static final int R_FLAGS = 1;
     private static final int R_WINDOW = 2;
@@ -73,6 +76,18 @@ public final class GroCoalescer {
     private long paySum;
     private boolean saMismatch;
     private boolean fixedIdIfMerged;
+    // Header words of the offered packet, read once (each segment access costs bounds and liveness
+    // checks): the flow's are cached in its Flow, so the checks read no bytes of the head again.
+    private int ports;
+    private long addr4;
+    private int seq;
+    private int ack;
+    private int flagWord;
+    private long ipKey;
+    private int ipId;
+    private long l2a;
+    private long l2b;
+    private long l2c;
 
     public GroCoalescer(GroConfig cfg, GroCounters counters) {
         this.cfg = cfg;
@@ -198,20 +213,37 @@ public final class GroCoalescer {
             emitAlone(p, batch);
             return;
         }
-        PacketHeaders h = headers;
         MemorySegment s = p.segment;
-        if (h.parse(s, p.offset, p.length) != PacketHeaders.OK) {
-            counters.notMergeable++;
-            emitAlone(p, batch);
-            return;
+        int l4Proto;
+        boolean fragment;
+        int ipHeaderLen;
+        if (p.rxLayout) {
+            // the decoder's validated layout: no second parse (it never delivers a fragment)
+            l3 = p.rxL3Off;
+            l4 = p.rxL4Off;
+            ipEnd = p.rxIpEnd;
+            ipVersion = p.rxIpVersion;
+            ipHeaderLen = p.rxIpHeaderLen;
+            l4Proto = p.rxL4Proto;
+            fragment = false;
+        } else {
+            PacketHeaders h = headers;
+            if (h.parse(s, p.offset, p.length) != PacketHeaders.OK) {
+                counters.notMergeable++;
+                emitAlone(p, batch);
+                return;
+            }
+            l3 = h.l3Off;
+            l4 = h.l4Off;
+            ipEnd = h.ipEnd;
+            ipVersion = h.ipVersion;
+            ipHeaderLen = h.ipHeaderLen;
+            l4Proto = h.l4Proto;
+            fragment = h.fragment;
         }
-        l3 = h.l3Off;
-        l4 = h.l4Off;
-        ipEnd = h.ipEnd;
-        ipVersion = h.ipVersion;
-        if (h.l4Proto == PacketHeaders.PROTO_UDP) {
+        if (l4Proto == PacketHeaders.PROTO_UDP) {
             int len = (int) (ipEnd - l4);
-            if (!h.fragment && len >= 8 && Bytes.u16(s, l4 + 6) != 0
+            if (!p.innerCsumVerified && !fragment && len >= 8 && Bytes.u16(s, l4 + 6) != 0
                     && !Checksum.l4Valid(s, l3, ipVersion, PacketHeaders.PROTO_UDP, l4, len)) {
                 badChecksum(p, batch, null);
                 return;
@@ -220,12 +252,12 @@ public final class GroCoalescer {
             emitAlone(p, batch);
             return;
         }
-        if (h.l4Proto != PacketHeaders.PROTO_TCP) {
+        if (l4Proto != PacketHeaders.PROTO_TCP) {
             counters.notTcp++;
             emitAlone(p, batch);
             return;
         }
-        if (h.fragment || l4 + 20 > ipEnd) {
+        if (fragment || l4 + 20 > ipEnd) {
             counters.notMergeable++;
             emitAlone(p, batch);
             return;
@@ -237,10 +269,20 @@ public final class GroCoalescer {
             return;
         }
         payLen = (int) (ipEnd - l4 - thLen);
-        paySum = fold(Checksum.sum(s, l4 + thLen, payLen, 0));
         long pseudo = Checksum.pseudoHeader(s, l3, ipVersion, PacketHeaders.PROTO_TCP, thLen + payLen);
-        boolean csumOk = Checksum.finish(Checksum.sum(s, l4, thLen, pseudo) + paySum) == 0;
-        flags = Bytes.u8(s, l4 + 13);
+        long headerSum = Checksum.sum(s, l4, thLen, pseudo);
+        boolean csumOk;
+        if (p.innerCsumVerified) {
+            // verified by the decoder: pseudo + header + payload sums to zero, so the payload's sum
+            // is the complement of the rest (no pass over the payload)
+            paySum = 0xffff - fold(headerSum);
+            csumOk = true;
+        } else {
+            paySum = fold(Checksum.sum(s, l4 + thLen, payLen, 0));
+            csumOk = Checksum.finish(headerSum + paySum) == 0;
+        }
+        readWords(p);
+        flags = (flagWord >>> 16) & 0xff;
         hash = hash(s);
         Flow f = lookup(p);
         if (!csumOk) {
@@ -279,7 +321,7 @@ public final class GroCoalescer {
             counters.refusedDifferentSa++;
         }
         if ((flags & (URG | PSH | RST | SYN | FIN)) != 0 || payLen == 0 || cfg.maxSegments() == 1
-                || (ipVersion == 4 && h.ipHeaderLen != 20)) {
+                || (ipVersion == 4 && ipHeaderLen != 20)) {
             counters.notMergeable++;
             emitAlone(p, batch);
             return;
@@ -306,11 +348,39 @@ public final class GroCoalescer {
         return sum;
     }
 
-    private int hash(MemorySegment s) {
-        int x = Bytes.u32(s, l4); // ports
+    /** Reads the header words the flow lookup and the merge checks compare. */
+    private void readWords(Packet p) {
+        MemorySegment s = p.segment;
+        ports = Bytes.u32(s, l4);
+        long sa = Bytes.u64(s, l4 + 4);
+        seq = (int) (sa >>> 32);
+        ack = (int) sa;
+        flagWord = Bytes.u32(s, l4 + 12);
+        long w0 = Bytes.u64(s, l3);
         if (ipVersion == 4) {
-            x = x * 31 + Bytes.u32(s, l3 + 12);
-            x = x * 31 + Bytes.u32(s, l3 + 16);
+            // TOS, DF, TTL (Linux inet_gro_flush); the ID separately
+            ipKey = (w0 & 0x00ff000000004000L) | ((Bytes.u8(s, l3 + 8) & 0xffL) << 40);
+            ipId = (int) (w0 >>> 16) & 0xffff;
+            addr4 = Bytes.u64(s, l3 + 12);
+        } else {
+            ipKey = w0 & 0xffffffff000000ffL; // version, traffic class, flow label; hop limit
+            ipId = 0;
+            addr4 = 0;
+        }
+        int l2Len = (int) (l3 - p.offset);
+        if (l2Len >= 8 && l2Len <= 24) {
+            // up to three overlapping words cover the L2 header
+            l2a = Bytes.u64(s, p.offset);
+            l2b = Bytes.u64(s, l3 - 8);
+            l2c = Bytes.u64(s, p.offset + (l2Len > 16 ? 8 : 0));
+        }
+    }
+
+    private int hash(MemorySegment s) {
+        int x = ports;
+        if (ipVersion == 4) {
+            x = x * 31 + (int) (addr4 >>> 32);
+            x = x * 31 + (int) addr4;
         } else {
             for (int i = 8; i < 40; i += 4) {
                 x = x * 31 + Bytes.u32(s, l3 + i);
@@ -331,19 +401,22 @@ public final class GroCoalescer {
                     || f.tunnel != p.tunnel) {
                 continue;
             }
-            MemorySegment hs = f.head.segment;
-            if (Bytes.u32(hs, f.l4) != Bytes.u32(s, l4)) {
+            if (f.ports != ports) {
                 continue;
             }
             if (ipVersion == 4) {
-                if (Bytes.u64(hs, f.l3 + 12) != Bytes.u64(s, l3 + 12)) {
+                if (f.addr4 != addr4) {
                     continue;
                 }
-            } else if (MemorySegment.mismatch(hs, f.l3 + 8, f.l4, s, l3 + 8, l4) != -1) {
+            } else if (!sameBytes(f.head.segment, f.l3 + 8, s, l3 + 8, l3Len - 8)) {
                 continue; // addresses and extension headers
             }
-            if (MemorySegment.mismatch(hs, f.head.offset, f.l3, s, p.offset, l3) != -1) {
-                continue; // L2 header (MACs, VLAN tags, EtherType)
+            if (l2Len <= 24) {
+                if (f.l2a != l2a || f.l2b != l2b || f.l2c != l2c) {
+                    continue; // L2 header (MACs, VLAN tags, EtherType)
+                }
+            } else if (!sameBytes(f.head.segment, f.head.offset, s, p.offset, l2Len)) {
+                continue;
             }
             if (f.spi != p.spi || f.version != p.version || f.vcPresent != p.vcPresent || f.vc != p.vc) {
                 saMismatch = true;
@@ -357,50 +430,90 @@ public final class GroCoalescer {
     /** Linux tcp_gro_receive + inet_gro_flush / ipv6_gro_receive checks; returns OK or a reason. */
     private int check(Flow f, Packet p) {
         MemorySegment s = p.segment;
-        MemorySegment hs = f.head.segment;
         if (thLen != f.thLen) {
             return R_OPTIONS;
         }
-        int diff = Bytes.u32(s, l4 + 12) ^ Bytes.u32(hs, f.l4 + 12);
+        int diff = flagWord ^ f.flagWord;
         if ((flags & CWR) != 0 || (diff & ~((CWR | FIN | PSH) << 16) & 0xffff0000) != 0) {
             return R_FLAGS;
         }
         if ((diff & 0xffff) != 0) {
             return R_WINDOW;
         }
-        if (Bytes.u32(s, l4 + 8) != f.ack) {
+        if (ack != f.ack) {
             return R_ACK;
         }
-        if (thLen > 20 && MemorySegment.mismatch(s, l4 + 20, l4 + thLen, hs, f.l4 + 20, f.l4 + thLen) != -1) {
+        if (thLen > 20 && !sameOptions(s, l4 + 20, thLen - 20, f.options)) {
             return R_OPTIONS;
         }
-        if (Bytes.u32(s, l4 + 4) != f.nextSeq) {
+        if (seq != f.nextSeq) {
             return R_GAP;
         }
         if (payLen == 0 || payLen > f.mss) {
             return R_SIZE;
         }
         fixedIdIfMerged = f.fixedId;
+        if (ipKey != f.ipKey) {
+            return R_IP_HEADER; // IPv4 TOS/TTL/DF; IPv6 version, traffic class, flow label, hop limit
+        }
         if (ipVersion == 4) {
-            int df = Bytes.u16(s, l3 + 6) & 0x4000;
-            if (Bytes.u8(s, l3 + 1) != Bytes.u8(hs, f.l3 + 1) || Bytes.u8(s, l3 + 8) != Bytes.u8(hs, f.l3 + 8)
-                    || df != (Bytes.u16(hs, f.l3 + 6) & 0x4000)) {
-                return R_IP_HEADER;
-            }
-            int idOffset = (Bytes.u16(s, l3 + 4) - f.headId) & 0xffff;
-            if (f.count == 1 && df != 0 && idOffset == 0) {
+            int idOffset = (ipId - f.headId) & 0xffff;
+            if (f.count == 1 && (ipKey & 0x4000) != 0 && idOffset == 0) {
                 fixedIdIfMerged = true; // decided on the second segment, as Linux does
             }
             if (idOffset != (fixedIdIfMerged ? 0 : f.count)) {
                 return R_IP_ID;
             }
-        } else {
-            // version, traffic class, flow label; hop limit
-            if (Bytes.u32(s, l3) != Bytes.u32(hs, f.l3) || Bytes.u8(s, l3 + 7) != Bytes.u8(hs, f.l3 + 7)) {
-                return R_IP_HEADER;
-            }
         }
         return OK;
+    }
+
+    /** TCP option bytes ({@code len}, a multiple of 4, at most 40) as words, for {@link Flow#options}. */
+    private static void loadOptions(MemorySegment s, long off, int len, long[] dst) {
+        int i = 0;
+        int k = 0;
+        for (; i + 8 <= len; i += 8) {
+            dst[k++] = s.get(WORD, off + i);
+        }
+        if (i < len) {
+            dst[k] = Bytes.u32(s, off + i);
+        }
+    }
+
+    private static boolean sameOptions(MemorySegment s, long off, int len, long[] head) {
+        int i = 0;
+        int k = 0;
+        for (; i + 8 <= len; i += 8) {
+            if (s.get(WORD, off + i) != head[k++]) {
+                return false;
+            }
+        }
+        return i >= len || Bytes.u32(s, off + i) == head[k];
+    }
+
+    /**
+     * Byte equality of two short header ranges (L2 headers, IPv6 addresses, TCP options) with word
+     * loads: {@link MemorySegment#mismatch} costs more than the compare at these lengths.
+     */
+    static boolean sameBytes(MemorySegment a, long ao, MemorySegment b, long bo, int len) {
+        int i = 0;
+        for (; i + 8 <= len; i += 8) {
+            if (a.get(WORD, ao + i) != b.get(WORD, bo + i)) {
+                return false;
+            }
+        }
+        if (i + 4 <= len) {
+            if (Bytes.u32(a, ao + i) != Bytes.u32(b, bo + i)) {
+                return false;
+            }
+            i += 4;
+        }
+        for (; i < len; i++) {
+            if (Bytes.u8(a, ao + i) != Bytes.u8(b, bo + i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void countRefused(int reason) {
@@ -443,10 +556,20 @@ public final class GroCoalescer {
         f.vc = p.vc;
         f.hash = hash;
         f.mss = payLen;
-        f.nextSeq = Bytes.u32(s, l4 + 4) + payLen;
-        f.ack = Bytes.u32(s, l4 + 8);
+        f.nextSeq = seq + payLen;
+        f.ack = ack;
         f.count = 1;
-        f.headId = ipVersion == 4 ? Bytes.u16(s, l3 + 4) : 0;
+        f.headId = ipId;
+        f.ports = ports;
+        f.addr4 = addr4;
+        f.flagWord = flagWord;
+        f.ipKey = ipKey;
+        f.l2a = l2a;
+        f.l2b = l2b;
+        f.l2c = l2c;
+        if (thLen > 20) {
+            loadOptions(s, l4 + 20, thLen - 20, f.options);
+        }
         f.fixedId = false;
         f.extraFlags = 0;
         f.paySum = paySum;
@@ -559,5 +682,14 @@ public final class GroCoalescer {
         int payTotal;
         long startNanos;
         int outSlot = -1;
+        // the head's header words, cached at start (see readWords)
+        int ports;
+        long addr4;
+        int flagWord;
+        long ipKey;
+        long l2a;
+        long l2b;
+        long l2c;
+        final long[] options = new long[5];
     }
 }

@@ -42,6 +42,27 @@ public final class Packet {
     public int outerSourcePort;
 
     /**
+     * Receive, after a successful open: the layout of the delivered frame (absolute offsets), so that
+     * later stages need not parse it again. Valid only when {@link #rxLayout} is true: set by the
+     * decoder in transport mode (the headers it validated, moved), and in tunnel mode when it verifies
+     * inner checksums (it parses the inner packet then); false after {@link #wrap} and on failure.
+     */
+    public boolean rxLayout;
+    public long rxL3Off;
+    public long rxL4Off;
+    /** End of the IP packet per its length field (link-layer padding may follow). */
+    public long rxIpEnd;
+    public int rxIpVersion;
+    /** IPv4 IHL*4, or 40 for IPv6. */
+    public int rxIpHeaderLen;
+    public int rxL4Proto;
+    /**
+     * True when the decoder verified this packet's inner TCP or UDP checksum after decryption
+     * ({@link PspDecoder#verifyInnerChecksums}); a zero UDP checksum (none sent) counts as verified.
+     */
+    public boolean innerCsumVerified;
+
+    /**
      * Split seal (TSO): when {@code splitLength > 0}, the last {@code splitLength} bytes of the frame
      * are not written yet; the encoder's cipher reads them from {@code splitSource[splitOffset..]}
      * and writes them, encrypted, into place. Cleared after the seal. The bytes in front of
@@ -99,6 +120,8 @@ public final class Packet {
         this.splitLength = 0;
         this.splitSource = null;
         this.gsoSize = 0;
+        this.rxLayout = false;
+        this.innerCsumVerified = false;
         return this;
     }
 

@@ -35,6 +35,7 @@ public final class PspDecoder {
     private final int[] burstIndex;
     private Packet[] scratch;
     private boolean recordClearFields;
+    private boolean verifyInnerChecksums;
 
     public PspDecoder(AeadEngine engine, RxKeys keys, PspCounters counters, Mode mode, int maxBurst) {
         this.engine = engine;
@@ -61,6 +62,20 @@ public final class PspDecoder {
      */
     public PspDecoder recordClearFields(boolean on) {
         recordClearFields = on;
+        return this;
+    }
+
+    /**
+     * Also verify, after decryption, the inner TCP or UDP checksum of each delivered packet (transport
+     * mode: the packet's own L4; tunnel mode: the inner IP packet's, unfragmented): a packet whose
+     * checksum is wrong is counted in rx-packets (PSP authenticated it) and under
+     * {@link Reason#RX_INNER_CSUM_BAD}, and not delivered; a good one is marked
+     * {@link Packet#innerCsumVerified} (GRO then skips its own pass over the payload). A zero UDP
+     * checksum (none sent) passes; other protocols are not checked. Off by default: one pass over the
+     * payload per packet.
+     */
+    public PspDecoder verifyInnerChecksums(boolean on) {
+        verifyInnerChecksums = on;
         return this;
     }
 
@@ -125,6 +140,8 @@ public final class PspDecoder {
     private int fail(Packet p, int rc) {
         p.result = rc;
         p.authenticated = false;
+        p.rxLayout = false;
+        p.innerCsumVerified = false;
         counters.count(rc);
         return rc;
     }
@@ -274,11 +291,62 @@ public final class PspDecoder {
         if (rc != 0) {
             return fail(p, rc);
         }
-        p.authenticated = true;
-        p.result = 0;
         counters.rxPackets++;
         counters.rxBytes += p.aadLen - BASE_LENGTH + p.textLen;
+        if (verifyInnerChecksums && !innerChecksumOk(p)) {
+            return fail(p, Reason.RX_INNER_CSUM_BAD.code());
+        }
+        p.authenticated = true;
+        p.result = 0;
         return 0;
+    }
+
+    /**
+     * Verifies the inner TCP/UDP checksum of a decapsulated packet; sets {@link Packet#innerCsumVerified}
+     * and, in tunnel mode, the layout (parsed here). False only for a checksum that fails.
+     */
+    private boolean innerChecksumOk(Packet p) {
+        MemorySegment s = p.segment;
+        if (!p.rxLayout) {
+            PacketHeaders h = headers;
+            if (h.parse(s, p.offset, p.length) != PacketHeaders.OK || h.fragment) {
+                return true; // nothing to verify (a malformed inner packet is the receiver's to judge)
+            }
+            setLayout(p, h.l3Off, h.l4Off, h.ipEnd, h.ipVersion, h.ipHeaderLen, h.l4Proto);
+        }
+        long l4 = p.rxL4Off;
+        int len = (int) (p.rxIpEnd - l4);
+        int proto = p.rxL4Proto;
+        if (proto == PacketHeaders.PROTO_TCP) {
+            if (len < 20) {
+                return true; // not a TCP segment the receiver will take; nothing to verify
+            }
+        } else if (proto == PacketHeaders.PROTO_UDP) {
+            if (len < 8) {
+                return true;
+            }
+            if (Bytes.u16(s, l4 + 6) == 0) {
+                p.innerCsumVerified = true; // no checksum sent
+                return true;
+            }
+        } else {
+            return true;
+        }
+        if (!Checksum.l4Valid(s, p.rxL3Off, p.rxIpVersion, proto, l4, len)) {
+            return false;
+        }
+        p.innerCsumVerified = true;
+        return true;
+    }
+
+    private static void setLayout(Packet p, long l3, long l4, long ipEnd, int ipVersion, int ipHeaderLen, int proto) {
+        p.rxL3Off = l3;
+        p.rxL4Off = l4;
+        p.rxIpEnd = ipEnd;
+        p.rxIpVersion = ipVersion;
+        p.rxIpHeaderLen = ipHeaderLen;
+        p.rxL4Proto = proto;
+        p.rxLayout = true;
     }
 
     private int decapsulate(Packet p) {
@@ -293,6 +361,7 @@ public final class PspDecoder {
                 || (mode == Mode.AUTO && (nh == PacketHeaders.PROTO_IPV4 || nh == PacketHeaders.PROTO_IPV6));
         p.tunnel = tunnel;
         // the outer layout was recorded on the descriptor by validate() (bursts validate them all first)
+        p.innerCsumVerified = false;
         if (!tunnel) {
             int shift = UDP_HEADER + p.hdrLen;
             int strip = shift + ICV_LENGTH;
@@ -315,6 +384,8 @@ public final class PspDecoder {
             Bytes.move(s, p.ipEnd, innerEnd, padLen, bounce);
             p.offset += shift;
             p.length -= strip;
+            // the validated outer headers, moved: the inner L4 header sits where the PSP payload began
+            setLayout(p, l3, p.udpOff + shift, innerEnd, p.ipVersion, p.ipHeaderLen, nh);
             return 0;
         }
         // tunnel: the inner packet must be an IP packet of the family the next header names
@@ -339,6 +410,7 @@ public final class PspDecoder {
         if (innerTotal > innerLen) {
             return Reason.RX_BAD_INNER.code();
         }
+        p.rxLayout = false; // the inner packet is parsed only when its checksum is verified
         long l2Len = p.l3Off - p.offset;
         long newOff = innerOff - l2Len;
         Bytes.move(s, p.offset, newOff, l2Len, bounce);

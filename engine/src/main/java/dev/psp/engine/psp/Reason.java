@@ -32,7 +32,12 @@ public enum Reason {
     RX_AUTH_FAIL(Counter.RX_AUTH_FAIL, "ICV mismatch"),
     RX_CRYPTO(Counter.RX_ERROR, "decryption error"),
     RX_NOT_ALLOWED(Counter.RX_BAD, "SPI not allowed for this flow"),
-    RX_REPLAY(Counter.RX_BAD, "replayed IV");
+    RX_REPLAY(Counter.RX_BAD, "replayed IV"),
+    /**
+     * Decrypt with inner checksum verification on: authenticated and decrypted (counted in
+     * rx-packets), but its inner TCP/UDP checksum is wrong; not delivered. Named like the GRO counter.
+     */
+    RX_INNER_CSUM_BAD(Counter.NONE, "bad inner TCP/UDP checksum");
 
     /** The spec counter a reason lands in. */
     public enum Counter { NONE, TX_ERROR, RX_ERROR, RX_BAD, RX_AUTH_FAIL, RX_PASSTHROUGH }

@@ -17,8 +17,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.psp.engine.Frames;
 import dev.psp.engine.psp.Mode;
 import dev.psp.engine.psp.Packet;
+import dev.psp.engine.psp.PspCounters;
+import dev.psp.engine.psp.Reason;
 import dev.psp.engine.psp.TxSa;
 import dev.psp.engine.wire.Checksum;
+import dev.psp.engine.wire.PacketHeaders;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -242,6 +245,36 @@ class GroCoalescerTest {
         }
     }
 
+    @ParameterizedTest(name = "vlan={0} byte {1}")
+    @MethodSource("l2Bytes")
+    void anyL2ByteDifferenceKeepsFlowsApart(int vlan, int at) {
+        TcpFrames.Spec spec = flow(4, 41, 1, 700 * 2, ACK);
+        spec.vlan = vlan;
+        List<byte[]> segs = TcpFrames.segment(spec.build(), 700, false);
+        byte[] other = segs.get(1).clone();
+        other[at] ^= 0x01; // a MAC byte or a VLAN TCI byte
+        try (GroRig rig = new GroRig(Mode.TRANSPORT)) {
+            TxSa sa = rig.sa(0x6301, false);
+            GroBatch b = run(rig, new GroCoalescer(GroConfig.defaults(), new GroCounters()), List.of(segs.get(0), other),
+                    same(sa, 2), GroRig.ROOM_64K, 0);
+            assertArrayEquals(new int[] {1, 1}, segmentCounts(b));
+            b = run(rig, new GroCoalescer(GroConfig.defaults(), new GroCounters()), segs, same(sa, 2), GroRig.ROOM_64K, 0);
+            assertArrayEquals(new int[] {2}, segmentCounts(b));
+        }
+    }
+
+    static Stream<Arguments> l2Bytes() {
+        List<Arguments> l = new ArrayList<>();
+        for (int vlan = 0; vlan <= 2; vlan++) {
+            for (int at = 0; at < 12 + 4 * vlan; at++) {
+                if (at < 12 || (at - 12) % 4 >= 2) { // MACs and VLAN TCIs (a changed TPID is not IP)
+                    l.add(Arguments.of(vlan, at));
+                }
+            }
+        }
+        return l.stream();
+    }
+
     @Test
     void badInnerChecksumIsDroppedByDefaultAndNeverMerged() {
         byte[] sup = flow(6, 9, 1, 800 * 6, ACK).build();
@@ -270,6 +303,61 @@ class GroCoalescerTest {
             assertEquals(0, b.droppedCount);
             assertEquals(1, c.innerCsumBad);
         }
+    }
+
+    @ParameterizedTest(name = "v{0} {1}")
+    @MethodSource("versionsAndModes")
+    void decoderVerifiesInnerChecksumsAndGroReusesTheVerdict(int v, Mode mode) {
+        TcpFrames.Spec spec = flow(v, 31 + v, 2, 900 * 6 + 5, ACK | PSH);
+        spec.ext = v == 6;
+        byte[] sup = spec.build();
+        List<byte[]> segs = TcpFrames.segment(sup, 900, false);
+        byte[] bad = segs.get(2).clone();
+        bad[bad.length - 1] ^= 0x08;
+        try (GroRig rig = new GroRig(mode)) {
+            TxSa sa = rig.sa(0x6201, false);
+            rig.decoder.verifyInnerChecksums(true);
+            // a bad inner checksum: authenticated (rx-packets) but not delivered, counted by reason
+            Packet badPkt = rig.sealOpenRc(bad, sa, 64, Reason.RX_INNER_CSUM_BAD.code());
+            assertFalse(badPkt.authenticated);
+            assertFalse(badPkt.innerCsumVerified);
+            PspCounters pc = rig.h.rxCounters;
+            assertEquals(1, pc.reasonMap().get("rx-inner-csum-bad"));
+            assertEquals(0, pc.rxError);
+
+            Packet[] in = new Packet[segs.size()];
+            for (int i = 0; i < in.length; i++) {
+                in[i] = rig.sealOpen(segs.get(i), sa, GroRig.ROOM_64K);
+                assertTrue(in[i].innerCsumVerified);
+                assertTrue(in[i].rxLayout);
+                // the layout handed on equals a fresh parse of the delivered frame
+                PacketHeaders h = new PacketHeaders();
+                assertEquals(PacketHeaders.OK, h.parse(in[i].segment, in[i].offset, in[i].length));
+                assertEquals(h.l3Off, in[i].rxL3Off);
+                assertEquals(h.l4Off, in[i].rxL4Off);
+                assertEquals(h.ipEnd, in[i].rxIpEnd);
+                assertEquals(h.ipVersion, in[i].rxIpVersion);
+                assertEquals(h.ipHeaderLen, in[i].rxIpHeaderLen);
+                assertEquals(h.l4Proto, in[i].rxL4Proto);
+            }
+            GroCounters c = new GroCounters();
+            GroCoalescer gro = new GroCoalescer(GroConfig.defaults(), c);
+            GroBatch b = gro.newBatch(64);
+            assertEquals(1, gro.coalesce(in, in.length, b, 0));
+            assertArrayEquals(sup, b.out[0].toByteArray(), "checksum built from the decoder's verdicts");
+            assertEquals(0, c.innerCsumBad);
+
+            // off again: nothing is marked verified, GRO verifies itself
+            rig.decoder.verifyInnerChecksums(false);
+            Packet p = rig.sealOpen(segs.get(0), sa, 64);
+            assertFalse(p.innerCsumVerified);
+            assertEquals(mode == Mode.TRANSPORT, p.rxLayout);
+        }
+    }
+
+    static Stream<Arguments> versionsAndModes() {
+        return Stream.of(Arguments.of(4, Mode.TRANSPORT), Arguments.of(4, Mode.TUNNEL), Arguments.of(6, Mode.TRANSPORT),
+                Arguments.of(6, Mode.TUNNEL));
     }
 
     @Test

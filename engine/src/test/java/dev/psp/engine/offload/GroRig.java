@@ -50,6 +50,13 @@ final class GroRig implements AutoCloseable {
         return p;
     }
 
+    /** Seals and opens {@code frame}, expecting open to return {@code rc}. */
+    Packet sealOpenRc(byte[] frame, TxSa sa, int tailroom, int rc) {
+        Packet p = load(frame, sa, tailroom);
+        assertEquals(rc, decoder.open(p), "open");
+        return p;
+    }
+
     /** Seals {@code frame}, flips an ICV bit, opens: an unauthenticated packet. */
     Packet sealForgeOpen(byte[] frame, TxSa sa) {
         Packet p = load(frame, sa, 64);
