@@ -48,6 +48,9 @@ public final class FileCodec implements AutoCloseable {
     public String readError;
     public long written;
 
+    /** Decrypt: verify every inner TCP/UDP checksum after decryption; bad ones are counted (rx-inner-csum-bad) and dropped. */
+    public boolean verifyInnerChecksums;
+
     /** Encrypt: compute every inner TCP/UDP checksum before sealing (checksum-offload emulation; TSO segments always get theirs). */
     public boolean innerChecksums;
 
@@ -105,7 +108,7 @@ public final class FileCodec implements AutoCloseable {
     public void decrypt(AeadEngine engine, KeyDerivation kdf, Mode mode, int keyCache, Path in, Path out, int snaplen)
             throws IOException {
         try (RxKeys keys = new RxKeys(kdf, engine, keyCache, BURST, 0xf)) {
-            PspDecoder dec = new PspDecoder(engine, keys, counters, mode, BURST);
+            PspDecoder dec = new PspDecoder(engine, keys, counters, mode, BURST).verifyInnerChecksums(verifyInnerChecksums);
             run(in, out, snaplen, false, null, null, dec);
         }
     }

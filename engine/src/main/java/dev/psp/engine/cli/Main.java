@@ -26,7 +26,7 @@ public final class Main {
                       [--udp-checksum] [--inner-checksum] [--vc-value HEX] [--s-bit] [--d-bit] [--tso-mss N]
                       [--gso-size N] [--json]
               decrypt -c CFG -i IN -o OUT [--mode transport|tunnel|auto] [--reference-mode]
-                      [--backend NAME|best] [--key-cache N] [--gro] [--gro-max-segments N]
+                      [--backend NAME|best] [--key-cache N] [--inner-checksum] [--gro] [--gro-max-segments N]
                       [--gro-max-size N] [--json]
               backends                 list the AEAD backends, their versions or why they are unavailable
               demo [--vectors DIR]     encrypt and decrypt the shared reference vectors, print counters, short benchmark
@@ -160,7 +160,7 @@ public final class Main {
 
     static int decrypt(String[] args, PrintStream out, PrintStream err) throws ConfigException, IOException {
         Args a = Args.parse(args, 1, Set.of("-c", "-i", "-o", "--backend", "--mode", "--key-cache", "--gro-max-segments",
-                "--gro-max-size"), Set.of("--reference-mode", "--json", "--gro", "-v"));
+                "--gro-max-size"), Set.of("--reference-mode", "--json", "--gro", "--inner-checksum", "-v"));
         PspConfig cfg = PspConfig.readDecrypt(config(a));
         Path in = input(a);
         Path outFile = Path.of(a.require("-o", "output pcap"));
@@ -192,6 +192,12 @@ public final class Main {
                 codec.gro(dev.psp.engine.offload.GroConfig.defaults()
                         .withMaxSegments(a.intValue("--gro-max-segments", dev.psp.engine.offload.GroConfig.DEFAULT_MAX_SEGMENTS, 1, 65535))
                         .withMaxSize(a.intValue("--gro-max-size", dev.psp.engine.offload.GroConfig.DEFAULT_MAX_SIZE, 1, 65535)));
+            }
+            if (a.flag("--inner-checksum")) {
+                if (reference) {
+                    throw new ConfigException("--inner-checksum cannot be combined with --reference-mode (the reference does not check inner checksums)");
+                }
+                codec.verifyInnerChecksums = true;
             }
             codec.decrypt(engine, kdf, mode, keyCache, in, outFile, reference ? PcapWriter.DEFAULT_SNAPLEN : 262144);
             report(out, "decrypted", codec, outFile, backend, a.flag("--json"));

@@ -10,6 +10,8 @@ import dev.psp.engine.Frames;
 import dev.psp.engine.TestPcap;
 import dev.psp.engine.TestVectors;
 import dev.psp.engine.pcap.PcapWriter;
+import dev.psp.engine.wire.Bytes;
+import dev.psp.engine.wire.Checksum;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.lang.foreign.MemorySegment;
@@ -168,6 +170,45 @@ class CliTest {
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertEquals(2, psp("encrypt", "-c", V.resolve("cfg/encrypt_tunnel_crypt_off_128.cfg").toString(), "-i",
                 V.resolve("cleartext/v4_cleartext.pcap").toString(), "-o", tmp.resolve("o").toString(), "--backend", "nope").rc());
+    }
+
+    @Test
+    void innerChecksumsFilledOnEncryptAndVerifiedOnDecrypt() throws Exception {
+        byte[] good = Frames.spec().proto(6).seed(5).payload(700).build();
+        byte[] bad = Frames.spec().proto(17).seed(6).payload(300).build();
+        MemorySegment g = MemorySegment.ofArray(good);
+        Bytes.u16(g, 34 + 16, Checksum.l4(g, 14, 4, 6, 34, good.length - 34, 16));
+        MemorySegment b = MemorySegment.ofArray(bad);
+        Bytes.u16(b, 34 + 6, Checksum.l4(b, 14, 4, 17, 34, bad.length - 34, 6) ^ 0x0101); // wrong
+        Path in = tmp.resolve("csum.pcap");
+        try (PcapWriter w = PcapWriter.create(in)) {
+            w.write(g, 0, good.length, 1, 0);
+            w.write(b, 0, bad.length, 2, 0);
+        }
+        String cfg = V.resolve("cfg/encrypt_tunnel_crypt_off_128.cfg").toString();
+        Path enc = tmp.resolve("csum-enc.pcap");
+        Path dec = tmp.resolve("csum-dec.pcap");
+        assertEquals(0, psp("encrypt", "-c", cfg, "-i", in.toString(), "-o", enc.toString()).rc());
+        Result r = psp("decrypt", "-c", V.resolve("cfg/decrypt.cfg").toString(), "-i", enc.toString(), "-o", dec.toString(),
+                "--mode", "tunnel", "--inner-checksum", "--json");
+        assertEquals(0, r.rc(), r.err());
+        assertTrue(r.out().contains("\"rx-inner-csum-bad\":1"), r.out());
+        List<TestPcap.Rec> out = TestPcap.read(dec);
+        assertEquals(1, out.size(), "the packet with the bad inner checksum is dropped");
+        assertArrayEquals(good, out.get(0).data());
+        // encrypt filling the checksums in: both verify, and only the bad packet's checksum field changed
+        assertEquals(0, psp("encrypt", "-c", cfg, "-i", in.toString(), "-o", enc.toString(), "--inner-checksum").rc());
+        r = psp("decrypt", "-c", V.resolve("cfg/decrypt.cfg").toString(), "-i", enc.toString(), "-o", dec.toString(),
+                "--mode", "tunnel", "--inner-checksum", "--json");
+        assertEquals(0, r.rc(), r.err());
+        assertFalse(r.out().contains("\"rx-inner-csum-bad\":1"), r.out());
+        out = TestPcap.read(dec);
+        assertEquals(2, out.size());
+        assertArrayEquals(good, out.get(0).data());
+        Bytes.u16(b, 34 + 6, Checksum.l4(b, 14, 4, 17, 34, bad.length - 34, 6));
+        assertArrayEquals(bad, out.get(1).data());
+        assertEquals(2, psp("decrypt", "-c", V.resolve("cfg/decrypt.cfg").toString(), "-i", enc.toString(), "-o", dec.toString(),
+                "--reference-mode", "--inner-checksum").rc());
     }
 
     @Test
