@@ -20,6 +20,12 @@ import java.lang.foreign.MemorySegment;
  * the segments: the cipher reads it from the super-packet and writes it, encrypted, into its final
  * place ({@link Packet#splitSource}).
  *
+ * <p>Only the first segment (and a short last one) goes through the full encapsulation (parse,
+ * header move, PSP header); every other segment is stamped from the first one's finished headers
+ * ({@link PspEncoder#stamp}) with just the IPv4 ID and checksum, IV, sequence number, flags and
+ * inner checksum rewritten, the checksums finished from sums prepared once per super-packet. All
+ * segments then go to the cipher as one burst ({@link PspEncoder#sealEncapsulated}).
+ *
  * <p>Inner checksums (checksum-offload emulation) are computed in software when
  * {@code computeChecksums}; otherwise the template's checksum field is copied unchanged. Not thread
  * safe: one per worker, sharing the worker's encoder.
