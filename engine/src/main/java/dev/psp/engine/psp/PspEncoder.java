@@ -110,10 +110,19 @@ public final class PspEncoder {
      * them (in order) with their reason in {@link Packet#result}.
      */
     public int sealBurst(Packet[] pkts, int n) {
+        return sealInChunks(pkts, n, true);
+    }
+
+    /** Cipher bursts of at most the burst capacity, encapsulating each chunk first when asked; then the stable partition. */
+    private int sealInChunks(Packet[] pkts, int n, boolean encapsulate) {
         int done = 0;
         while (done < n) {
             int chunk = Math.min(n - done, burst.capacity());
-            sealChunk(pkts, done, chunk);
+            if (encapsulate) {
+                sealChunk(pkts, done, chunk);
+            } else {
+                cipherChunk(pkts, done, chunk);
+            }
             done += chunk;
         }
         return partition(pkts, n);
@@ -239,13 +248,7 @@ public final class PspEncoder {
      * {@link #sealBurst}).
      */
     public int sealEncapsulated(Packet[] pkts, int n) {
-        int done = 0;
-        while (done < n) {
-            int chunk = Math.min(n - done, burst.capacity());
-            cipherChunk(pkts, done, chunk);
-            done += chunk;
-        }
-        return partition(pkts, n);
+        return sealInChunks(pkts, n, false);
     }
 
     private int partition(Packet[] pkts, int n) {
