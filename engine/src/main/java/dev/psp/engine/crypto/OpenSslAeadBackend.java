@@ -160,13 +160,46 @@ public final class OpenSslAeadBackend implements AeadBackend {
             return rc;
         }
 
+        /**
+         * Streams a split record from native memory: the in-place head, then the source straight into
+         * place (the payload is written once, by the cipher). Heap segments take the default (copy,
+         * then seal in place).
+         */
+        @Override
+        public int sealSplit(AeadKey key, MemorySegment seg, long off, int aadLen, int textLen,
+                             MemorySegment src, long srcOff, int srcLen) {
+            if (!(key instanceof OpenSslKey k) || k.ctx == 0 || !AeadRecords.valid(seg, off, aadLen, textLen)
+                    || srcLen < 0 || srcLen > textLen || srcOff < 0 || srcOff + srcLen > src.byteSize()) {
+                return ERROR;
+            }
+            if (!seg.isNative() || !src.isNative()) {
+                return AeadEngine.super.sealSplit(key, seg, off, aadLen, textLen, src, srcOff, srcLen);
+            }
+            long rec = seg.address() + off;
+            long text = rec + aadLen;
+            int head = textLen - srcLen;
+            if (LibCrypto.evpCipherInitEx(k.ctx, 0, 0, rec + NONCE_OFFSET, 1) != 1
+                    || LibCrypto.evpEncryptUpdate(k.ctx, 0, outl, rec, aadLen) != 1
+                    || (head > 0 && LibCrypto.evpEncryptUpdate(k.ctx, text, outl, text, head) != 1)
+                    || (srcLen > 0 && LibCrypto.evpEncryptUpdate(k.ctx, text + head, outl, src.address() + srcOff, srcLen) != 1)) {
+                return ERROR;
+            }
+            return finishSeal(k.ctx, text + textLen);
+        }
+
         private int sealAt(long ctx, long rec, int aadLen, int textLen) {
             long text = rec + aadLen;
             long tag = text + textLen;
             if (LibCrypto.evpCipherInitEx(ctx, 0, 0, rec + NONCE_OFFSET, 1) != 1
                     || LibCrypto.evpEncryptUpdate(ctx, 0, outl, rec, aadLen) != 1
-                    || (textLen > 0 && LibCrypto.evpEncryptUpdate(ctx, text, outl, text, textLen) != 1)
-                    || LibCrypto.evpEncryptFinalEx(ctx, tag, outl) != 1
+                    || (textLen > 0 && LibCrypto.evpEncryptUpdate(ctx, text, outl, text, textLen) != 1)) {
+                return ERROR;
+            }
+            return finishSeal(ctx, tag);
+        }
+
+        private int finishSeal(long ctx, long tag) {
+            if (LibCrypto.evpEncryptFinalEx(ctx, tag, outl) != 1
                     || LibCrypto.evpCipherCtxCtrl(ctx, LibCrypto.EVP_CTRL_GCM_GET_TAG, TAG_LENGTH, tag) != 1) {
                 return ERROR;
             }

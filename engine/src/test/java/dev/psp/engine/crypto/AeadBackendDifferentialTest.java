@@ -63,6 +63,66 @@ class AeadBackendDifferentialTest {
         return rc;
     }
 
+    /**
+     * Split seals (TSO): the last {@code srcLen} text bytes read from a second buffer. Single calls and
+     * bursts, with and without {@link AeadBurst#stageSplitHeads}, must give the bytes of an in-place
+     * seal of the assembled record (JDK backend) and leave the source as they found it.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void splitSealEqualsInPlaceSealAndLeavesTheSourceAlone(AeadBackend b) {
+        assumeAvailable(b);
+        Random rnd = new Random(0x53504c4954L);
+        AeadEngine e = b.newEngine();
+        try (Arena arena = Arena.ofConfined(); AeadEngine jdk = AeadBackends.jdk().newEngine()) {
+            for (int round = 0; round < 60; round++) {
+                byte[] kb = new byte[round % 2 == 0 ? 16 : 32];
+                rnd.nextBytes(kb);
+                AeadKey jk = key(jdk, kb);
+                AeadKey bk = key(e, kb);
+                int aadLen = 16 + rnd.nextInt(40);
+                int head = new int[] {0, 8, 20, 32, 40, 68, 1}[round % 7];
+                int srcLen = round % 9 == 0 ? 0 : 1 + rnd.nextInt(2000);
+                int textLen = head + srcLen;
+                byte[] rec = record(rnd, aadLen, textLen);
+                byte[] expected = seal(jdk, jk, rec, aadLen, textLen, false, arena);
+                int front = head + rnd.nextInt(64); // the source's own bytes in front of the split part
+                byte[] srcBytes = new byte[front + srcLen + 5];
+                rnd.nextBytes(srcBytes);
+                System.arraycopy(rec, aadLen + head, srcBytes, front, srcLen);
+                for (int mode = 0; mode < 3; mode++) {
+                    if (mode > 0) { // a fresh engine: the JDK's Cipher refuses the same key and IV twice in a row
+                        e.close();
+                        e = b.newEngine();
+                        bk = key(e, kb);
+                    }
+                    MemorySegment src = arena.allocate(srcBytes.length);
+                    MemorySegment.copy(srcBytes, 0, src, ValueLayout.JAVA_BYTE, 0, srcBytes.length);
+                    MemorySegment seg = arena.allocate(rec.length + 9);
+                    MemorySegment.copy(rec, 0, seg, ValueLayout.JAVA_BYTE, 4, aadLen + head); // AAD and head only
+                    int rc;
+                    if (mode == 0) {
+                        rc = e.sealSplit(bk, seg, 4, aadLen, textLen, src, front, srcLen);
+                    } else {
+                        AeadBurst burst = new AeadBurst(4);
+                        burst.clear();
+                        burst.stageSplitHeads(mode == 2);
+                        burst.addSplit(bk, seg, 4, aadLen, textLen, src, front, srcLen);
+                        e.sealBurst(burst);
+                        rc = burst.status(0);
+                    }
+                    int m = mode;
+                    assertEquals(AeadEngine.OK, rc, () -> b.name() + " split seal mode " + m + " head " + head + " src " + srcLen + " aad " + aadLen);
+                    assertArrayEquals(expected, seg.asSlice(4, rec.length).toArray(ValueLayout.JAVA_BYTE),
+                            () -> b.name() + " split seal mode " + m + " head " + head + " src " + srcLen);
+                    assertArrayEquals(srcBytes, src.toArray(ValueLayout.JAVA_BYTE), () -> b.name() + " source changed, mode " + m);
+                }
+            }
+        } finally {
+            e.close();
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("backends")
     void sealIsByteIdenticalToJdkAndOpens(AeadBackend b) {
