@@ -82,6 +82,10 @@ public final class GroCoalescer {
     private long paySum;
     private boolean saMismatch;
     private boolean fixedIdIfMerged;
+    /** The offered segment was verified by the decoder: its payload sum is derived on start/append. */
+    private boolean deferPaySum;
+    /** One's-complement sum (32-bit chunks) of the offered segment's pseudo-header addresses. */
+    private long addrSum;
     // Header words of the offered packet, read once (each segment access costs bounds and liveness
     // checks): the flow's are cached in its Flow, so the checks read no bytes of the head again.
     private int ports;
@@ -283,15 +287,17 @@ public final class GroCoalescer {
             return;
         }
         payLen = (int) (ipEnd - l4 - thLen);
-        long pseudo = Checksum.pseudoHeader(s, l3, ipVersion, PacketHeaders.PROTO_TCP, thLen + payLen);
-        long headerSum = Checksum.sum(s, l4, thLen, pseudo);
         boolean csumOk;
         if (p.innerCsumVerified) {
             // verified by the decoder: pseudo + header + payload sums to zero, so the payload's sum
-            // is the complement of the rest (no pass over the payload)
-            paySum = 0xffff - fold(headerSum);
+            // is the complement of the rest (no pass over the payload); computed only when the
+            // segment starts or joins a flow (see paySumVerified)
+            deferPaySum = true;
             csumOk = true;
         } else {
+            deferPaySum = false;
+            long pseudo = Checksum.pseudoHeader(s, l3, ipVersion, PacketHeaders.PROTO_TCP, thLen + payLen);
+            long headerSum = Checksum.sum(s, l4, thLen, pseudo);
             paySum = fold(Checksum.sum(s, l4 + thLen, payLen, 0));
             csumOk = Checksum.finish(headerSum + paySum) == 0;
         }
@@ -395,12 +401,30 @@ public final class GroCoalescer {
         if (ipVersion == 4) {
             x = x * 31 + (int) (addr4 >>> 32);
             x = x * 31 + (int) addr4;
+            addrSum = (addr4 >>> 32) + (addr4 & 0xffffffffL);
         } else {
+            long sum = 0;
             for (int i = 8; i < 40; i += 4) {
-                x = x * 31 + Bytes.u32(s, l3 + i);
+                int w = Bytes.u32(s, l3 + i);
+                x = x * 31 + w;
+                sum += w & 0xffffffffL;
             }
+            addrSum = sum;
         }
         return x ^ (x >>> 16);
+    }
+
+    /**
+     * The payload sum of a decoder-verified segment that joins {@code f}: the complement of its
+     * pseudo-header and TCP header sums, built from the words already read (sequence, flag word,
+     * checksum and urgent pointer) and the flow's constant part (addresses, protocol, ports, ack,
+     * options: equal to the head's once the checks passed), with no second read of the header.
+     * One's-complement sums of 32-bit chunks fold to the same 16-bit sum as the words'.
+     */
+    private long paySumVerified(Flow f, MemorySegment s) {
+        long sum = f.constSum + thLen + payLen + (seq & 0xffffffffL) + (flagWord & 0xffffffffL)
+                + (Bytes.u32(s, l4 + 16) & 0xffffffffL);
+        return 0xffff - fold(sum);
     }
 
     /** The held flow of this packet (same flow and same SA), or null; sets {@link #saMismatch}. */
@@ -583,8 +607,15 @@ public final class GroCoalescer {
         f.l2a = l2a;
         f.l2b = l2b;
         f.l2c = l2c;
+        long optSum = 0;
         if (thLen > 20) {
             loadOptions(s, l4 + 20, thLen - 20, f.options);
+            optSum = Checksum.sum(s, l4 + 20, thLen - 20, 0);
+        }
+        f.constSum = addrSum + PacketHeaders.PROTO_TCP + (ports & 0xffffffffL) + (ack & 0xffffffffL) + optSum;
+        if (deferPaySum) {
+            long pseudo = Checksum.pseudoHeader(s, l3, ipVersion, PacketHeaders.PROTO_TCP, thLen + payLen);
+            paySum = 0xffff - fold(Checksum.sum(s, l4, thLen, pseudo));
         }
         f.fixedId = false;
         f.extraFlags = 0;
@@ -597,6 +628,9 @@ public final class GroCoalescer {
     }
 
     private void append(Flow f, Packet p, GroBatch batch) {
+        if (deferPaySum) {
+            paySum = paySumVerified(f, p.segment);
+        }
         if (chain) {
             p.fragOffset = l4 + thLen; // the payload in place (link-layer padding left out)
             p.fragLength = payLen;
@@ -715,6 +749,8 @@ public final class GroCoalescer {
         int extraFlags;
         long paySum;
         int payTotal;
+        /** Pseudo-header addresses + protocol, ports, ack and option words of the head (see paySumVerified). */
+        long constSum;
         long startNanos;
         int outSlot = -1;
         // the head's header words, cached at start (see readWords)
