@@ -39,9 +39,19 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@link #groOff}: restore + openBurst with the decoder's defaults (no GRO, no inner checksum
  *       verification).
  *   <li>{@link #groOn}: restore + openBurst (defaults) + {@code GroCoalescer.coalesce} with the
- *       defaults (flush at the end of the call): GRO verifies each inner TCP checksum (one pass over
- *       each payload), copies the 44 following payloads into the first segment's tailroom and
- *       gives one 64 KB super-packet with its headers and checksum fixed.
+ *       defaults but {@code merge=COPY} (flush at the end of the call): GRO verifies each inner TCP
+ *       checksum (one pass over each payload), copies the 44 following payloads into the first
+ *       segment's tailroom and gives one contiguous 64 KB super-packet with its headers and checksum
+ *       fixed.
+ *   <li>{@link #groOnChain}: as {@link #groOn} with {@code merge=CHAIN} (the default): no payload
+ *       is copied; the op ends with the head (headers and checksum fixed) and a chain of the 44
+ *       other descriptors, each payload in place. Nothing reads the chained payload in the op: a
+ *       consumer's gather (pcap write, socket copy, linearize) is not included; see
+ *       {@link #groOnChainGather}.
+ *   <li>{@link #groOnChainGather}: {@link #groOnChain} + {@code Packet.copyFrameTo} of the whole
+ *       super-packet into a 64 KB destination buffer (one gather copy of every byte, as a consumer
+ *       that needs contiguous bytes would do). Compare with {@link #groOn}, whose contiguous
+ *       result a consumer would still have to copy out once.
  *   <li>{@link #groDisabled}: the coalescer with {@code enabled=false}: inner checksums verified by
  *       GRO, nothing merged (splits {@link #groOn}'s cost into checksum verification and merging).
  *   <li>{@link #verifiedGroOff}: restore + openBurst with {@code PspDecoder.verifyInnerChecksums}:
@@ -50,12 +60,18 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@link #verifiedGroOn}: the same decoder + {@code coalesce}: GRO reuses the decoder's
  *       verdicts (no second pass over the payload; the super-packet's checksum is derived from the
  *       verified segment checksums) and merges as in {@link #groOn}. {@code verifiedGroOn /
- *       verifiedGroOff} is GRO's own cost on a receive path that verifies inner checksums.
+ *       verifiedGroOff} is GRO's own cost on a receive path that verifies inner checksums
+ *       ({@code merge=COPY}).
+ *   <li>{@link #verifiedGroOnChain}: the same with {@code merge=CHAIN}; no gather in the op.
+ *   <li>{@link #verifiedGroOnChainGather}: {@link #verifiedGroOnChain} + the gather copy of the whole
+ *       super-packet into the 64 KB destination buffer.
  *   <li>{@link #restoreOnly}: the copy-back alone, to subtract.
  * </ul>
  *
- * Slot 0 (the GRO head) has 64 KB of tailroom, the others 2 KB slots, for every method alike.
- * Set-up checks that GRO gives back the original super-packet byte for byte.
+ * Slot 0 (the GRO head) has 64 KB of tailroom, the others 2 KB slots, for every method alike
+ * (CHAIN mode does not use the tailroom). restore re-wraps every descriptor, which also unlinks the
+ * previous op's chain. Set-up checks that GRO gives back the original super-packet byte for byte in
+ * both modes (a chain gathered).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -83,8 +99,11 @@ public class GroBenchmark {
     private PspDecoder decoder;
     private PspDecoder verifyingDecoder;
     private GroCoalescer gro;
+    private GroCoalescer groChain;
     private GroCoalescer groDisabledC;
     private GroBatch batch;
+    private GroBatch batchChain;
+    private MemorySegment gather;
     private GroBatch batchDisabled;
 
     private int nseg;
@@ -106,7 +125,9 @@ public class GroBenchmark {
         PspEncoder encoder = new PspEncoder(engine, new PspCounters(), 64);
         decoder = OffloadFixtures.decoder(engine, kdf, VERSION);
         verifyingDecoder = OffloadFixtures.decoder(engine, kdf, VERSION).verifyInnerChecksums(true);
-        gro = new GroCoalescer(GroConfig.defaults(), new GroCounters());
+        gro = new GroCoalescer(GroConfig.defaults().withMerge(GroConfig.Merge.COPY), new GroCounters());
+        groChain = new GroCoalescer(GroConfig.defaults().withMerge(GroConfig.Merge.CHAIN), new GroCounters());
+        batchChain = groChain.newBatch(64);
         groDisabledC = new GroCoalescer(GroConfig.defaults().withEnabled(false), new GroCounters());
         batch = gro.newBatch(64);
         batchDisabled = groDisabledC.newBatch(64);
@@ -128,6 +149,7 @@ public class GroBenchmark {
             limit[i] = o;
         }
         slots = arena.allocate(o, 64);
+        gather = arena.allocate(65536, 64);
         sealed = arena.allocate(o, 64);
         for (int i = 0; i < pkts.length; i++) {
             pkts[i] = new Packet();
@@ -158,6 +180,22 @@ public class GroBenchmark {
                     || OffloadFixtures.mismatch(MemorySegment.ofArray(sp), 0, p.segment, p.offset, sp.length) != -1) {
                 throw new IllegalStateException("GRO over decoder-verified segments differs from the original");
             }
+            for (int chained = 0; chained < 4; chained++) {
+                int outs = switch (chained) {
+                    case 0 -> groOnChain();
+                    case 1 -> verifiedGroOnChain();
+                    case 2 -> groOnChainGather();
+                    default -> verifiedGroOnChainGather();
+                };
+                p = batchChain.out[0];
+                if (outs != 1 || batchChain.segments[0] != nseg || batchChain.gsoSize[0] != mss
+                        || batchChain.consumedCount != 0 || p.chainCount != nseg - 1 || p.frameLength() != sp.length
+                        || p.copyFrameTo(gather, 0) != sp.length
+                        || OffloadFixtures.mismatch(MemorySegment.ofArray(sp), 0, gather, 0, sp.length) != -1) {
+                    throw new IllegalStateException("chained GRO super-packet differs from the original (variant "
+                            + chained + ")");
+                }
+            }
             if (groOff() != nseg || groDisabled() != nseg || verifiedGroOff() != nseg) {
                 throw new IllegalStateException("open failed in set-up: " + decoder.counters().reasonMap()
                         + verifyingDecoder.counters().reasonMap());
@@ -179,7 +217,8 @@ public class GroBenchmark {
         verifyingDecoder.counters().addTo(c);
         long bad = c.rxError + c.rxBad + c.rxAuthFail + c.rxPassthrough + c.reasons[Reason.RX_INNER_CSUM_BAD.code()];
         String reasons = c.reasonMap().toString();
-        long csumBad = gro.counters().innerCsumBad + groDisabledC.counters().innerCsumBad;
+        long csumBad = gro.counters().innerCsumBad + groChain.counters().innerCsumBad
+                + groDisabledC.counters().innerCsumBad;
         engine.close();
         kdf.destroy();
         arena.close();
@@ -210,6 +249,23 @@ public class GroBenchmark {
         return gro.coalesce(pkts, n, batch, 0);
     }
 
+    /** Restore + openBurst + zero-copy GRO (chain); the chained payload is not read. Returns packets out (1). */
+    @Benchmark
+    public int groOnChain() {
+        restore();
+        int n = decoder.openBurst(pkts, nseg);
+        return groChain.coalesce(pkts, n, batchChain, 0);
+    }
+
+    /** {@link #groOnChain} + gather of the whole super-packet into a contiguous 64 KB buffer; returns packets out (1). */
+    @Benchmark
+    public int groOnChainGather() {
+        restore();
+        int n = decoder.openBurst(pkts, nseg);
+        groChain.coalesce(pkts, n, batchChain, 0);
+        return batchChain.out[0].copyFrameTo(gather, 0) == 0 ? 0 : 1;
+    }
+
     /** Restore + openBurst + coalescer with GRO disabled (inner checksum verification only). */
     @Benchmark
     public int groDisabled() {
@@ -231,6 +287,23 @@ public class GroBenchmark {
         restore();
         int n = verifyingDecoder.openBurst(pkts, nseg);
         return gro.coalesce(pkts, n, batch, 0);
+    }
+
+    /** {@link #verifiedGroOn} with zero-copy GRO (chain); the chained payload is not read. Returns packets out (1). */
+    @Benchmark
+    public int verifiedGroOnChain() {
+        restore();
+        int n = verifyingDecoder.openBurst(pkts, nseg);
+        return groChain.coalesce(pkts, n, batchChain, 0);
+    }
+
+    /** {@link #verifiedGroOnChain} + gather of the whole super-packet into a contiguous 64 KB buffer. */
+    @Benchmark
+    public int verifiedGroOnChainGather() {
+        restore();
+        int n = verifyingDecoder.openBurst(pkts, nseg);
+        groChain.coalesce(pkts, n, batchChain, 0);
+        return batchChain.out[0].copyFrameTo(gather, 0) == 0 ? 0 : 1;
     }
 
     /** The copy-back alone. */

@@ -38,8 +38,18 @@ public final class FileCodec implements AutoCloseable {
     public static final int LINKTYPE_ETHERNET = 1;
 
     private final Arena arena = Arena.ofConfined();
-    /** Packet slots: a burst in flight plus the heads GRO may hold across bursts. */
-    private final PacketPool pool = PacketPool.create(BURST + GroConfig.DEFAULT_MAX_FLOWS + 8, DATA_ROOM);
+    /**
+     * Slots for the chains zero-copy GRO ({@link GroConfig.Merge#CHAIN}) may hold across bursts,
+     * beyond the heads: a held flow keeps every merged descriptor. When the free slots drop below a
+     * burst, every held flow is flushed first (counted {@code flush-explicit}), so a run with more
+     * held segments than this cuts super-packets earlier than COPY mode would.
+     */
+    static final int CHAIN_SLOTS = 2 * GroConfig.DEFAULT_MAX_SEGMENTS;
+    /**
+     * Packet slots, made on first use: a burst in flight plus the heads GRO may hold across bursts
+     * (plus {@link #CHAIN_SLOTS} when GRO chains).
+     */
+    private PacketPool pool;
     private final Packet[] order = new Packet[BURST];
     private final Packet[] work = new Packet[BURST];
     public final PspCounters counters = new PspCounters();
@@ -113,12 +123,44 @@ public final class FileCodec implements AutoCloseable {
         }
     }
 
+    private PacketPool pool() {
+        if (pool == null) {
+            int slots = BURST + 8;
+            if (gro != null) {
+                slots += gro.config().maxFlows();
+                if (gro.config().merge() == GroConfig.Merge.CHAIN) {
+                    slots += CHAIN_SLOTS;
+                }
+            } else {
+                slots += GroConfig.DEFAULT_MAX_FLOWS;
+            }
+            pool = PacketPool.create(slots, DATA_ROOM);
+        }
+        return pool;
+    }
+
+    /** Slots allocated and not yet freed (0 after a run: nothing leaked); double frees are counted apart. */
+    public int slotsInUse() {
+        return pool == null ? 0 : pool.inUse();
+    }
+
+    /** Frees of a slot that was not in use (0 after a correct run: every chain freed exactly once). */
+    public long doubleFrees() {
+        return pool == null ? 0 : pool.doubleFrees();
+    }
+
     private void run(Path in, Path out, int snaplen, boolean encrypt, TxSa sa, PspEncoder enc, PspDecoder dec)
             throws IOException {
+        PacketPool pool = pool();
         try (PcapReader reader = PcapReader.open(in);
              PcapWriter writer = PcapWriter.create(out, snaplen, LINKTYPE_ETHERNET, false)) {
             boolean more = true;
             while (more) {
+                if (!encrypt && gro != null && pool.available() < BURST) {
+                    // held chains ran the pool low: deliver them before reading on
+                    gro.flush(groBatch);
+                    drainGro(writer);
+                }
                 int n = 0;
                 while (n < BURST) {
                     if (!reader.next()) {
@@ -181,7 +223,7 @@ public final class FileCodec implements AutoCloseable {
 
     private void drainGro(PcapWriter writer) throws IOException {
         writeAll(writer, groBatch.out, groBatch.outCount);
-        pool.freeBulk(groBatch.out, groBatch.outCount);
+        pool.freeBulk(groBatch.out, groBatch.outCount); // a chained super-packet frees its whole chain
         pool.freeBulk(groBatch.consumed, groBatch.consumedCount);
         pool.freeBulk(groBatch.dropped, groBatch.droppedCount);
     }
@@ -190,7 +232,7 @@ public final class FileCodec implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             Packet p = pkts[i];
             if (p.result == 0 || p.result == Reason.NOT_PSP.code()) {
-                writer.write(p.segment, p.offset, p.length, p.tsSeconds, p.tsNanos);
+                writer.write(p); // one record; a GRO chain gathered
                 written++;
             }
         }
@@ -238,7 +280,9 @@ public final class FileCodec implements AutoCloseable {
 
     @Override
     public void close() {
-        pool.close();
+        if (pool != null) {
+            pool.close();
+        }
         arena.close();
     }
 }

@@ -27,7 +27,7 @@ public final class Main {
                       [--gso-size N] [--json]
               decrypt -c CFG -i IN -o OUT [--mode transport|tunnel|auto] [--reference-mode]
                       [--backend NAME|best] [--key-cache N] [--inner-checksum] [--gro] [--gro-max-segments N]
-                      [--gro-max-size N] [--json]
+                      [--gro-max-size N] [--gro-merge chain|copy] [--json]
               backends                 list the AEAD backends, their versions or why they are unavailable
               demo [--vectors DIR]     encrypt and decrypt the shared reference vectors, print counters, short benchmark
               bench [OPTIONS]          line-rate harness (psp bench --help)
@@ -160,7 +160,7 @@ public final class Main {
 
     static int decrypt(String[] args, PrintStream out, PrintStream err) throws ConfigException, IOException {
         Args a = Args.parse(args, 1, Set.of("-c", "-i", "-o", "--backend", "--mode", "--key-cache", "--gro-max-segments",
-                "--gro-max-size"), Set.of("--reference-mode", "--json", "--gro", "--inner-checksum", "-v"));
+                "--gro-max-size", "--gro-merge"), Set.of("--reference-mode", "--json", "--gro", "--inner-checksum", "-v"));
         PspConfig cfg = PspConfig.readDecrypt(config(a));
         Path in = input(a);
         Path outFile = Path.of(a.require("-o", "output pcap"));
@@ -185,13 +185,15 @@ public final class Main {
         KeyDerivation kdf = new KeyDerivation(cfg.masterKey0, cfg.masterKey1);
         cfg.wipe();
         try (AeadEngine engine = backend.newEngine(); FileCodec codec = new FileCodec()) {
-            if (a.flag("--gro") || a.get("--gro-max-segments") != null || a.get("--gro-max-size") != null) {
+            if (a.flag("--gro") || a.get("--gro-max-segments") != null || a.get("--gro-max-size") != null
+                    || a.get("--gro-merge") != null) {
                 if (reference) {
                     throw new ConfigException("--gro cannot be combined with --reference-mode");
                 }
                 codec.gro(dev.psp.engine.offload.GroConfig.defaults()
                         .withMaxSegments(a.intValue("--gro-max-segments", dev.psp.engine.offload.GroConfig.DEFAULT_MAX_SEGMENTS, 1, 65535))
-                        .withMaxSize(a.intValue("--gro-max-size", dev.psp.engine.offload.GroConfig.DEFAULT_MAX_SIZE, 1, 65535)));
+                        .withMaxSize(a.intValue("--gro-max-size", dev.psp.engine.offload.GroConfig.DEFAULT_MAX_SIZE, 1, 65535))
+                        .withMerge(groMerge(a.get("--gro-merge", "chain"))));
             }
             if (a.flag("--inner-checksum")) {
                 if (reference) {
@@ -205,6 +207,14 @@ public final class Main {
             kdf.destroy();
         }
         return 0;
+    }
+
+    static dev.psp.engine.offload.GroConfig.Merge groMerge(String s) throws ConfigException {
+        return switch (s) {
+            case "chain" -> dev.psp.engine.offload.GroConfig.Merge.CHAIN;
+            case "copy" -> dev.psp.engine.offload.GroConfig.Merge.COPY;
+            default -> throw new ConfigException("--gro-merge must be chain or copy, got '" + s + "'");
+        };
     }
 
     static SourcePortPolicy sourcePort(String s) throws ConfigException {

@@ -8,8 +8,13 @@ import java.util.Arrays;
  * slots (no allocation per call). {@code out[0..outCount)} are the packets to deliver, in order:
  * super-packets (with {@code segments[i] > 1} and {@code gsoSize[i]} the payload size of each
  * original segment, as Linux's {@code gso_size}), and packets delivered alone ({@code segments[i] == 1},
- * bytes untouched). {@code consumed[0..consumedCount)} are descriptors whose payload was copied into a
- * super-packet: the caller owns them again (recycle to the pool). {@code dropped[0..droppedCount)}
+ * bytes untouched). {@code consumed[0..consumedCount)} are, in {@link GroConfig.Merge#COPY} mode,
+ * descriptors whose payload was copied into a super-packet: the caller owns them again (recycle to
+ * the pool). In {@link GroConfig.Merge#CHAIN} mode {@code consumed} stays empty: a super-packet's
+ * merged descriptors are on its chain ({@link Packet#next}), owned by the super-packet until the
+ * caller frees it (freeing the head to its pool frees the whole chain, each slot once), and its
+ * frame is {@link Packet#frameLength()} bytes, gathered from the chain ({@link Packet#copyFrameTo},
+ * {@code PcapWriter.write(Packet)}). {@code dropped[0..droppedCount)}
  * failed their inner checksum ({@link GroConfig#dropBadChecksum}): also the caller's to recycle.
  * Every call overwrites the batch. Not thread safe.
  */

@@ -23,9 +23,14 @@ import java.lang.foreign.ValueLayout;
  * segments, IPv4 options and fragments are delivered alone. A segment that cannot join flushes the
  * held flow and heads a new one.
  *
- * <p>Merging copies the payload into the head's tailroom (bounded by the head's
- * {@link Packet#limit}; no room means flush and start over): one copy per merged segment, whose
- * descriptor goes back to the caller as consumed. Each inner TCP/UDP checksum is verified after
+ * <p>Merging ({@link GroConfig#merge}): {@link GroConfig.Merge#CHAIN} (default) links the merged
+ * segment's descriptor behind the head ({@link Packet#next}, its payload in place as
+ * {@link Packet#fragOffset}/{@link Packet#fragLength}): no byte of payload moves, the chain is the
+ * consumer's to free with the head. {@link GroConfig.Merge#COPY} copies the payload into the head's
+ * tailroom (bounded by the head's {@link Packet#limit}; no room means flush and start over): one
+ * copy per merged segment, whose descriptor goes back to the caller as consumed. The head's headers
+ * are fixed the same way in both modes, and both give the same frame bytes (the merge decisions
+ * differ only where COPY runs out of tailroom). Each inner TCP/UDP checksum is verified after
  * decryption; the super-packet's TCP checksum is built from the verified per-segment payload sums
  * (no second pass over the payload). Only authenticated packets are merged; others pass through
  * untouched (they stay in the output: filter on {@link Packet#result} as without GRO). Output order:
@@ -56,6 +61,7 @@ public final class GroCoalescer {
     private static final int R_NO_ROOM = 10;
 
     private final GroConfig cfg;
+    private final boolean chain;
     private final GroCounters counters;
     private final PacketHeaders headers = new PacketHeaders();
     /** Held flows, oldest first. */
@@ -76,6 +82,10 @@ public final class GroCoalescer {
     private long paySum;
     private boolean saMismatch;
     private boolean fixedIdIfMerged;
+    /** The offered segment was verified by the decoder: its payload sum is derived on start/append. */
+    private boolean deferPaySum;
+    /** One's-complement sum (32-bit chunks) of the offered segment's pseudo-header addresses. */
+    private long addrSum;
     // Header words of the offered packet, read once (each segment access costs bounds and liveness
     // checks): the flow's are cached in its Flow, so the checks read no bytes of the head again.
     private int ports;
@@ -91,6 +101,7 @@ public final class GroCoalescer {
 
     public GroCoalescer(GroConfig cfg, GroCounters counters) {
         this.cfg = cfg;
+        this.chain = cfg.merge() == GroConfig.Merge.CHAIN;
         this.counters = counters;
         this.flows = new Flow[cfg.maxFlows()];
         this.free = new Flow[cfg.maxFlows()];
@@ -120,7 +131,9 @@ public final class GroCoalescer {
 
     /**
      * Offers {@code in[0..n)} (after {@code PspDecoder.open}/{@code openBurst}, any result) and fills
-     * {@code batch}: the packets to deliver, the descriptors consumed by merges, the ones dropped.
+     * {@code batch}: the packets to deliver, the descriptors consumed by merges (COPY mode; in CHAIN
+     * mode they are on their super-packet's chain), the ones dropped. A descriptor that is already a
+     * chain head is delivered alone, untouched.
      * With {@link GroConfig#flushTimeoutNanos} 0 every flow is delivered by the end of the call;
      * otherwise flows older than the timeout at {@code nowNanos} (caller's clock, any origin) are,
      * and the rest stay held (call again, with {@code n = 0} if need be, or {@link #flush}).
@@ -213,6 +226,11 @@ public final class GroCoalescer {
             emitAlone(p, batch);
             return;
         }
+        if (p.next != null) {
+            counters.notMergeable++; // already a super-packet (a chain head)
+            emitAlone(p, batch);
+            return;
+        }
         MemorySegment s = p.segment;
         int l4Proto;
         boolean fragment;
@@ -269,15 +287,17 @@ public final class GroCoalescer {
             return;
         }
         payLen = (int) (ipEnd - l4 - thLen);
-        long pseudo = Checksum.pseudoHeader(s, l3, ipVersion, PacketHeaders.PROTO_TCP, thLen + payLen);
-        long headerSum = Checksum.sum(s, l4, thLen, pseudo);
         boolean csumOk;
         if (p.innerCsumVerified) {
             // verified by the decoder: pseudo + header + payload sums to zero, so the payload's sum
-            // is the complement of the rest (no pass over the payload)
-            paySum = 0xffff - fold(headerSum);
+            // is the complement of the rest (no pass over the payload); computed only when the
+            // segment starts or joins a flow (see paySumVerified)
+            deferPaySum = true;
             csumOk = true;
         } else {
+            deferPaySum = false;
+            long pseudo = Checksum.pseudoHeader(s, l3, ipVersion, PacketHeaders.PROTO_TCP, thLen + payLen);
+            long headerSum = Checksum.sum(s, l4, thLen, pseudo);
             paySum = fold(Checksum.sum(s, l4 + thLen, payLen, 0));
             csumOk = Checksum.finish(headerSum + paySum) == 0;
         }
@@ -300,7 +320,7 @@ public final class GroCoalescer {
                 long newEnd = f.end + payLen;
                 if (newEnd - f.l3 > cfg.maxSize()) {
                     reason = R_MAX_SIZE;
-                } else if (newEnd > f.head.limit) {
+                } else if (!chain && newEnd > f.head.limit) {
                     reason = R_NO_ROOM;
                 }
             }
@@ -381,12 +401,30 @@ public final class GroCoalescer {
         if (ipVersion == 4) {
             x = x * 31 + (int) (addr4 >>> 32);
             x = x * 31 + (int) addr4;
+            addrSum = (addr4 >>> 32) + (addr4 & 0xffffffffL);
         } else {
+            long sum = 0;
             for (int i = 8; i < 40; i += 4) {
-                x = x * 31 + Bytes.u32(s, l3 + i);
+                int w = Bytes.u32(s, l3 + i);
+                x = x * 31 + w;
+                sum += w & 0xffffffffL;
             }
+            addrSum = sum;
         }
         return x ^ (x >>> 16);
+    }
+
+    /**
+     * The payload sum of a decoder-verified segment that joins {@code f}: the complement of its
+     * pseudo-header and TCP header sums, built from the words already read (sequence, flag word,
+     * checksum and urgent pointer) and the flow's constant part (addresses, protocol, ports, ack,
+     * options: equal to the head's once the checks passed), with no second read of the header.
+     * One's-complement sums of 32-bit chunks fold to the same 16-bit sum as the words'.
+     */
+    private long paySumVerified(Flow f, MemorySegment s) {
+        long sum = f.constSum + thLen + payLen + (seq & 0xffffffffL) + (flagWord & 0xffffffffL)
+                + (Bytes.u32(s, l4 + 16) & 0xffffffffL);
+        return 0xffff - fold(sum);
     }
 
     /** The held flow of this packet (same flow and same SA), or null; sets {@link #saMismatch}. */
@@ -542,6 +580,8 @@ public final class GroCoalescer {
         free[freeCount] = null;
         MemorySegment s = p.segment;
         f.head = p;
+        f.tail = p;
+        f.headEnd = ipEnd;
         f.l3 = l3;
         f.l4 = l4;
         f.end = ipEnd;
@@ -567,8 +607,15 @@ public final class GroCoalescer {
         f.l2a = l2a;
         f.l2b = l2b;
         f.l2c = l2c;
+        long optSum = 0;
         if (thLen > 20) {
             loadOptions(s, l4 + 20, thLen - 20, f.options);
+            optSum = Checksum.sum(s, l4 + 20, thLen - 20, 0);
+        }
+        f.constSum = addrSum + PacketHeaders.PROTO_TCP + (ports & 0xffffffffL) + (ack & 0xffffffffL) + optSum;
+        if (deferPaySum) {
+            long pseudo = Checksum.pseudoHeader(s, l3, ipVersion, PacketHeaders.PROTO_TCP, thLen + payLen);
+            paySum = 0xffff - fold(Checksum.sum(s, l4, thLen, pseudo));
         }
         f.fixedId = false;
         f.extraFlags = 0;
@@ -581,7 +628,18 @@ public final class GroCoalescer {
     }
 
     private void append(Flow f, Packet p, GroBatch batch) {
-        MemorySegment.copy(p.segment, l4 + thLen, f.head.segment, f.end, payLen);
+        if (deferPaySum) {
+            paySum = paySumVerified(f, p.segment);
+        }
+        if (chain) {
+            p.fragOffset = l4 + thLen; // the payload in place (link-layer padding left out)
+            p.fragLength = payLen;
+            f.tail.next = p;
+            f.tail = p;
+        } else {
+            MemorySegment.copy(p.segment, l4 + thLen, f.head.segment, f.end, payLen);
+            batch.consumed[batch.consumedCount++] = p;
+        }
         long sum = paySum;
         if ((f.payTotal & 1) != 0) {
             sum = ((sum & 0xff) << 8) | (sum >>> 8); // RFC 1071: data at an odd offset sums byte-swapped
@@ -593,7 +651,6 @@ public final class GroCoalescer {
         f.count++;
         f.fixedId = fixedIdIfMerged;
         f.extraFlags |= flags & (FIN | PSH);
-        batch.consumed[batch.consumedCount++] = p;
         counters.segmentsMerged++;
     }
 
@@ -618,6 +675,7 @@ public final class GroCoalescer {
             counters.superPackets++;
         }
         f.head = null;
+        f.tail = null;
         f.outSlot = -1;
         free[freeCount++] = f;
     }
@@ -644,7 +702,13 @@ public final class GroCoalescer {
         } else {
             Bytes.u16(s, l4 + 16, ~Checksum.finish(pseudo) & 0xffff);
         }
-        p.length = (int) (f.end - p.offset); // link-layer padding of the head is dropped
+        if (chain) {
+            p.length = (int) (f.headEnd - p.offset); // link-layer padding of the head is dropped
+            p.chainCount = f.count - 1;
+            p.chainBytes = (int) (f.end - f.headEnd);
+        } else {
+            p.length = (int) (f.end - p.offset); // link-layer padding of the head is dropped
+        }
     }
 
     private static void emitAlone(Packet p, GroBatch batch) {
@@ -658,9 +722,14 @@ public final class GroCoalescer {
     /** One held flow: the head descriptor plus what the checks need, offsets into the head's segment. */
     private static final class Flow {
         Packet head;
+        /** Last descriptor of the chain (CHAIN mode; the head until a segment joins). */
+        Packet tail;
         long l3;
         long l4;
+        /** End of the merged IP packet (COPY: in the head's segment; CHAIN: logical, head's bytes + chain). */
         long end;
+        /** End of the head's own IP packet (CHAIN: where the chained payload logically starts). */
+        long headEnd;
         int l2Len;
         int l3Len;
         int ipVersion;
@@ -680,6 +749,8 @@ public final class GroCoalescer {
         int extraFlags;
         long paySum;
         int payTotal;
+        /** Pseudo-header addresses + protocol, ports, ack and option words of the head (see paySumVerified). */
+        long constSum;
         long startNanos;
         int outSlot = -1;
         // the head's header words, cached at start (see readWords)

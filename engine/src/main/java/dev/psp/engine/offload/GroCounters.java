@@ -17,7 +17,7 @@ public final class GroCounters {
     public long packetsOut;
     /** Outputs made of two or more segments. */
     public long superPackets;
-    /** Segments appended to a held flow (their descriptors were returned as consumed). */
+    /** Segments appended to a held flow (COPY: their descriptors returned as consumed; CHAIN: linked on the head). */
     public long segmentsMerged;
 
     // Refused: the segment matched a held flow but could not be appended.
@@ -40,7 +40,7 @@ public final class GroCounters {
     public long refusedDifferentSa;
     /** Appending would exceed {@link GroConfig#maxSize}. */
     public long refusedMaxSize;
-    /** The head's buffer has no tailroom left for the payload (descriptor {@code limit}). */
+    /** COPY mode: the head's buffer has no tailroom left for the payload (descriptor {@code limit}); 0 in CHAIN mode. */
     public long refusedNoRoom;
 
     // Why a held flow was delivered.

@@ -1,5 +1,6 @@
 package dev.psp.engine.pcap;
 
+import dev.psp.engine.psp.Packet;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -104,13 +105,53 @@ public final class PcapWriter implements AutoCloseable {
         if (len < 0 || origLen < len) {
             throw new IllegalArgumentException("bad lengths: len " + len + ", origLen " + origLen);
         }
+        int cap = Math.min(len, snapLength);
+        long at = reserve(cap, origLen, tsSeconds, tsNanos);
+        MemorySegment.copy(seg, off, buffer, at, cap);
+        fill = (int) (at + cap);
+    }
+
+    /**
+     * Appends packet {@code p} as one record with its capture timestamp: its whole frame, a chain
+     * (zero-copy GRO super-packet, {@link Packet#next}) gathered from the head's bytes and each
+     * fragment's, with no intermediate copy; the record equals what {@link Packet#toByteArray()}
+     * gives, cut at the snap length. The caller keeps ownership of the descriptors.
+     */
+    public void write(Packet p) throws IOException {
+        if (p.next == null) {
+            write(p.segment, p.offset, p.length, p.length, p.tsSeconds, p.tsNanos);
+            return;
+        }
+        int total = p.frameLength();
+        int cap = Math.min(total, snapLength);
+        long at = reserve(cap, total, p.tsSeconds, p.tsNanos);
+        long end = at + cap;
+        long room = cap;
+        int n = (int) Math.min(p.length, room);
+        MemorySegment.copy(p.segment, p.offset, buffer, at, n);
+        at += n;
+        room -= n;
+        for (Packet f = p.next; f != null && room > 0; f = f.next) {
+            n = (int) Math.min(f.fragLength, room);
+            MemorySegment.copy(f.segment, f.fragOffset, buffer, at, n);
+            at += n;
+            room -= n;
+        }
+        fill = (int) end;
+    }
+
+    /**
+     * Writes a record header for {@code cap} captured bytes into the buffer (flushing first if need
+     * be) and returns where its {@code cap} data bytes go; the caller copies them, then moves
+     * {@code fill} past them (a failed copy leaves the record out).
+     */
+    private long reserve(int cap, int origLen, long tsSeconds, int tsNanos) throws IOException {
         if (tsSeconds < 0 || tsSeconds > MAX_U32 || tsNanos < 0 || tsNanos >= 1_000_000_000) {
             throw new IllegalArgumentException("timestamp out of range: " + tsSeconds + "s " + tsNanos + "ns");
         }
         if (closed) {
             throw new IllegalStateException("writer closed");
         }
-        int cap = Math.min(len, snapLength);
         long need = (long) PcapReader.CLASSIC_RECORD_HEADER_LENGTH + cap;
         if (buffer.byteSize() - fill < need) {
             flush();
@@ -120,8 +161,7 @@ public final class PcapWriter implements AutoCloseable {
         buffer.set(INT_LE, p + 4, nanos ? tsNanos : tsNanos / 1000);
         buffer.set(INT_LE, p + 8, cap);
         buffer.set(INT_LE, p + 12, origLen);
-        MemorySegment.copy(seg, off, buffer, p + PcapReader.CLASSIC_RECORD_HEADER_LENGTH, cap);
-        fill = (int) (p + need);
+        return p + PcapReader.CLASSIC_RECORD_HEADER_LENGTH;
     }
 
     /** Writes the buffered bytes to the file (no fsync). */

@@ -182,8 +182,48 @@ public final class PacketPool implements AutoCloseable {
         return p;
     }
 
-    /** Returns {@code p} to the free list; a double or foreign free is counted and ignored. Owner thread only. */
+    /**
+     * Returns {@code p} to the free list; a double or foreign free is counted and ignored (and then
+     * nothing of its chain is touched). A chain head ({@link Packet#next}, e.g. a zero-copy GRO
+     * super-packet) frees its whole chain, like DPDK's {@code rte_pktmbuf_free}: each descriptor
+     * once, to its home pool (a fragment from another pool goes back to it as by {@link #release}).
+     * Owner thread only.
+     */
     public boolean free(Packet p) {
+        Packet chain = p == null ? null : p.next;
+        if (!freeOne(p)) {
+            return false;
+        }
+        if (chain != null) {
+            freeChain(chain);
+        }
+        return true;
+    }
+
+    /** Frees the fragments {@code f, f.next, ...} of a head already freed; the links are read before each free. */
+    private int freeChain(Packet f) {
+        int freed = 0;
+        while (f != null) {
+            Packet nx = f.next;
+            if (owns(f) ? freeOne(f) : releaseFragment(f)) {
+                freed++;
+            }
+            f = nx;
+        }
+        return freed;
+    }
+
+    /** One chain fragment back to its home pool from any thread (never its own {@code next}: the caller walks). */
+    private boolean releaseFragment(Packet f) {
+        PacketPool h = home(f);
+        if (h == null) {
+            foreignFrees.incrementAndGet();
+            return false;
+        }
+        return h.releaseOne(f);
+    }
+
+    private boolean freeOne(Packet p) {
         if (!owns(p)) {
             foreignFrees.incrementAndGet();
             return false;
@@ -196,12 +236,20 @@ public final class PacketPool implements AutoCloseable {
         return true;
     }
 
-    /** {@link #free} for {@code pkts[0..n)}; returns how many were actually freed. Owner thread only. */
+    /**
+     * {@link #free} for {@code pkts[0..n)}; returns how many descriptors were actually freed, chain
+     * fragments included. Owner thread only.
+     */
     public int freeBulk(Packet[] pkts, int n) {
         int freed = 0;
         for (int i = 0; i < n; i++) {
-            if (free(pkts[i])) {
+            Packet p = pkts[i];
+            Packet chain = p == null ? null : p.next;
+            if (freeOne(p)) {
                 freed++;
+                if (chain != null) {
+                    freed += freeChain(chain);
+                }
             }
         }
         return freed;
@@ -209,9 +257,23 @@ public final class PacketPool implements AutoCloseable {
 
     /**
      * Hands {@code p} back from any thread (lock-free, no allocation). It becomes allocatable once the
-     * owner reclaims it. A double or foreign release is counted and ignored.
+     * owner reclaims it. A double or foreign release is counted and ignored (its chain untouched). A
+     * chain head releases its whole chain, each descriptor once to its home pool.
      */
     public boolean release(Packet p) {
+        Packet chain = p == null ? null : p.next; // read before p can be reclaimed and reused
+        if (!releaseOne(p)) {
+            return false;
+        }
+        while (chain != null) {
+            Packet nx = chain.next;
+            releaseFragment(chain);
+            chain = nx;
+        }
+        return true;
+    }
+
+    private boolean releaseOne(Packet p) {
         if (!owns(p)) {
             foreignFrees.incrementAndGet();
             return false;

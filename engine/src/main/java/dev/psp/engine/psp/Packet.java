@@ -78,6 +78,24 @@ public final class Packet {
     /** Segment size recorded on a TSO/GRO super-packet (0 when not segmented/coalesced). */
     public int gsoSize;
 
+    /**
+     * Chained frame (zero-copy GRO, like an mbuf chain or an skb's frag_list): the frame is this
+     * descriptor's own bytes {@code segment[offset..offset+length)} followed by, for each descriptor
+     * {@code f} on the {@link #next} chain in order, {@code f.segment[f.fragOffset..f.fragOffset+f.fragLength)}.
+     * {@link #length} is the head's own bytes only; {@link #frameLength()} is the whole frame. On a
+     * head, {@code chainCount} is the descriptors after it and {@code chainBytes} the bytes they add;
+     * both 0 and {@code next == null} for an ordinary frame. The chain belongs to its head: freeing
+     * the head to its pool ({@code PacketPool.free}/{@code freeBulk}/{@code release}) frees every
+     * descriptor on it. A fragment's own {@code offset/length} still describe its original frame
+     * (untouched); only {@code fragOffset/fragLength} count in the chain. {@link #wrap} unlinks.
+     */
+    public Packet next;
+    public int chainCount;
+    public int chainBytes;
+    /** On a chained fragment: where its contribution to the head's frame starts, and how long it is. */
+    public long fragOffset;
+    public int fragLength;
+
     /** Home pool of the slot holding this frame ({@code PacketPool.id()}), or -1 when not pooled. */
     public int poolId = -1;
     /** Slot index inside the home pool; fixed for the life of a pooled descriptor. */
@@ -122,6 +140,10 @@ public final class Packet {
         this.gsoSize = 0;
         this.rxLayout = false;
         this.innerCsumVerified = false;
+        this.next = null;
+        this.chainCount = 0;
+        this.chainBytes = 0;
+        this.fragLength = 0;
         return this;
     }
 
@@ -133,8 +155,38 @@ public final class Packet {
         return limit - (offset + length);
     }
 
-    /** Copies the frame bytes out (tests and tools; not for the hot path). */
+    /** True when fragments follow this descriptor's own bytes ({@link #next}). */
+    public boolean chained() {
+        return next != null;
+    }
+
+    /** Bytes of the whole frame: {@link #length} plus {@link #chainBytes} of a chain. */
+    public int frameLength() {
+        return length + chainBytes;
+    }
+
+    /**
+     * Copy-out (linearize into {@code dst}): writes the whole frame, the head's bytes then each
+     * fragment's, contiguously at {@code dst[dstOffset..)}; returns {@link #frameLength()}. For
+     * consumers that need contiguous bytes; a chain's descriptors stay linked and owned by the head.
+     */
+    public int copyFrameTo(MemorySegment dst, long dstOffset) {
+        MemorySegment.copy(segment, offset, dst, dstOffset, length);
+        long w = dstOffset + length;
+        for (Packet f = next; f != null; f = f.next) {
+            MemorySegment.copy(f.segment, f.fragOffset, dst, w, f.fragLength);
+            w += f.fragLength;
+        }
+        return (int) (w - dstOffset);
+    }
+
+    /** Copies the whole frame out, a chain gathered (tests and tools; not for the hot path). */
     public byte[] toByteArray() {
-        return segment.asSlice(offset, length).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+        if (next == null) {
+            return segment.asSlice(offset, length).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+        }
+        byte[] a = new byte[frameLength()];
+        copyFrameTo(MemorySegment.ofArray(a), 0);
+        return a;
     }
 }

@@ -30,12 +30,50 @@ import java.util.Random;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Targeted GRO cases: seal with PspEncoder, open with PspDecoder (JDK backend), coalesce, compare bytes. */
+/**
+ * Targeted GRO cases: seal with PspEncoder, open with PspDecoder (JDK backend), coalesce, compare
+ * bytes (a chained super-packet gathered by {@link Packet#toByteArray}). Every case runs in both
+ * merge modes.
+ */
+@ParameterizedClass(name = "{0}")
+@EnumSource(GroConfig.Merge.class)
 class GroCoalescerTest {
+    @Parameter
+    GroConfig.Merge merge;
+
+    /** The defaults in this run's merge mode. */
+    GroConfig cfg() {
+        return GroConfig.defaults().withMerge(merge);
+    }
+
+    /**
+     * The descriptors merged into {@code b.out[i]} after its head, in order: {@code consumed} in
+     * COPY mode (all of the batch's, for a batch with one super-packet), the chain in CHAIN mode.
+     */
+    List<Packet> merged(GroBatch b, int i) {
+        List<Packet> l = new ArrayList<>();
+        if (merge == GroConfig.Merge.COPY) {
+            assertEquals(0, b.out[i].chainCount);
+            assertSame(null, b.out[i].next);
+            for (int k = 0; k < b.consumedCount; k++) {
+                l.add(b.consumed[k]);
+            }
+        } else {
+            assertEquals(0, b.consumedCount, "chain mode consumes nothing");
+            for (Packet f = b.out[i].next; f != null; f = f.next) {
+                l.add(f);
+            }
+            assertEquals(b.out[i].chainCount, l.size());
+        }
+        return l;
+    }
 
     static Stream<Arguments> roundTrips() {
         List<Arguments> l = new ArrayList<>();
@@ -89,7 +127,7 @@ class GroCoalescerTest {
                 in[i] = rig.sealOpen(segs.get(i), sa, GroRig.ROOM_64K);
             }
             GroCounters c = new GroCounters();
-            GroCoalescer gro = new GroCoalescer(GroConfig.defaults(), c);
+            GroCoalescer gro = new GroCoalescer(cfg(), c);
             GroBatch b = gro.newBatch(64);
             assertEquals(1, gro.coalesce(in, in.length, b, 0));
             assertSame(in[0], b.out[0]);
@@ -97,10 +135,12 @@ class GroCoalescerTest {
             assertEquals(segs.size(), b.segments[0]);
             assertEquals(mss, b.gsoSize[0]);
             assertFalse(b.csumPartial[0]);
-            assertEquals(segs.size() - 1, b.consumedCount);
+            List<Packet> m = merged(b, 0);
+            assertEquals(segs.size() - 1, m.size());
             for (int i = 1; i < in.length; i++) {
-                assertSame(in[i], b.consumed[i - 1]);
+                assertSame(in[i], m.get(i - 1));
             }
+            assertEquals(sup.length, b.out[0].frameLength());
             assertEquals(0x1001, b.out[0].spi);
             assertEquals(mode == Mode.TUNNEL, b.out[0].tunnel);
             assertEquals(segs.size(), c.segmentsIn);
@@ -150,7 +190,7 @@ class GroCoalescerTest {
             frames.add(5, segs.get(5)); // the very segment the flow expects next, under another valid SA
             sas.add(5, forger);
             GroCounters c = new GroCounters();
-            GroBatch b = run(rig, new GroCoalescer(GroConfig.defaults(), c), frames, sas, GroRig.ROOM_64K, 0);
+            GroBatch b = run(rig, new GroCoalescer(cfg(), c), frames, sas, GroRig.ROOM_64K, 0);
             assertArrayEquals(new int[] {10, 1}, segmentCounts(b));
             assertArrayEquals(sup, b.out[0].toByteArray());
             assertEquals(0x2001, b.out[0].spi);
@@ -171,19 +211,23 @@ class GroCoalescerTest {
                 in[i] = rig.sealOpen(segs.get(i), sa, GroRig.ROOM_64K);
             }
             GroCounters c = new GroCounters();
-            GroCoalescer gro = new GroCoalescer(GroConfig.defaults().withFlushTimeoutNanos(1000), c);
+            GroCoalescer gro = new GroCoalescer(cfg().withFlushTimeoutNanos(1000), c);
             GroBatch b = gro.newBatch(8);
             assertEquals(0, gro.coalesce(in, 3, b, 10_000));
-            assertEquals(2, b.consumedCount);
+            assertEquals(merge == GroConfig.Merge.COPY ? 2 : 0, b.consumedCount);
             assertEquals(1, gro.heldFlows());
             assertEquals(0, gro.coalesce(in, 0, b, 10_999));
             Packet[] more = {in[3], in[4]};
             assertEquals(0, gro.coalesce(more, 2, b, 10_500));
-            assertEquals(2, b.consumedCount);
+            assertEquals(merge == GroConfig.Merge.COPY ? 2 : 0, b.consumedCount);
             assertEquals(1, gro.coalesce(in, 0, b, 11_000));
             assertEquals(1, c.flushTimeout);
             assertEquals(5, b.segments[0]);
             assertArrayEquals(RefGro.merge(segs.subList(0, 5), 64, 65535), b.out[0].toByteArray());
+            if (merge == GroConfig.Merge.CHAIN) {
+                // a chain across calls: the segments of both bursts, in order
+                assertEquals(List.of(in[1], in[2], in[3], in[4]), merged(b, 0));
+            }
             assertEquals(0, gro.heldFlows());
             // the last (smaller or PSH-less equal) segment on its own: held, then explicit flush
             Packet[] last = {in[5]};
@@ -201,7 +245,7 @@ class GroCoalescerTest {
         try (GroRig rig = new GroRig(Mode.TUNNEL)) {
             TxSa sa = rig.sa(0x4001, false);
             GroCounters c = new GroCounters();
-            GroBatch b = run(rig, new GroCoalescer(GroConfig.defaults().withMaxSegments(6), c), segs,
+            GroBatch b = run(rig, new GroCoalescer(cfg().withMaxSegments(6), c), segs,
                     same(sa, segs.size()), GroRig.ROOM_64K, 0);
             assertArrayEquals(new int[] {6, 6, 6, 2}, segmentCounts(b));
             assertEquals(3, c.flushMaxSegments);
@@ -209,7 +253,7 @@ class GroCoalescerTest {
 
             c = new GroCounters();
             // IP length 20 + 44 + 4 * 1000 = 4064 fits 4100; a fifth segment would not
-            b = run(rig, new GroCoalescer(GroConfig.defaults().withMaxSize(4100), c), segs, same(sa, segs.size()),
+            b = run(rig, new GroCoalescer(cfg().withMaxSize(4100), c), segs, same(sa, segs.size()),
                     GroRig.ROOM_64K, 0);
             assertArrayEquals(new int[] {4, 4, 4, 4, 4}, segmentCounts(b));
             assertEquals(4, c.refusedMaxSize);
@@ -228,16 +272,18 @@ class GroCoalescerTest {
         assertEquals(segs.size(), at);
     }
 
+    /** COPY runs out of head tailroom and starts over; CHAIN does not use the tailroom and merges all. */
     @Test
     void noTailroomFlushesAndStartsOver() {
         byte[] sup = flow(4, 8, 1, 1000 * 8, ACK).build();
         List<byte[]> segs = TcpFrames.segment(sup, 1000, false);
         try (GroRig rig = new GroRig(Mode.TRANSPORT)) {
             GroCounters c = new GroCounters();
-            GroBatch b = run(rig, new GroCoalescer(GroConfig.defaults(), c), segs,
+            GroBatch b = run(rig, new GroCoalescer(cfg(), c), segs,
                     same(rig.sa(0x5001, false), segs.size()), 2500, 0);
-            assertArrayEquals(new int[] {3, 3, 2}, segmentCounts(b));
-            assertEquals(2, c.refusedNoRoom);
+            boolean copy = merge == GroConfig.Merge.COPY;
+            assertArrayEquals(copy ? new int[] {3, 3, 2} : new int[] {8}, segmentCounts(b));
+            assertEquals(copy ? 2 : 0, c.refusedNoRoom);
             checkRuns(b, segs);
             for (int i = 0; i < b.outCount; i++) {
                 assertTrue(b.out[i].tailroom() >= 0);
@@ -255,10 +301,10 @@ class GroCoalescerTest {
         other[at] ^= 0x01; // a MAC byte or a VLAN TCI byte
         try (GroRig rig = new GroRig(Mode.TRANSPORT)) {
             TxSa sa = rig.sa(0x6301, false);
-            GroBatch b = run(rig, new GroCoalescer(GroConfig.defaults(), new GroCounters()), List.of(segs.get(0), other),
+            GroBatch b = run(rig, new GroCoalescer(cfg(), new GroCounters()), List.of(segs.get(0), other),
                     same(sa, 2), GroRig.ROOM_64K, 0);
             assertArrayEquals(new int[] {1, 1}, segmentCounts(b));
-            b = run(rig, new GroCoalescer(GroConfig.defaults(), new GroCounters()), segs, same(sa, 2), GroRig.ROOM_64K, 0);
+            b = run(rig, new GroCoalescer(cfg(), new GroCounters()), segs, same(sa, 2), GroRig.ROOM_64K, 0);
             assertArrayEquals(new int[] {2}, segmentCounts(b));
         }
     }
@@ -286,7 +332,7 @@ class GroCoalescerTest {
         try (GroRig rig = new GroRig(Mode.TRANSPORT)) {
             TxSa sa = rig.sa(0x6001, false);
             GroCounters c = new GroCounters();
-            GroBatch b = run(rig, new GroCoalescer(GroConfig.defaults(), c), frames, same(sa, 6), GroRig.ROOM_64K, 0);
+            GroBatch b = run(rig, new GroCoalescer(cfg(), c), frames, same(sa, 6), GroRig.ROOM_64K, 0);
             assertArrayEquals(new int[] {3, 2}, segmentCounts(b));
             assertEquals(1, b.droppedCount);
             assertArrayEquals(bad, b.dropped[0].toByteArray());
@@ -296,7 +342,7 @@ class GroCoalescerTest {
             assertArrayEquals(RefGro.merge(segs.subList(4, 6), 64, 65535), b.out[1].toByteArray());
 
             c = new GroCounters();
-            b = run(rig, new GroCoalescer(GroConfig.defaults().withDropBadChecksum(false), c), frames, same(sa, 6),
+            b = run(rig, new GroCoalescer(cfg().withDropBadChecksum(false), c), frames, same(sa, 6),
                     GroRig.ROOM_64K, 0);
             assertArrayEquals(new int[] {3, 1, 2}, segmentCounts(b));
             assertArrayEquals(bad, b.out[1].toByteArray());
@@ -341,7 +387,7 @@ class GroCoalescerTest {
                 assertEquals(h.l4Proto, in[i].rxL4Proto);
             }
             GroCounters c = new GroCounters();
-            GroCoalescer gro = new GroCoalescer(GroConfig.defaults(), c);
+            GroCoalescer gro = new GroCoalescer(cfg(), c);
             GroBatch b = gro.newBatch(64);
             assertEquals(1, gro.coalesce(in, in.length, b, 0));
             assertArrayEquals(sup, b.out[0].toByteArray(), "checksum built from the decoder's verdicts");
@@ -372,7 +418,7 @@ class GroCoalescerTest {
         try (GroRig rig = new GroRig(Mode.TRANSPORT)) {
             TxSa sa = rig.sa(0x6101, false);
             GroCounters c = new GroCounters();
-            GroBatch b = run(rig, new GroCoalescer(GroConfig.defaults(), c), List.of(udp, udpSummed, udpBad),
+            GroBatch b = run(rig, new GroCoalescer(cfg(), c), List.of(udp, udpSummed, udpBad),
                     same(sa, 3), 64, 0);
             assertEquals(2, b.outCount);
             assertArrayEquals(udp, b.out[0].toByteArray());
@@ -388,7 +434,7 @@ class GroCoalescerTest {
         byte[] sup = flow(4, 10, 1, 1200 * 5 + 7, ACK | PSH).build();
         List<byte[]> segs = TcpFrames.segment(sup, 1200, false);
         try (GroRig rig = new GroRig(Mode.TRANSPORT)) {
-            GroBatch b = run(rig, new GroCoalescer(GroConfig.defaults().withRecomputeChecksum(false), new GroCounters()),
+            GroBatch b = run(rig, new GroCoalescer(cfg().withRecomputeChecksum(false), new GroCounters()),
                     segs, same(rig.sa(0x7001, false), segs.size()), GroRig.ROOM_64K, 0);
             assertEquals(1, b.outCount);
             assertTrue(b.csumPartial[0]);
@@ -417,7 +463,7 @@ class GroCoalescerTest {
             };
             byte[] forged = in[2].toByteArray();
             GroCounters c = new GroCounters();
-            GroCoalescer gro = new GroCoalescer(GroConfig.defaults(), c);
+            GroCoalescer gro = new GroCoalescer(cfg(), c);
             GroBatch b = gro.newBatch(16);
             assertEquals(4, gro.coalesce(in, in.length, b, 0));
             assertSame(in[0], b.out[0]);
@@ -444,11 +490,11 @@ class GroCoalescerTest {
         }
         byte[] lone = segs.get(3);
         try (GroRig rig = new GroRig(Mode.TRANSPORT)) {
-            GroBatch b = run(rig, new GroCoalescer(GroConfig.defaults(), new GroCounters()), segs,
+            GroBatch b = run(rig, new GroCoalescer(cfg(), new GroCounters()), segs,
                     same(rig.sa(0x8301, false), 4), GroRig.ROOM_64K, 0);
             assertArrayEquals(new int[] {4}, segmentCounts(b));
             assertArrayEquals(sup, b.out[0].toByteArray());
-            b = run(rig, new GroCoalescer(GroConfig.defaults(), new GroCounters()), List.of(lone),
+            b = run(rig, new GroCoalescer(cfg(), new GroCounters()), List.of(lone),
                     same(rig.sa(0x8301, false), 1), GroRig.ROOM_64K, 0);
             assertArrayEquals(lone, b.out[0].toByteArray());
         }
@@ -459,7 +505,7 @@ class GroCoalescerTest {
         byte[] sup = flow(4, 12, 0, 500 * 4, ACK).build();
         List<byte[]> segs = TcpFrames.segment(sup, 500, false);
         try (GroRig rig = new GroRig(Mode.TRANSPORT)) {
-            GroBatch b = run(rig, new GroCoalescer(GroConfig.defaults().withEnabled(false), new GroCounters()), segs,
+            GroBatch b = run(rig, new GroCoalescer(cfg().withEnabled(false), new GroCounters()), segs,
                     same(rig.sa(0x8101, false), 4), GroRig.ROOM_64K, 0);
             assertArrayEquals(new int[] {1, 1, 1, 1}, segmentCounts(b));
             checkRuns(b, segs);
@@ -471,7 +517,7 @@ class GroCoalescerTest {
         byte[] sup = flow(4, 13, 1, 700 * 5, ACK).build();
         List<byte[]> segs = TcpFrames.segment(sup, 700, true);
         try (GroRig rig = new GroRig(Mode.TRANSPORT)) {
-            GroBatch b = run(rig, new GroCoalescer(GroConfig.defaults(), new GroCounters()), segs,
+            GroBatch b = run(rig, new GroCoalescer(cfg(), new GroCounters()), segs,
                     same(rig.sa(0x8201, false), 5), GroRig.ROOM_64K, 0);
             assertArrayEquals(new int[] {5}, segmentCounts(b));
             checkRuns(b, segs);
@@ -546,7 +592,7 @@ class GroCoalescerTest {
             }
             try (GroRig rig = new GroRig(Mode.TRANSPORT)) {
                 GroCounters c = new GroCounters();
-                GroBatch b = run(rig, new GroCoalescer(GroConfig.defaults(), c), frames,
+                GroBatch b = run(rig, new GroCoalescer(cfg(), c), frames,
                         same(rig.sa(0x9001, false), 8), GroRig.ROOM_64K, 0);
                 assertArrayEquals(expected, segmentCounts(b), "v" + v);
                 checkRuns(b, frames);

@@ -39,10 +39,12 @@ class GroFuzzTest {
 
     static Stream<Arguments> combos() {
         List<Arguments> l = new ArrayList<>();
-        for (long seed = 0; seed < 10; seed++) {
-            for (int v : new int[] {4, 6}) {
-                for (Mode mode : new Mode[] {Mode.TRANSPORT, Mode.TUNNEL}) {
-                    l.add(Arguments.of(seed, v, mode));
+        for (GroConfig.Merge merge : GroConfig.Merge.values()) {
+            for (long seed = 0; seed < 10; seed++) {
+                for (int v : new int[] {4, 6}) {
+                    for (Mode mode : new Mode[] {Mode.TRANSPORT, Mode.TUNNEL}) {
+                        l.add(Arguments.of(seed, v, mode, merge));
+                    }
                 }
             }
         }
@@ -60,16 +62,17 @@ class GroFuzzTest {
 
     record Out(Packet p, byte[] bytes, int segments, int gso) {}
 
-    @ParameterizedTest(name = "seed {0} v{1} {2}")
+    @ParameterizedTest(name = "seed {0} v{1} {2} {3}")
     @MethodSource("combos")
-    void randomTrafficNeverMergesWrongly(long seed, int v, Mode mode) {
+    void randomTrafficNeverMergesWrongly(long seed, int v, Mode mode, GroConfig.Merge merge) {
         Random r = new Random(seed * 1_000 + v * 10 + mode.ordinal());
         GroConfig cfg = GroConfig.defaults()
                 .withMaxSegments(new int[] {64, 64, 3, 8}[r.nextInt(4)])
                 .withMaxSize(new int[] {65535, 65535, 5000}[r.nextInt(3)])
                 .withMaxFlows(new int[] {32, 2, 4}[r.nextInt(3)])
                 .withFlushTimeoutNanos(new long[] {0, 0, 300, 1000}[r.nextInt(4)])
-                .withDropBadChecksum(r.nextBoolean());
+                .withDropBadChecksum(r.nextBoolean())
+                .withMerge(merge);
         try (GroRig rig = new GroRig(mode)) {
             List<Flow> flows = makeFlows(rig, r, v);
             List<Arrival> arrivals = interleave(flows, r, v);
@@ -107,6 +110,7 @@ class GroFuzzTest {
                 at += k;
                 now += r.nextInt(400);
                 gro.coalesce(burst, k, b, now);
+                assertTrue(merge == GroConfig.Merge.COPY || b.consumedCount == 0, "chain mode consumes nothing");
                 collect(b, outs, consumed, dropped);
             }
             gro.flush(b);
@@ -159,10 +163,23 @@ class GroFuzzTest {
         }
     }
 
+    /** Outputs (a chain gathered), and what merged into them: consumed (COPY) or chained (CHAIN). */
     private static void collect(GroBatch b, List<Out> outs, List<Packet> consumed, List<Packet> dropped) {
         for (int i = 0; i < b.outCount; i++) {
-            outs.add(new Out(b.out[i], b.out[i].toByteArray(), b.segments[i], b.gsoSize[i]));
+            Packet p = b.out[i];
+            outs.add(new Out(p, p.toByteArray(), b.segments[i], b.gsoSize[i]));
+            int links = 0;
+            int bytes = 0;
+            for (Packet f = p.next; f != null; f = f.next) {
+                consumed.add(f);
+                links++;
+                bytes += f.fragLength;
+            }
+            assertEquals(p.chainCount, links);
+            assertEquals(p.chainBytes, bytes);
+            assertTrue(links == 0 || links == b.segments[i] - 1, "a chain holds every merged segment");
         }
+
         for (int i = 0; i < b.consumedCount; i++) {
             consumed.add(b.consumed[i]);
         }
@@ -179,7 +196,7 @@ class GroFuzzTest {
                 && (h.l4Proto == 6 || h.l4Proto == 17);
     }
 
-    private static List<Flow> makeFlows(GroRig rig, Random r, int v) {
+    static List<Flow> makeFlows(GroRig rig, Random r, int v) {
         int nFlows = 1 + r.nextInt(4);
         List<Flow> flows = new ArrayList<>();
         List<TcpFrames.Spec> bases = new ArrayList<>();
@@ -260,7 +277,7 @@ class GroFuzzTest {
         return false;
     }
 
-    private static List<Arrival> interleave(List<Flow> flows, Random r, int v) {
+    static List<Arrival> interleave(List<Flow> flows, Random r, int v) {
         List<List<Arrival>> queues = new ArrayList<>();
         for (int fi = 0; fi < flows.size(); fi++) {
             Flow f = flows.get(fi);

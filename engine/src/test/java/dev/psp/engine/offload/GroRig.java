@@ -50,6 +50,16 @@ final class GroRig implements AutoCloseable {
         return p;
     }
 
+    /** Seals and opens {@code frame} in a caller's descriptor (e.g. a pool slot), at its offset. */
+    Packet sealOpenInto(Packet p, byte[] frame, TxSa sa) {
+        MemorySegment.copy(MemorySegment.ofArray(frame), 0, p.segment, p.offset, frame.length);
+        p.length = frame.length;
+        p.sa = sa;
+        assertEquals(0, h.encoder.seal(p), "seal");
+        assertEquals(0, decoder.open(p), "open");
+        return p;
+    }
+
     /** Seals and opens {@code frame}, expecting open to return {@code rc}. */
     Packet sealOpenRc(byte[] frame, TxSa sa, int tailroom, int rc) {
         Packet p = load(frame, sa, tailroom);

@@ -37,6 +37,58 @@ class PacketPoolTest {
         }
     }
 
+    /** A chain (e.g. a zero-copy GRO super-packet) is freed whole by free, freeBulk and release, each slot once. */
+    @Test
+    void freeingAChainHeadFreesEverySlotOnce() throws Exception {
+        try (PacketPool pool = PacketPool.create(8, 2048); PacketPool other = PacketPool.create(2, 2048)) {
+            for (int how = 0; how < 3; how++) {
+                Packet h = pool.alloc();
+                Packet f1 = pool.alloc();
+                Packet f2 = other.alloc(); // a fragment from another pool goes home
+                Packet f3 = pool.alloc();
+                h.next = f1;
+                f1.next = f2;
+                f2.next = f3;
+                h.chainCount = 3;
+                Packet single = pool.alloc();
+                switch (how) {
+                    case 0 -> {
+                        assertTrue(pool.free(h));
+                        assertTrue(pool.free(single));
+                    }
+                    case 1 -> assertEquals(5, pool.freeBulk(new Packet[] {h, single}, 2)); // the chain counts its 4
+                    default -> {
+                        Thread t = new Thread(() -> {
+                            assertTrue(pool.release(h));
+                            assertTrue(pool.release(single));
+                        });
+                        t.start();
+                        t.join();
+                    }
+                }
+                other.reclaim();
+                PoolAssertions.assertNoLeaks(pool);
+                PoolAssertions.assertNoLeaks(other);
+                assertEquals(0, pool.foreignFrees());
+            }
+            // a freed head keeps stale links until reused: a double free is counted once and follows none
+            Packet h = pool.alloc();
+            Packet f = other.alloc();
+            h.next = f;
+            assertTrue(pool.free(h));
+            assertFalse(pool.free(h));
+            assertEquals(1, pool.doubleFrees());
+            assertEquals(0, other.doubleFrees());
+            PoolAssertions.assertNoLeaks(other);
+            assertEquals(0, pool.inUse());
+            Packet again = pool.alloc(); // the same slot: alloc unlinks
+            assertSame(h, again);
+            assertNull(again.next);
+            assertEquals(0, again.chainCount);
+            pool.free(again);
+        }
+    }
+
     @Test
     void tsoDataRoomFitsASuperPacket() {
         try (PacketPool pool = PacketPool.create(2, PacketPool.TSO_DATA_ROOM)) {
