@@ -67,13 +67,7 @@ class GroChainTest {
     @MethodSource("seeds")
     void chainGivesTheSameBytesAsCopyForRandomFlows(long seed, int v, Mode mode) {
         Random r = new Random(seed * 7_919 + v);
-        GroConfig cfg = GroConfig.defaults()
-                .withMaxSegments(new int[] {64, 64, 3, 8}[r.nextInt(4)])
-                .withMaxSize(new int[] {65535, 65535, 5000}[r.nextInt(3)])
-                .withMaxFlows(new int[] {32, 2, 4}[r.nextInt(3)])
-                .withFlushTimeoutNanos(new long[] {0, 0, 300, 1000}[r.nextInt(4)])
-                .withDropBadChecksum(r.nextBoolean())
-                .withRecomputeChecksum(r.nextInt(4) != 0);
+        GroConfig cfg = GroFuzzTest.randomConfig(r).withRecomputeChecksum(r.nextInt(4) != 0);
         try (GroRig rig = new GroRig(mode)) {
             List<GroFuzzTest.Flow> flows = GroFuzzTest.makeFlows(rig, r, v);
             List<GroFuzzTest.Arrival> arrivals = GroFuzzTest.interleave(flows, r, v);

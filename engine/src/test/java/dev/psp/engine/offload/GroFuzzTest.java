@@ -66,13 +66,7 @@ class GroFuzzTest {
     @MethodSource("combos")
     void randomTrafficNeverMergesWrongly(long seed, int v, Mode mode, GroConfig.Merge merge) {
         Random r = new Random(seed * 1_000 + v * 10 + mode.ordinal());
-        GroConfig cfg = GroConfig.defaults()
-                .withMaxSegments(new int[] {64, 64, 3, 8}[r.nextInt(4)])
-                .withMaxSize(new int[] {65535, 65535, 5000}[r.nextInt(3)])
-                .withMaxFlows(new int[] {32, 2, 4}[r.nextInt(3)])
-                .withFlushTimeoutNanos(new long[] {0, 0, 300, 1000}[r.nextInt(4)])
-                .withDropBadChecksum(r.nextBoolean())
-                .withMerge(merge);
+        GroConfig cfg = randomConfig(r).withMerge(merge);
         try (GroRig rig = new GroRig(mode)) {
             List<Flow> flows = makeFlows(rig, r, v);
             List<Arrival> arrivals = interleave(flows, r, v);
@@ -194,6 +188,16 @@ class GroFuzzTest {
         java.lang.foreign.MemorySegment s = java.lang.foreign.MemorySegment.ofArray(frame);
         return h.parse(s, 0, frame.length) == dev.psp.engine.wire.PacketHeaders.OK && !h.fragment
                 && (h.l4Proto == 6 || h.l4Proto == 17);
+    }
+
+    /** Seeded GRO limits for the fuzz tests: segment and size caps, table size, flush timeout, bad-checksum policy. */
+    static GroConfig randomConfig(Random r) {
+        return GroConfig.defaults()
+                .withMaxSegments(new int[] {64, 64, 3, 8}[r.nextInt(4)])
+                .withMaxSize(new int[] {65535, 65535, 5000}[r.nextInt(3)])
+                .withMaxFlows(new int[] {32, 2, 4}[r.nextInt(3)])
+                .withFlushTimeoutNanos(new long[] {0, 0, 300, 1000}[r.nextInt(4)])
+                .withDropBadChecksum(r.nextBoolean());
     }
 
     static List<Flow> makeFlows(GroRig rig, Random r, int v) {
