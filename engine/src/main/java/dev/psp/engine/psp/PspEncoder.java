@@ -41,6 +41,8 @@ public final class PspEncoder {
     private int ivBlockLeft;
     private int chunkLeft = 1;
     private boolean innerChecksums;
+    private boolean fastPath = true;
+    private static final java.lang.foreign.ValueLayout.OfLong WORD = java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
     public PspEncoder(AeadEngine engine, PspCounters counters, int maxBurst) {
         this.engine = engine;
@@ -71,6 +73,16 @@ public final class PspEncoder {
 
     public boolean innerChecksums() {
         return innerChecksums;
+    }
+
+    /**
+     * Whether frames of the common shape (transport mode, untagged Ethernet, IPv4 without options,
+     * TCP/UDP, no padding) take the specialised encapsulation (default) or the general one; both
+     * give the same bytes. For differential tests and measurements.
+     */
+    public PspEncoder fastPath(boolean on) {
+        fastPath = on;
+        return this;
     }
 
     /** Seals one packet; returns its {@link Reason} code (0 = sealed). */
@@ -310,6 +322,104 @@ public final class PspEncoder {
         if (sa == null) {
             return Reason.TX_NO_SA.code();
         }
+        if (fastPath && sa.mode == Mode.TRANSPORT && !sa.reference && !innerChecksums && p.splitLength == 0) {
+            int rc = encapsulateTransportV4(p, sa);
+            if (rc != NOT_FAST) {
+                return rc;
+            }
+        }
+        return encapsulateGeneral(p, sa);
+    }
+
+    private static final int NOT_FAST = -1;
+    private static final int FAST_HDR = 14 + 20; // untagged Ethernet + IPv4 without options
+
+    /**
+     * The common shape on its own path: transport mode, untagged Ethernet, IPv4 without options,
+     * unfragmented TCP or UDP, no link-layer padding. The same bytes and record fields as
+     * {@link #encapsulateGeneral} (checked against it by a differential test), from a handful of
+     * fixed-offset reads instead of the general parse, and a fixed 34-byte header move. Returns
+     * {@link #NOT_FAST} for any other frame, before writing anything.
+     */
+    private int encapsulateTransportV4(Packet p, TxSa sa) {
+        MemorySegment s = p.segment;
+        long off = p.offset;
+        if (p.length < FAST_HDR + 8) {
+            return NOT_FAST;
+        }
+        long w0 = Bytes.u64(s, off + 8);  // MAC bytes 8..11, ethertype, version/IHL, TOS
+        long w1 = Bytes.u64(s, off + 16); // total length, ID, flags/fragment offset, TTL, protocol
+        long addrs = Bytes.u64(s, off + 26);
+        int ports = Bytes.u32(s, off + FAST_HDR);
+        int proto = (int) w1 & 0xff;
+        int total = (int) (w1 >>> 48);
+        if ((int) (w0 >>> 8 & 0xffffff) != 0x080045 || total != p.length - 14 || (w1 >>> 16 & 0x3fff) != 0
+                || (proto != PacketHeaders.PROTO_TCP && proto != PacketHeaders.PROTO_UDP)) {
+            return NOT_FAST;
+        }
+        int ttl = (int) (w1 >>> 8) & 0xff;
+        int vcLen = sa.vc ? VC_LENGTH : 0;
+        int encap = UDP_HEADER + BASE_LENGTH + vcLen;
+        int payloadLen = total - 20;
+        boolean gmac = PspHeader.isGmac(sa.version);
+        int co = gmac ? 0 : sa.cryptOffset(4);
+        int coBytes = co * PspHeader.CRYPT_OFFSET_UNIT;
+        if (coBytes > vcLen + payloadLen) {
+            return Reason.TX_CRYPT_OFFSET.code();
+        }
+        long frameEnd = off + p.length;
+        if (off - encap < p.base || frameEnd + ICV_LENGTH > p.limit) {
+            return Reason.TX_NO_ROOM.code();
+        }
+        int grow = encap + ICV_LENGTH;
+        int ipLenAfter = total + grow;
+        if (ipLenAfter > 0xffff) {
+            return Reason.TX_TOO_BIG.code();
+        }
+        int flowHash = FlowHash.ofIpv4(proto, addrs, ports);
+        p.flowHash = flowHash;
+        int sport = sa.sourcePort.sourcePort(true, ports >>> 16, ports & 0xffff, flowHash);
+        long kept = Checksum.ipv4KeptSum(s, off + 14, 20);
+        // the 34 header bytes move back by encap: load all, then store (overlap-safe)
+        long m0 = s.get(WORD, off);
+        long m1 = s.get(WORD, off + 8);
+        long m2 = s.get(WORD, off + 16);
+        long m3 = s.get(WORD, off + 24);
+        long m4 = s.get(WORD, off + 26);
+        long n = off - encap;
+        s.set(WORD, n, m0);
+        s.set(WORD, n + 8, m1);
+        s.set(WORD, n + 16, m2);
+        s.set(WORD, n + 24, m3);
+        s.set(WORD, n + 26, m4);
+        long l3 = n + 14;
+        Bytes.u16(s, l3 + 2, ipLenAfter);
+        Bytes.u8(s, l3 + 9, PacketHeaders.PROTO_UDP);
+        Bytes.u16(s, l3 + 10, Checksum.ipv4Finish(kept, ipLenAfter, ttl, PacketHeaders.PROTO_UDP));
+        long udpOff = off + FAST_HDR - (UDP_HEADER + BASE_LENGTH + vcLen);
+        int udpLen = UDP_HEADER + BASE_LENGTH + vcLen + payloadLen + ICV_LENGTH;
+        Bytes.u64(s, udpOff, ((long) sport << 48) | ((long) PspHeader.UDP_PORT << 32) | ((long) udpLen << 16));
+        long pspOff = udpOff + UDP_HEADER;
+        PspHeader.write(s, pspOff, proto, co, sa.sBit, sa.dBit, sa.version, sa.vc, sa.vcValue, sa.spi,
+                nextIv(sa.ivSource));
+        p.offset = n;
+        p.length += grow;
+        p.aeadOff = pspOff;
+        p.udpOff = udpOff;
+        p.l3Off = l3;
+        p.ipVersion = 4;
+        if (gmac) {
+            p.aadLen = BASE_LENGTH + vcLen + payloadLen;
+            p.textLen = 0;
+        } else {
+            p.aadLen = BASE_LENGTH + coBytes;
+            p.textLen = vcLen + payloadLen - coBytes;
+        }
+        return 0;
+    }
+
+    /** Any frame, any SA: parses it and builds the encapsulation. */
+    private int encapsulateGeneral(Packet p, TxSa sa) {
         PacketHeaders h = headers;
         MemorySegment s = p.segment;
         int prc = h.parse(s, p.offset, p.length);
