@@ -322,7 +322,7 @@ public final class PspEncoder {
         if (sa == null) {
             return Reason.TX_NO_SA.code();
         }
-        if (fastPath && sa.mode == Mode.TRANSPORT && !sa.reference && !innerChecksums && p.splitLength == 0) {
+        if (fastPath && sa.mode == Mode.TRANSPORT && !sa.reference && p.splitLength == 0) {
             int rc = encapsulateTransportV4(p, sa);
             if (rc != NOT_FAST) {
                 return rc;
@@ -379,6 +379,9 @@ public final class PspEncoder {
         int flowHash = FlowHash.ofIpv4(proto, addrs, ports);
         p.flowHash = flowHash;
         int sport = sa.sourcePort.sourcePort(true, ports >>> 16, ports & 0xffff, flowHash);
+        if (innerChecksums) {
+            fillInnerChecksum(s, off + 14, off + FAST_HDR, off + 14 + total, 4, proto);
+        }
         long kept = Checksum.ipv4KeptSum(s, off + 14, 20);
         // the 34 header bytes move back by encap: load all, then store (overlap-safe)
         long m0 = s.get(WORD, off);
@@ -467,7 +470,7 @@ public final class PspEncoder {
         int nextHeader = transport ? h.l4Proto : (innerFamily == 4 ? PacketHeaders.PROTO_IPV4 : PacketHeaders.PROTO_IPV6);
 
         if (innerChecksums && p.splitLength == 0 && !h.fragment) {
-            fillInnerChecksum(s, h);
+            fillInnerChecksum(s, h.l3Off, h.l4Off, h.ipEnd, h.ipVersion, h.l4Proto);
         }
         // the kept part of an IPv4 header's checksum, read before anything is stored
         long ipv4Kept = transport && innerFamily == 4 ? Checksum.ipv4KeptSum(s, h.l3Off, h.ipHeaderLen) : 0;
@@ -519,17 +522,17 @@ public final class PspEncoder {
     }
 
     /** Checksum-offload emulation: the inner TCP or UDP checksum, computed in place (other protocols untouched). */
-    private static void fillInnerChecksum(MemorySegment s, PacketHeaders h) {
-        int l4Len = (int) (h.ipEnd - h.l4Off);
+    private static void fillInnerChecksum(MemorySegment s, long l3, long l4, long ipEnd, int ipVersion, int proto) {
+        int l4Len = (int) (ipEnd - l4);
         int field;
-        if (h.l4Proto == PacketHeaders.PROTO_TCP && l4Len >= 20) {
+        if (proto == PacketHeaders.PROTO_TCP && l4Len >= 20) {
             field = 16;
-        } else if (h.l4Proto == PacketHeaders.PROTO_UDP && l4Len >= 8) {
+        } else if (proto == PacketHeaders.PROTO_UDP && l4Len >= 8) {
             field = 6;
         } else {
             return;
         }
-        Bytes.u16(s, h.l4Off + field, Checksum.l4(s, h.l3Off, h.ipVersion, h.l4Proto, h.l4Off, l4Len, field));
+        Bytes.u16(s, l4 + field, Checksum.l4(s, l3, ipVersion, proto, l4, l4Len, field));
     }
 
     /**
