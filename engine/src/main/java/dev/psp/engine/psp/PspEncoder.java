@@ -400,24 +400,7 @@ public final class PspEncoder {
         Bytes.u8(s, l3 + 9, PacketHeaders.PROTO_UDP);
         Bytes.u16(s, l3 + 10, Checksum.ipv4Finish(kept, ipLenAfter, ttl, PacketHeaders.PROTO_UDP));
         long udpOff = off + FAST_HDR - (UDP_HEADER + BASE_LENGTH + vcLen);
-        int udpLen = UDP_HEADER + BASE_LENGTH + vcLen + payloadLen + ICV_LENGTH;
-        Bytes.u64(s, udpOff, ((long) sport << 48) | ((long) PspHeader.UDP_PORT << 32) | ((long) udpLen << 16));
-        long pspOff = udpOff + UDP_HEADER;
-        PspHeader.write(s, pspOff, proto, co, sa.sBit, sa.dBit, sa.version, sa.vc, sa.vcValue, sa.spi,
-                nextIv(sa.ivSource));
-        p.offset = n;
-        p.length += grow;
-        p.aeadOff = pspOff;
-        p.udpOff = udpOff;
-        p.l3Off = l3;
-        p.ipVersion = 4;
-        if (gmac) {
-            p.aadLen = BASE_LENGTH + vcLen + payloadLen;
-            p.textLen = 0;
-        } else {
-            p.aadLen = BASE_LENGTH + coBytes;
-            p.textLen = vcLen + payloadLen - coBytes;
-        }
+        finishEncap(p, sa, udpOff, sport, proto, co, vcLen, payloadLen, n, grow, l3, 4);
         return 0;
     }
 
@@ -498,27 +481,36 @@ public final class PspEncoder {
             writeOuter(sa, s, l3, outerFamily, innerFamily, payloadOff, ipLenAfter, flowHash);
             udpOff = l3 + outerIpLen;
         }
+        finishEncap(p, sa, udpOff, sport, nextHeader, co, vcLen, payloadLen, newOff, grow, l3, outerFamily);
+        return 0;
+    }
+
+    /**
+     * The end both encapsulations share: UDP header (sport, dport 1000, length, checksum 0: one
+     * 8-byte store) and PSP header at {@code udpOff} with the next IV, then the record fields.
+     */
+    private void finishEncap(Packet p, TxSa sa, long udpOff, int sport, int nextHeader, int co, int vcLen, int payloadLen,
+                             long newOff, int grow, long l3, int outerFamily) {
+        MemorySegment s = p.segment;
         int udpLen = UDP_HEADER + BASE_LENGTH + vcLen + payloadLen + ICV_LENGTH;
-        // sport | dport 1000 | length | checksum 0, one 8-byte store
         Bytes.u64(s, udpOff, ((long) sport << 48) | ((long) PspHeader.UDP_PORT << 32) | ((long) udpLen << 16));
         long pspOff = udpOff + UDP_HEADER;
         PspHeader.write(s, pspOff, nextHeader, co, sa.sBit, sa.dBit, sa.version, sa.vc, sa.vcValue, sa.spi,
                 nextIv(sa.ivSource));
-
         p.offset = newOff;
         p.length += grow;
         p.aeadOff = pspOff;
         p.udpOff = udpOff;
         p.l3Off = l3;
         p.ipVersion = outerFamily;
-        if (gmac) {
+        if (PspHeader.isGmac(sa.version)) {
             p.aadLen = BASE_LENGTH + vcLen + payloadLen;
             p.textLen = 0;
         } else {
+            int coBytes = co * PspHeader.CRYPT_OFFSET_UNIT;
             p.aadLen = BASE_LENGTH + coBytes;
             p.textLen = vcLen + payloadLen - coBytes;
         }
-        return 0;
     }
 
     /** Checksum-offload emulation: the inner TCP or UDP checksum, computed in place (other protocols untouched). */
