@@ -8,13 +8,13 @@ import java.util.Set;
 
 /**
  * Minimal option parsing: {@code -x VALUE}, {@code --name VALUE}, {@code --name=VALUE} and flags.
- * Unknown options are errors (one line naming the option).
+ * Unknown options are errors (one line naming the option). Every {@code psp} command parses with it.
  */
-final class Args {
+public final class Args {
     private final Map<String, String> values = new HashMap<>();
     private final List<String> positional = new ArrayList<>();
 
-    static Args parse(String[] argv, int from, Set<String> withValue, Set<String> flags) throws ConfigException {
+    public static Args parse(String[] argv, int from, Set<String> withValue, Set<String> flags) throws ConfigException {
         Args a = new Args();
         for (int i = from; i < argv.length; i++) {
             String s = argv[i];
@@ -46,19 +46,19 @@ final class Args {
         return a;
     }
 
-    String get(String name) {
+    public String get(String name) {
         return values.get(name);
     }
 
-    String get(String name, String dflt) {
+    public String get(String name, String dflt) {
         return values.getOrDefault(name, dflt);
     }
 
-    boolean flag(String name) {
+    public boolean flag(String name) {
         return values.containsKey(name);
     }
 
-    String require(String name, String what) throws ConfigException {
+    public String require(String name, String what) throws ConfigException {
         String v = values.get(name);
         if (v == null) {
             throw new ConfigException("missing " + name + " (" + what + ")");
@@ -66,7 +66,7 @@ final class Args {
         return v;
     }
 
-    int intValue(String name, int dflt, int min, int max) throws ConfigException {
+    public int intValue(String name, int dflt, int min, int max) throws ConfigException {
         String v = values.get(name);
         if (v == null) {
             return dflt;
@@ -82,7 +82,7 @@ final class Args {
         }
     }
 
-    List<String> positional() {
+    public List<String> positional() {
         return positional;
     }
 }

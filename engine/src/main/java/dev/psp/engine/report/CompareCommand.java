@@ -1,11 +1,14 @@
 package dev.psp.engine.report;
 
+import dev.psp.engine.cli.Args;
+import dev.psp.engine.cli.ConfigException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * {@code psp compare BASE HEAD [--threshold PERCENT] [--alpha A]}: a table of every result sorted by change (worst
@@ -26,53 +29,29 @@ public final class CompareCommand {
         double threshold = DEFAULT_THRESHOLD;
         double alpha = DEFAULT_ALPHA;
         try {
-            for (int k = 0; k < args.length; k++) {
-                String a = args[k];
-                String name = a;
-                String value = null;
-                int eq = a.indexOf('=');
-                if (a.startsWith("--") && eq > 0) {
-                    name = a.substring(0, eq);
-                    value = a.substring(eq + 1);
-                }
-                switch (name) {
-                    case "--threshold", "--alpha" -> {
-                        if (value == null) {
-                            if (k + 1 >= args.length) {
-                                throw new IllegalArgumentException(name + " needs a value");
-                            }
-                            value = args[++k];
-                        }
-                        double d = parseNumber(name, value);
-                        if (name.equals("--threshold")) {
-                            if (d < 0) {
-                                throw new IllegalArgumentException("--threshold must be >= 0, got " + value);
-                            }
-                            threshold = d;
-                        } else {
-                            if (!(d > 0 && d < 1)) {
-                                throw new IllegalArgumentException("--alpha must be in (0, 1), got " + value);
-                            }
-                            alpha = d;
-                        }
-                    }
-                    case "-h", "--help" -> {
-                        out.println(USAGE);
-                        return 0;
-                    }
-                    default -> {
-                        if (a.startsWith("-") && a.length() > 1) {
-                            throw new IllegalArgumentException("unknown option " + a);
-                        }
-                        files.add(a);
-                    }
+            Args o = Args.parse(args, 0, Set.of("--threshold", "--alpha"), Set.of("--help", "-h"));
+            if (o.flag("--help") || o.flag("-h")) {
+                out.println(USAGE);
+                return 0;
+            }
+            if (o.get("--threshold") != null) {
+                threshold = parseNumber("--threshold", o.get("--threshold"));
+                if (threshold < 0) {
+                    throw new IllegalArgumentException("--threshold must be >= 0, got " + o.get("--threshold"));
                 }
             }
+            if (o.get("--alpha") != null) {
+                alpha = parseNumber("--alpha", o.get("--alpha"));
+                if (!(alpha > 0 && alpha < 1)) {
+                    throw new IllegalArgumentException("--alpha must be in (0, 1), got " + o.get("--alpha"));
+                }
+            }
+            files.addAll(o.positional());
             if (files.size() != 2) {
                 throw new IllegalArgumentException("expected BASE and HEAD result files, got " + files.size()
                         + " (" + USAGE + ")");
             }
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | ConfigException e) {
             err.println("psp compare: " + e.getMessage());
             return 2;
         }
@@ -190,7 +169,8 @@ public final class CompareCommand {
         return s;
     }
 
-    private static double parseNumber(String name, String v) {
+    /** A finite number, a trailing % allowed; one error line naming the option otherwise. */
+    static double parseNumber(String name, String v) {
         String t = v.trim();
         if (t.endsWith("%")) {
             t = t.substring(0, t.length() - 1);

@@ -1,5 +1,7 @@
 package dev.psp.engine.report;
 
+import dev.psp.engine.cli.Args;
+import dev.psp.engine.cli.ConfigException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.StringJoiner;
 
 /**
@@ -27,40 +30,16 @@ public final class ExportCommand {
         String output = null;
         List<Path> inputs = new ArrayList<>();
         try {
-            for (int k = 0; k < args.length; k++) {
-                String a = args[k];
-                String name = a;
-                String value = null;
-                int eq = a.indexOf('=');
-                if (a.startsWith("--") && eq > 0) {
-                    name = a.substring(0, eq);
-                    value = a.substring(eq + 1);
-                }
-                switch (name) {
-                    case "--format", "-f", "-o", "--output" -> {
-                        if (value == null) {
-                            if (k + 1 >= args.length) {
-                                throw new IllegalArgumentException(name + " needs a value");
-                            }
-                            value = args[++k];
-                        }
-                        if (name.equals("--format") || name.equals("-f")) {
-                            format = value.toLowerCase(Locale.ROOT);
-                        } else {
-                            output = value;
-                        }
-                    }
-                    case "-h", "--help" -> {
-                        out.println(USAGE);
-                        return 0;
-                    }
-                    default -> {
-                        if (a.startsWith("-") && a.length() > 1) {
-                            throw new IllegalArgumentException("unknown option " + a);
-                        }
-                        inputs.add(Path.of(a));
-                    }
-                }
+            Args o = Args.parse(args, 0, Set.of("--format", "-f", "--output", "-o"), Set.of("--help", "-h"));
+            if (o.flag("--help") || o.flag("-h")) {
+                out.println(USAGE);
+                return 0;
+            }
+            String f = o.get("--format", o.get("-f"));
+            format = f == null ? null : f.toLowerCase(Locale.ROOT);
+            output = o.get("--output", o.get("-o"));
+            for (String in : o.positional()) {
+                inputs.add(Path.of(in));
             }
             if (format == null) {
                 throw new IllegalArgumentException("--format bmf|csv|json is required (" + USAGE + ")");
@@ -71,7 +50,7 @@ public final class ExportCommand {
             if (inputs.isEmpty()) {
                 throw new IllegalArgumentException("no results given (" + USAGE + ")");
             }
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | ConfigException e) {
             err.println("psp export: " + e.getMessage());
             return 2;
         }

@@ -1,5 +1,7 @@
 package dev.psp.engine.report;
 
+import dev.psp.engine.cli.Args;
+import dev.psp.engine.cli.ConfigException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -7,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * {@code psp report -o FILE.html [--threshold PERCENT] [--title TEXT] RESULTS...}: one self-contained HTML page
@@ -24,51 +27,21 @@ public final class ReportCommand {
         double threshold = CompareCommand.DEFAULT_THRESHOLD;
         List<Path> inputs = new ArrayList<>();
         try {
-            for (int k = 0; k < args.length; k++) {
-                String a = args[k];
-                String name = a;
-                String value = null;
-                int eq = a.indexOf('=');
-                if (a.startsWith("--") && eq > 0) {
-                    name = a.substring(0, eq);
-                    value = a.substring(eq + 1);
+            Args o = Args.parse(args, 0, Set.of("--output", "-o", "--threshold", "--title"), Set.of("--help", "-h"));
+            if (o.flag("--help") || o.flag("-h")) {
+                out.println(USAGE);
+                return 0;
+            }
+            output = o.get("--output", o.get("-o"));
+            title = o.get("--title", title);
+            if (o.get("--threshold") != null) {
+                threshold = CompareCommand.parseNumber("--threshold", o.get("--threshold"));
+                if (threshold < 0) {
+                    throw new IllegalArgumentException("--threshold must be >= 0, got " + o.get("--threshold"));
                 }
-                switch (name) {
-                    case "-o", "--output", "--threshold", "--title" -> {
-                        if (value == null) {
-                            if (k + 1 >= args.length) {
-                                throw new IllegalArgumentException(name + " needs a value");
-                            }
-                            value = args[++k];
-                        }
-                        switch (name) {
-                            case "--threshold" -> {
-                                String t = value.endsWith("%") ? value.substring(0, value.length() - 1) : value;
-                                try {
-                                    threshold = Double.parseDouble(t);
-                                } catch (NumberFormatException e) {
-                                    throw new IllegalArgumentException("--threshold expects a number, got \"" + value
-                                            + "\"");
-                                }
-                                if (!(threshold >= 0) || Double.isInfinite(threshold)) {
-                                    throw new IllegalArgumentException("--threshold must be >= 0, got " + value);
-                                }
-                            }
-                            case "--title" -> title = value;
-                            default -> output = value;
-                        }
-                    }
-                    case "-h", "--help" -> {
-                        out.println(USAGE);
-                        return 0;
-                    }
-                    default -> {
-                        if (a.startsWith("-") && a.length() > 1) {
-                            throw new IllegalArgumentException("unknown option " + a);
-                        }
-                        inputs.add(Path.of(a));
-                    }
-                }
+            }
+            for (String in : o.positional()) {
+                inputs.add(Path.of(in));
             }
             if (output == null) {
                 throw new IllegalArgumentException("-o FILE.html is required (" + USAGE + ")");
@@ -76,7 +49,7 @@ public final class ReportCommand {
             if (inputs.isEmpty()) {
                 throw new IllegalArgumentException("no results given (" + USAGE + ")");
             }
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | ConfigException e) {
             err.println("psp report: " + e.getMessage());
             return 2;
         }
