@@ -14,15 +14,29 @@ import java.util.Map;
  */
 public final class Json {
     private final String s;
+    private final boolean strict;
     private int i;
 
-    private Json(String s) {
+    private Json(String s, boolean strict) {
         this.s = s;
+        this.strict = strict;
     }
 
     /** Parses one JSON value (surrounding whitespace allowed). */
     public static Object parse(String text) {
-        Json p = new Json(text);
+        return parse(text, false);
+    }
+
+    /**
+     * As {@link #parse}, but RFC 8259 only: no NaN/Infinity literals, no duplicate member names.
+     * For checking what this project writes (tests of {@code --json} outputs).
+     */
+    public static Object parseStrict(String text) {
+        return parse(text, true);
+    }
+
+    private static Object parse(String text, boolean strict) {
+        Json p = new Json(text, strict);
         p.ws();
         Object v = p.value(0);
         p.ws();
@@ -77,10 +91,10 @@ public final class Json {
                     yield number();
                 }
                 // Tolerate NaN/Infinity, which some writers emit for failed measurements.
-                if (s.startsWith("NaN", i)) {
+                if (!strict && s.startsWith("NaN", i)) {
                     yield literal("NaN", Double.NaN);
                 }
-                if (s.startsWith("Infinity", i)) {
+                if (!strict && s.startsWith("Infinity", i)) {
                     yield literal("Infinity", Double.POSITIVE_INFINITY);
                 }
                 throw error("unexpected character '" + c + "'");
@@ -113,7 +127,9 @@ public final class Json {
             ws();
             expect(':');
             ws();
-            m.put(k, value(depth + 1));
+            if (m.put(k, value(depth + 1)) != null && strict) {
+                throw error("duplicate member name " + k);
+            }
             ws();
             if (i < s.length() && s.charAt(i) == ',') {
                 i++;
@@ -200,7 +216,7 @@ public final class Json {
         int start = i;
         if (s.charAt(i) == '-') {
             i++;
-            if (s.startsWith("Infinity", i)) {
+            if (!strict && s.startsWith("Infinity", i)) {
                 i += 8;
                 return Double.NEGATIVE_INFINITY;
             }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.psp.engine.report.Json;
 import dev.psp.engine.crypto.AeadBackends;
 import dev.psp.engine.report.Latency;
 import java.io.ByteArrayOutputStream;
@@ -72,7 +73,7 @@ class LatencyBenchTest {
                 "64,512", "--json");
         assertEquals(0, r.code, r.err);
         assertEquals("", r.err);
-        Map<String, Object> doc = (Map<String, Object>) MiniJson.parse(r.out.strip());
+        Map<String, Object> doc = (Map<String, Object>) Json.parseStrict(r.out.strip());
         assertEquals("psp-results/1", doc.get("schema"));
         List<Map<String, Object>> results = (List<Map<String, Object>>) doc.get("results");
         assertEquals(2, results.size());

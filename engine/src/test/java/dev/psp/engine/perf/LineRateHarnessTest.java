@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.psp.engine.report.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -40,7 +41,7 @@ class LineRateHarnessTest {
     private static List<Map<String, Object>> results(Run r, int expected) {
         assertEquals(0, r.code, r.err);
         assertEquals("", r.err);
-        Map<String, Object> doc = (Map<String, Object>) assertInstanceOf(Map.class, MiniJson.parse(r.out.strip()));
+        Map<String, Object> doc = (Map<String, Object>) assertInstanceOf(Map.class, Json.parseStrict(r.out.strip()));
         assertEquals("psp-results/1", doc.get("schema"));
         Map<String, Object> meta = (Map<String, Object>) assertInstanceOf(Map.class, doc.get("meta"));
         for (String k : META_KEYS) {
@@ -150,7 +151,7 @@ class LineRateHarnessTest {
         assertEquals(1, r.code, r.err);
         assertEquals(3, r.err.strip().split("\n").length, r.err);
         assertTrue(r.err.contains("packets failed"), r.err);
-        Map<String, Object> doc = (Map<String, Object>) MiniJson.parse(r.out.strip());
+        Map<String, Object> doc = (Map<String, Object>) Json.parseStrict(r.out.strip());
         List<Map<String, Object>> results = (List<Map<String, Object>>) doc.get("results");
         assertEquals(3, results.size());
         for (Map<String, Object> res : results) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.psp.engine.report.Json;
 import dev.psp.engine.device.SaTable;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -59,7 +60,7 @@ class SaMemoryTest {
         ByteArrayOutputStream e = new ByteArrayOutputStream();
         int[] sizes = {1_000};
         SaMemory.measure(sizes, 256, "jdk", true, new PrintStream(o, true, StandardCharsets.UTF_8));
-        List<Object> rows = (List<Object>) assertInstanceOf(List.class, MiniJson.parse(o.toString(StandardCharsets.UTF_8).strip()));
+        List<Object> rows = (List<Object>) assertInstanceOf(List.class, Json.parseStrict(o.toString(StandardCharsets.UTF_8).strip()));
         assertEquals(4 + 2 * 4, rows.size());
         for (Object r : rows) {
             Map<String, Object> m = (Map<String, Object>) r;

@@ -11,6 +11,15 @@ import org.junit.jupiter.api.Test;
 
 class JsonStatsTest {
     @Test
+    void strictParsingRefusesWhatOnlyTheLenientOneTakes() {
+        for (String bad : new String[] {"{\"a\": NaN}", "[Infinity]", "[-Infinity]", "{\"a\": 1, \"a\": 2}"}) {
+            Json.parse(bad); // tolerated when reading other tools' files
+            assertThrows(IllegalArgumentException.class, () -> Json.parseStrict(bad), bad);
+        }
+        assertEquals(Map.of("a", List.of(1.0, "x", true)), Json.parseStrict(" {\"a\": [1, \"x\", true]} "));
+    }
+
+    @Test
     void parsesAndWritesJson() {
         Object v = Json.parse(" {\"a\": [1, -2.5e3, true, false, null, \"x\\u00e9\\n\\\"\"], \"b\": {}, \"c\": []} ");
         Map<?, ?> m = (Map<?, ?>) v;
