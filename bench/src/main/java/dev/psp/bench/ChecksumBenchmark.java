@@ -4,20 +4,11 @@ import dev.psp.engine.wire.Checksum;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The Internet checksum over one segment's payload: the engine's {@code Checksum.sum} (4 bytes a
@@ -25,14 +16,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * bytes once at the end (RFC 1071 byte-order independence). TSO (checksum on) and GRO spend most
  * of their extra time in this loop; the prototype lives here only to size the possible gain.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@State(Scope.Thread)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-exports",
-        "java.base/jdk.internal.misc=ALL-UNNAMED"})
-public class ChecksumBenchmark {
+public class ChecksumBenchmark extends PspBench {
     @Param({"1448", "65000"})
     public int size;
 

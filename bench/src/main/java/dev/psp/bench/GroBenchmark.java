@@ -14,20 +14,11 @@ import dev.psp.engine.psp.Reason;
 import dev.psp.engine.psp.TxSa;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The receive side of {@link TsoBenchmark}'s flow: the 45 sealed segments of one 64 KB TCP
@@ -73,14 +64,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * previous op's chain. Set-up checks that GRO gives back the original super-packet byte for byte in
  * both modes (a chain gathered).
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@State(Scope.Thread)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-exports",
-        "java.base/jdk.internal.misc=ALL-UNNAMED"})
-public class GroBenchmark {
+public class GroBenchmark extends PspBench {
     @Param({"jdk", "shim-ipsecmb"})
     public String backend;
     @Param({"1448"})

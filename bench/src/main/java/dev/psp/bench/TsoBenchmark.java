@@ -11,20 +11,13 @@ import dev.psp.engine.psp.PspEncoder;
 import dev.psp.engine.psp.TxSa;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Sending one 64 KB TCP super-packet with TSO against sending the same bytes already segmented,
@@ -56,14 +49,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * Set-up cross-checks the paths: every TSO segment, opened, equals the pre-segmented cleartext
  * segment byte for byte; tear-down fails the trial if any seal failed.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@State(Scope.Thread)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-exports",
-        "java.base/jdk.internal.misc=ALL-UNNAMED"})
-public class TsoBenchmark {
+public class TsoBenchmark extends PspBench {
     @Param({"jdk", "shim-ipsecmb"})
     public String backend;
     @Param({"1448"})
