@@ -62,10 +62,19 @@ public final class Checksum {
 
     /** Folds a 64-bit accumulated sum and inverts it: the value to store in a checksum field. */
     public static int finish(long sum) {
-        while ((sum >>> 16) != 0) {
-            sum = (sum & 0xffff) + (sum >>> 16);
-        }
-        return (int) (~sum) & 0xffff;
+        return (int) (~fold(sum)) & 0xffff;
+    }
+
+    /**
+     * Folds any 64-bit one's-complement accumulation to 16 bits with end-around carries, in four
+     * fixed steps (no data-dependent loop): 0 stays 0, any other value gives 1..0xffff, the same as
+     * folding until no carry is left.
+     */
+    public static long fold(long sum) {
+        sum = (sum & 0xffffffffL) + (sum >>> 32); // < 2^33
+        sum = (sum & 0xffff) + (sum >>> 16); // < 0x2ffff
+        sum = (sum & 0xffff) + (sum >>> 16); // <= 0x10001
+        return (sum & 0xffff) + (sum >>> 16);
     }
 
     /**

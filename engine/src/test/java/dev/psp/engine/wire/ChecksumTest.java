@@ -7,6 +7,30 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class ChecksumTest {
+    private static long foldByLoop(long sum) {
+        while ((sum >>> 16) != 0) {
+            sum = (sum & 0xffff) + (sum >>> 16);
+        }
+        return sum;
+    }
+
+    @Test
+    void fixedStepFoldEqualsFoldingUntilNoCarryIsLeft() {
+        long[] edges = {0, 1, 0xfffe, 0xffff, 0x10000, 0x1fffe, 0x1ffff, 0xffff_0000L, 0xffff_ffffL, 0x1_0000_0000L,
+            0xffff_ffff_ffffL, Long.MAX_VALUE, -1L, Long.MIN_VALUE, 0xffffL * 0xffffL, 0xffffL * 0x1_0001L};
+        for (long e : edges) {
+            assertEquals(foldByLoop(e), Checksum.fold(e), Long.toHexString(e));
+        }
+        Random r = new Random(0xf01d);
+        for (int i = 0; i < 200_000; i++) {
+            long v = r.nextLong() >>> r.nextInt(64);
+            if (i % 7 == 0) {
+                v = 0xffffL * (r.nextLong() >>> (17 + r.nextInt(47))); // multiples of 0xffff: 0xffff, never 0
+            }
+            assertEquals(foldByLoop(v), Checksum.fold(v), Long.toHexString(v));
+        }
+    }
+
     @Test
     void wordWiseSumEqualsTheReferenceForEveryLengthAndOffset() {
         Random r = new Random(1071);
