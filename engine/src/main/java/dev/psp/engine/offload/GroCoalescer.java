@@ -47,6 +47,10 @@ public final class GroCoalescer {
     static final int CWR = 0x80;
 
     private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED;
+    /** IPv4 bytes 0-7 that must equal the head's: version/IHL, TOS, flags + fragment offset. */
+    private static final long HOT_W0 = 0xffff_0000_0000_ffffL;
+    /** IPv4 bytes 8-15 that must equal the head's: TTL, protocol, source address. */
+    private static final long HOT_W1 = 0xffff_0000_ffff_ffffL;
 
     private static final int OK = 0;
     private static final int R_FLAGS = 1;
@@ -67,6 +71,11 @@ public final class GroCoalescer {
     /** Held flows, oldest first. */
     private final Flow[] flows;
     private int active;
+    /** The flow the last merged or started segment belongs to: the candidate of {@link #joinHot}. */
+    private Flow hot;
+    private boolean fastPath = true;
+    /** Segments {@link #joinHot} merged (tests check the fast path was exercised). */
+    long hotJoins;
     private final Flow[] free;
     private int freeCount;
 
@@ -93,11 +102,17 @@ public final class GroCoalescer {
     private int seq;
     private int ack;
     private int flagWord;
+    /** TCP checksum and urgent pointer of the offered segment. */
+    private int csumUrg;
     private long ipKey;
     private int ipId;
     private long l2a;
     private long l2b;
     private long l2c;
+    /** IPv4: bytes 0-7, 8-15 and (no options) 16-23 of the header, as read. */
+    private long ipW0;
+    private long ipW1;
+    private long ipW2;
 
     public GroCoalescer(GroConfig cfg, GroCounters counters) {
         this.cfg = cfg;
@@ -122,6 +137,15 @@ public final class GroCoalescer {
     /** A batch sized for bursts of up to {@code maxBurst} packets with this coalescer's flow table. */
     public GroBatch newBatch(int maxBurst) {
         return new GroBatch(maxBurst, cfg.maxFlows());
+    }
+
+    /**
+     * Turns the one-pass path for segments continuing the last flow off (tests compare both ways;
+     * the decisions and bytes are the same). Returns this.
+     */
+    public GroCoalescer fastPath(boolean on) {
+        this.fastPath = on;
+        return this;
     }
 
     /** Flows currently held (awaiting more segments or a flush). */
@@ -150,7 +174,10 @@ public final class GroCoalescer {
             flushExpired(batch, nowNanos, timeout);
         }
         for (int i = 0; i < n; i++) {
-            offer(in[i], batch, nowNanos);
+            Packet p = in[i];
+            if (!joinHot(p, batch)) {
+                offer(p, batch, nowNanos);
+            }
         }
         counters.segmentsIn += n;
         if (timeout == 0) {
@@ -280,7 +307,8 @@ public final class GroCoalescer {
             emitAlone(p, batch);
             return;
         }
-        thLen = (Bytes.u8(s, l4 + 12) >>> 4) * 4;
+        readWords(p);
+        thLen = (flagWord >>> 28) * 4; // data offset
         if (thLen < 20 || l4 + thLen > ipEnd) {
             counters.notMergeable++;
             emitAlone(p, batch);
@@ -301,7 +329,6 @@ public final class GroCoalescer {
             paySum = fold(Checksum.sum(s, l4 + thLen, payLen, 0));
             csumOk = Checksum.finish(headerSum + paySum) == 0;
         }
-        readWords(p);
         flags = (flagWord >>> 16) & 0xff;
         hash = hash(s);
         Flow f = lookup(p);
@@ -325,14 +352,7 @@ public final class GroCoalescer {
                 }
             }
             if (reason == OK) {
-                append(f, p, batch);
-                if ((flags & (PSH | FIN)) != 0 || payLen < f.mss) {
-                    counters.flushLast++;
-                    flush(f, batch);
-                } else if (f.count >= cfg.maxSegments()) {
-                    counters.flushMaxSegments++;
-                    flush(f, batch);
-                }
+                join(f, p, batch);
                 return;
             }
             countRefused(reason);
@@ -349,6 +369,96 @@ public final class GroCoalescer {
         start(p, batch, now);
     }
 
+    /**
+     * The common case in one pass: {@code p} continues the flow the previous segment joined or
+     * started ({@link #hot}), an IPv4 TCP segment without IP options whose inner checksum the decoder
+     * verified. Nine 8-byte loads (L2, IP header, ports, sequence + ack, flag word, options) compared
+     * with the flow's cached words, no flow lookup, no hash. Accepts only what {@link #offer} would
+     * merge into the same flow (stricter: the IPv4 version/IHL and fragment field must equal the
+     * head's exactly); anything else returns false and takes {@link #offer}, which then decides as
+     * if this method did not exist (it reads nothing that changes state).
+     */
+    private boolean joinHot(Packet p, GroBatch batch) {
+        Flow f = hot;
+        if (f == null || !fastPath || !p.authenticated || p.result != 0 || p.next != null || !p.rxLayout
+                || !p.innerCsumVerified || p.rxL4Proto != PacketHeaders.PROTO_TCP || p.rxIpVersion != 4
+                || p.rxIpHeaderLen != 20 || !f.fastV4 || p.tunnel != f.tunnel || p.spi != f.spi
+                || p.version != f.version || p.vcPresent != f.vcPresent || p.vc != f.vc) {
+            return false;
+        }
+        long l3 = p.rxL3Off;
+        long l4 = p.rxL4Off;
+        long end = p.rxIpEnd;
+        int thLen = f.thLen;
+        if (l3 - p.offset != f.l2Len || l4 != l3 + 20 || l4 + thLen > end) {
+            return false;
+        }
+        int payLen = (int) (end - l4) - thLen;
+        if (payLen <= 0 || payLen > f.mss) {
+            return false;
+        }
+        MemorySegment s = p.segment;
+        long fw = Bytes.u64(s, l4 + 12);
+        int flagWord = (int) (fw >>> 32);
+        // data offset (so the header length), flags but FIN/PSH, window equal to the head's; no CWR
+        if ((((flagWord ^ f.flagWord) & ~((FIN | PSH) << 16)) | (flagWord & (CWR << 16))) != 0) {
+            return false;
+        }
+        long sa = Bytes.u64(s, l4 + 4);
+        long w0 = Bytes.u64(s, l3);
+        long w1 = Bytes.u64(s, l3 + 8);
+        long w2 = Bytes.u64(s, l3 + 16);
+        long l2a = Bytes.u64(s, p.offset);
+        long l2b = Bytes.u64(s, l3 - 8);
+        long l2c = f.l2Len > 16 ? Bytes.u64(s, p.offset + 8) : l2a;
+        if ((sa ^ (((long) f.nextSeq << 32) | (f.ack & 0xffffffffL))
+                | ((w0 ^ f.w0) & HOT_W0) | ((w1 ^ f.w1) & HOT_W1) | (w2 ^ f.w2)
+                | (l2a ^ f.l2a) | (l2b ^ f.l2b) | (l2c ^ f.l2c)) != 0) {
+            return false;
+        }
+        if (thLen > 20 && !sameOptions(s, l4, thLen, f)) {
+            return false;
+        }
+        int ipId = (int) (w0 >>> 16) & 0xffff;
+        boolean fixedId = f.fixedId;
+        int idOffset = (ipId - f.headId) & 0xffff;
+        if (f.count == 1 && (w0 & 0x4000) != 0 && idOffset == 0) {
+            fixedId = true; // decided on the second segment, as in check
+        }
+        if (idOffset != (fixedId ? 0 : f.count)) {
+            return false;
+        }
+        long newEnd = f.end + payLen;
+        if (newEnd - f.l3 > cfg.maxSize() || (!chain && newEnd > f.head.limit)) {
+            return false;
+        }
+        // what append and join read of the offered segment
+        this.l4 = l4;
+        this.thLen = thLen;
+        this.payLen = payLen;
+        this.flags = (flagWord >>> 16) & 0xff;
+        this.seq = (int) (sa >>> 32);
+        this.flagWord = flagWord;
+        this.csumUrg = (int) fw;
+        this.deferPaySum = true;
+        this.fixedIdIfMerged = fixedId;
+        hotJoins++;
+        join(f, p, batch);
+        return true;
+    }
+
+    /** Appends the checked segment to {@code f}; delivers the flow when the segment ends it. */
+    private void join(Flow f, Packet p, GroBatch batch) {
+        append(f, p, batch);
+        if ((flags & (PSH | FIN)) != 0 || payLen < f.mss) {
+            counters.flushLast++;
+            flush(f, batch);
+        } else if (f.count >= cfg.maxSegments()) {
+            counters.flushMaxSegments++;
+            flush(f, batch);
+        }
+    }
+
     private void badChecksum(Packet p, GroBatch batch, Flow f) {
         counters.innerCsumBad++;
         if (cfg.dropBadChecksum()) {
@@ -362,37 +472,52 @@ public final class GroCoalescer {
     }
 
     private static long fold(long sum) {
-        while ((sum >>> 16) != 0) {
-            sum = (sum & 0xffff) + (sum >>> 16);
-        }
-        return sum;
+        return Checksum.fold(sum);
     }
 
-    /** Reads the header words the flow lookup and the merge checks compare. */
+    /**
+     * Reads the header words the flow lookup and the merge checks compare, in as few 8-byte loads
+     * as the layout allows (each segment access costs a bounds and a liveness check): TCP sequence
+     * + ack, flag word + checksum + urgent pointer, and for IPv4 without options three words for the
+     * whole header plus the ports. Needs {@code l4 + 20 <= ipEnd}.
+     */
     private void readWords(Packet p) {
         MemorySegment s = p.segment;
-        ports = Bytes.u32(s, l4);
         long sa = Bytes.u64(s, l4 + 4);
         seq = (int) (sa >>> 32);
         ack = (int) sa;
-        flagWord = Bytes.u32(s, l4 + 12);
+        long fw = Bytes.u64(s, l4 + 12);
+        flagWord = (int) (fw >>> 32);
+        csumUrg = (int) fw;
         long w0 = Bytes.u64(s, l3);
         if (ipVersion == 4) {
+            long w1 = Bytes.u64(s, l3 + 8); // TTL, protocol, checksum, source
             // TOS, DF, TTL (Linux inet_gro_flush); the ID separately
-            ipKey = (w0 & 0x00ff000000004000L) | ((Bytes.u8(s, l3 + 8) & 0xffL) << 40);
+            ipKey = (w0 & 0x00ff000000004000L) | ((w1 >>> 56) << 40);
             ipId = (int) (w0 >>> 16) & 0xffff;
-            addr4 = Bytes.u64(s, l3 + 12);
+            ipW0 = w0;
+            ipW1 = w1;
+            if (l4 == l3 + 20) {
+                long w2 = Bytes.u64(s, l3 + 16); // destination, ports
+                ipW2 = w2;
+                addr4 = (w1 << 32) | (w2 >>> 32);
+                ports = (int) w2;
+            } else {
+                addr4 = (w1 << 32) | (Bytes.u32(s, l3 + 16) & 0xffffffffL);
+                ports = Bytes.u32(s, l4);
+            }
         } else {
             ipKey = w0 & 0xffffffff000000ffL; // version, traffic class, flow label; hop limit
             ipId = 0;
             addr4 = 0;
+            ports = Bytes.u32(s, l4);
         }
         int l2Len = (int) (l3 - p.offset);
         if (l2Len >= 8 && l2Len <= 24) {
             // up to three overlapping words cover the L2 header
             l2a = Bytes.u64(s, p.offset);
             l2b = Bytes.u64(s, l3 - 8);
-            l2c = Bytes.u64(s, p.offset + (l2Len > 16 ? 8 : 0));
+            l2c = l2Len > 16 ? Bytes.u64(s, p.offset + 8) : l2a;
         }
     }
 
@@ -421,9 +546,9 @@ public final class GroCoalescer {
      * options: equal to the head's once the checks passed), with no second read of the header.
      * One's-complement sums of 32-bit chunks fold to the same 16-bit sum as the words'.
      */
-    private long paySumVerified(Flow f, MemorySegment s) {
+    private long paySumVerified(Flow f) {
         long sum = f.constSum + thLen + payLen + (seq & 0xffffffffL) + (flagWord & 0xffffffffL)
-                + (Bytes.u32(s, l4 + 16) & 0xffffffffL);
+                + (csumUrg & 0xffffffffL);
         return 0xffff - fold(sum);
     }
 
@@ -481,7 +606,7 @@ public final class GroCoalescer {
         if (ack != f.ack) {
             return R_ACK;
         }
-        if (thLen > 20 && !sameOptions(s, l4 + 20, thLen - 20, f.options)) {
+        if (thLen > 20 && !sameOptions(s, l4, thLen, f)) {
             return R_OPTIONS;
         }
         if (seq != f.nextSeq) {
@@ -516,6 +641,19 @@ public final class GroCoalescer {
         if (i < len) {
             dst[k] = Bytes.u32(s, off + i);
         }
+    }
+
+    /**
+     * The option bytes of the TCP header at {@code l4} ({@code thLen} long, the flow's length) equal
+     * the flow head's. 8 to 16 option bytes (timestamps, MSS + SACK-permitted, ...): two overlapping
+     * native-order words compared with the head's same two words, no loop.
+     */
+    private static boolean sameOptions(MemorySegment s, long l4, int thLen, Flow f) {
+        int len = thLen - 20;
+        if (len >= 8 && len <= 16) {
+            return ((s.get(WORD, l4 + 20) ^ f.optFirst) | (s.get(WORD, l4 + thLen - 8) ^ f.optLast)) == 0;
+        }
+        return sameOptions(s, l4 + 20, len, f.options);
     }
 
     private static boolean sameOptions(MemorySegment s, long off, int len, long[] head) {
@@ -607,9 +745,17 @@ public final class GroCoalescer {
         f.l2a = l2a;
         f.l2b = l2b;
         f.l2c = l2c;
+        f.fastV4 = ipVersion == 4 && f.l3Len == 20 && f.l2Len >= 8 && f.l2Len <= 24;
+        f.w0 = ipW0;
+        f.w1 = ipW1;
+        f.w2 = ipW2;
         long optSum = 0;
         if (thLen > 20) {
             loadOptions(s, l4 + 20, thLen - 20, f.options);
+            if (thLen >= 28) {
+                f.optFirst = s.get(WORD, l4 + 20);
+                f.optLast = s.get(WORD, l4 + thLen - 8);
+            }
             optSum = Checksum.sum(s, l4 + 20, thLen - 20, 0);
         }
         f.constSum = addrSum + PacketHeaders.PROTO_TCP + (ports & 0xffffffffL) + (ack & 0xffffffffL) + optSum;
@@ -625,11 +771,12 @@ public final class GroCoalescer {
         f.outSlot = batch.outCount;
         emitAlone(p, batch); // reserves the slot: the flow leaves where its first segment arrived
         flows[active++] = f;
+        hot = f;
     }
 
     private void append(Flow f, Packet p, GroBatch batch) {
         if (deferPaySum) {
-            paySum = paySumVerified(f, p.segment);
+            paySum = paySumVerified(f);
         }
         if (chain) {
             p.fragOffset = l4 + thLen; // the payload in place (link-layer padding left out)
@@ -652,6 +799,7 @@ public final class GroCoalescer {
         f.fixedId = fixedIdIfMerged;
         f.extraFlags |= flags & (FIN | PSH);
         counters.segmentsMerged++;
+        hot = f;
     }
 
     /** Removes {@code f} from the table and delivers its head, headers fixed when segments joined. */
@@ -677,6 +825,9 @@ public final class GroCoalescer {
         f.head = null;
         f.tail = null;
         f.outSlot = -1;
+        if (hot == f) {
+            hot = null;
+        }
         free[freeCount++] = f;
     }
 
@@ -762,5 +913,13 @@ public final class GroCoalescer {
         long l2b;
         long l2c;
         final long[] options = new long[5];
+        /** Option bytes 0-7 and the last 8, native order (see sameOptions). */
+        long optFirst;
+        long optLast;
+        /** IPv4 without options, L2 of 8..24 bytes: {@link #joinHot} may take its segments. */
+        boolean fastV4;
+        long w0;
+        long w1;
+        long w2;
     }
 }

@@ -34,8 +34,13 @@ final class GroRig implements AutoCloseable {
     final PspDecoder decoder;
 
     GroRig(Mode mode) {
+        this(mode, false);
+    }
+
+    /** {@code verify}: the decoder verifies inner checksums (GRO then reuses its verdicts and layout). */
+    GroRig(Mode mode, boolean verify) {
         this.mode = mode;
-        this.decoder = h.decoder(mode);
+        this.decoder = h.decoder(mode).verifyInnerChecksums(verify);
     }
 
     TxSa sa(int spi, boolean vc) {
