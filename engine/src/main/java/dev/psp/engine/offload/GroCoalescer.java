@@ -36,7 +36,10 @@ import java.lang.foreign.ValueLayout;
  * untouched (they stay in the output: filter on {@link Packet#result} as without GRO). Output order:
  * packets leave in the order their first segment arrived, so order within a flow is kept. A
  * super-packet keeps its first segment's descriptor and receive metadata (SPI, IV, VC, capture
- * timestamp). Not thread safe: one coalescer per worker, no allocation per packet.
+ * timestamp). A segment that continues the flow the previous one joined (IPv4 without options,
+ * decoder-verified) is checked in one pass against that flow's cached header words, no lookup
+ * ({@link #fastPath}; it accepts only what the general path would). Not thread safe: one coalescer
+ * per worker, no allocation per packet.
  */
 public final class GroCoalescer {
     static final int FIN = 0x01;
