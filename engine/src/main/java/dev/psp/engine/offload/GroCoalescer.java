@@ -17,11 +17,11 @@ import java.lang.foreign.ValueLayout;
  * 5-tuple. A segment joins the held flow when its TCP flag word (data offset, flags, window) equals
  * the head's apart from FIN/PSH and it has no CWR, its ACK and option bytes equal the head's, its
  * sequence number is the next expected, its payload is non-empty and no larger than the head's
- * (the segment size), the IPv4 TOS/TTL/DF (IPv6 traffic class/flow label/hop limit) equal, and the
+ * (the segment size), the IPv4 TOS/TTL/flags (IPv6 traffic class/flow label/hop limit) equal, and the
  * IPv4 ID is the head's plus the segment count (or fixed, with DF, as decided on the second
  * segment). A smaller segment, PSH or FIN joins and then ends the flow; SYN/RST/URG, empty
- * segments, IPv4 options and fragments are delivered alone. A segment that cannot join flushes the
- * held flow and heads a new one.
+ * segments, IPv4 options, fragments and IPv4 flag bits other than DF are delivered alone. A segment
+ * that cannot join flushes the held flow and heads a new one.
  *
  * <p>Merging ({@link GroConfig#merge}): {@link GroConfig.Merge#CHAIN} (default) links the merged
  * segment's descriptor behind the head ({@link Packet#next}, its payload in place as
@@ -50,10 +50,10 @@ public final class GroCoalescer {
     static final int CWR = 0x80;
 
     private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED;
-    /** IPv4 bytes 0-7 that must equal the head's: version/IHL, TOS, flags + fragment offset. */
-    private static final long HOT_W0 = 0xffff_0000_0000_ffffL;
-    /** IPv4 bytes 8-15 that must equal the head's: TTL, protocol, source address. */
-    private static final long HOT_W1 = 0xffff_0000_ffff_ffffL;
+    /** IPv4 bytes 0-7 a merge compares: TOS and the flags + fragment offset field (DF and the rest). */
+    private static final long IPV4_KEY_W0 = 0x00ff_0000_0000_ffffL;
+    /** IPv4 fragment-field bits other than DF: set, the packet is not merged (Linux inet_gro_flush). */
+    private static final long IPV4_FRAG_NOT_DF = 0xbfffL;
 
     private static final int OK = 0;
     private static final int R_FLAGS = 1;
@@ -112,10 +112,6 @@ public final class GroCoalescer {
     private long l2a;
     private long l2b;
     private long l2c;
-    /** IPv4: bytes 0-7, 8-15 and (no options) 16-23 of the header, as read. */
-    private long ipW0;
-    private long ipW1;
-    private long ipW2;
 
     public GroCoalescer(GroConfig cfg, GroCounters counters) {
         this.cfg = cfg;
@@ -329,7 +325,7 @@ public final class GroCoalescer {
             deferPaySum = false;
             long pseudo = Checksum.pseudoHeader(s, l3, ipVersion, PacketHeaders.PROTO_TCP, thLen + payLen);
             long headerSum = Checksum.sum(s, l4, thLen, pseudo);
-            paySum = fold(Checksum.sum(s, l4 + thLen, payLen, 0));
+            paySum = Checksum.fold(Checksum.sum(s, l4 + thLen, payLen, 0));
             csumOk = Checksum.finish(headerSum + paySum) == 0;
         }
         flags = (flagWord >>> 16) & 0xff;
@@ -347,14 +343,6 @@ public final class GroCoalescer {
         if (f != null) {
             int reason = check(f, p);
             if (reason == OK) {
-                long newEnd = f.end + payLen;
-                if (newEnd - f.l3 > cfg.maxSize()) {
-                    reason = R_MAX_SIZE;
-                } else if (!chain && newEnd > f.head.limit) {
-                    reason = R_NO_ROOM;
-                }
-            }
-            if (reason == OK) {
                 join(f, p, batch);
                 return;
             }
@@ -364,7 +352,7 @@ public final class GroCoalescer {
             counters.refusedDifferentSa++;
         }
         if ((flags & (URG | PSH | RST | SYN | FIN)) != 0 || payLen == 0 || cfg.maxSegments() == 1
-                || (ipVersion == 4 && ipHeaderLen != 20)) {
+                || (ipVersion == 4 && (ipHeaderLen != 20 || (ipKey & IPV4_FRAG_NOT_DF) != 0))) {
             counters.notMergeable++;
             emitAlone(p, batch);
             return;
@@ -375,18 +363,18 @@ public final class GroCoalescer {
     /**
      * The common case in one pass: {@code p} continues the flow the previous segment joined or
      * started ({@link #hot}), an IPv4 TCP segment without IP options whose inner checksum the decoder
-     * verified. Nine 8-byte loads (L2, IP header, ports, sequence + ack, flag word, options) compared
-     * with the flow's cached words, no flow lookup, no hash. Accepts only what {@link #offer} would
-     * merge into the same flow (stricter: the IPv4 version/IHL and fragment field must equal the
-     * head's exactly); anything else returns false and takes {@link #offer}, which then decides as
-     * if this method did not exist (it reads nothing that changes state).
+     * verified. Nine 8-byte loads (IP header and ports first: another flow leaves after three; then
+     * sequence + ack, flag word, L2, options) compared with the flow's cached words, no flow lookup,
+     * no hash; the checks are {@link #check}'s. Accepts only what {@link #offer} would merge into the
+     * same flow (CWR on the head also sends it there); anything else returns false and takes
+     * {@link #offer}, which then decides as if this method did not exist (nothing it changed).
      */
     private boolean joinHot(Packet p, GroBatch batch) {
         Flow f = hot;
         if (f == null || !fastPath || !p.authenticated || p.result != 0 || p.next != null || !p.rxLayout
                 || !p.innerCsumVerified || p.rxL4Proto != PacketHeaders.PROTO_TCP || p.rxIpVersion != 4
-                || p.rxIpHeaderLen != 20 || !f.fastV4 || p.tunnel != f.tunnel || p.spi != f.spi
-                || p.version != f.version || p.vcPresent != f.vcPresent || p.vc != f.vc) {
+                || p.rxIpHeaderLen != 20 || f.ipVersion != 4 || f.l2Len > 24 || p.tunnel != f.tunnel
+                || p.spi != f.spi || p.version != f.version || p.vcPresent != f.vcPresent || p.vc != f.vc) {
             return false;
         }
         long l3 = p.rxL3Off;
@@ -401,38 +389,27 @@ public final class GroCoalescer {
             return false;
         }
         MemorySegment s = p.segment;
-        long fw = Bytes.u64(s, l4 + 12);
-        int flagWord = (int) (fw >>> 32);
-        // data offset (so the header length), flags but FIN/PSH, window equal to the head's; no CWR
-        if ((((flagWord ^ f.flagWord) & ~((FIN | PSH) << 16)) | (flagWord & (CWR << 16))) != 0) {
+        long w0 = Bytes.u64(s, l3);
+        long w1 = Bytes.u64(s, l3 + 8); // TTL, protocol, checksum, source
+        long w2 = Bytes.u64(s, l3 + 16); // destination, ports (no IP options: l4 == l3 + 20)
+        long ipKey = ipv4Key(w0, w1);
+        if (((((w1 << 32) | (w2 >>> 32)) ^ f.addr4) | (((int) w2) ^ f.ports) | (ipKey ^ f.ipKey)) != 0) {
             return false;
         }
+        long fw = Bytes.u64(s, l4 + 12);
+        int flagWord = (int) (fw >>> 32);
         long sa = Bytes.u64(s, l4 + 4);
-        long w0 = Bytes.u64(s, l3);
-        long w1 = Bytes.u64(s, l3 + 8);
-        long w2 = Bytes.u64(s, l3 + 16);
         long l2a = Bytes.u64(s, p.offset);
         long l2b = Bytes.u64(s, l3 - 8);
         long l2c = f.l2Len > 16 ? Bytes.u64(s, p.offset + 8) : l2a;
-        if ((sa ^ (((long) f.nextSeq << 32) | (f.ack & 0xffffffffL))
-                | ((w0 ^ f.w0) & HOT_W0) | ((w1 ^ f.w1) & HOT_W1) | (w2 ^ f.w2)
+        // data offset (so the header length), flags but FIN/PSH, window equal to the head's; no CWR
+        if ((((flagWord ^ f.flagWord) & ~((FIN | PSH) << 16)) | (flagWord & (CWR << 16))
+                | (sa ^ (((long) f.nextSeq << 32) | (f.ack & 0xffffffffL)))
                 | (l2a ^ f.l2a) | (l2b ^ f.l2b) | (l2c ^ f.l2c)) != 0) {
             return false;
         }
-        if (thLen > 20 && !sameOptions(s, l4, thLen, f)) {
-            return false;
-        }
-        int ipId = (int) (w0 >>> 16) & 0xffff;
-        boolean fixedId = f.fixedId;
-        int idOffset = (ipId - f.headId) & 0xffff;
-        if (f.count == 1 && (w0 & 0x4000) != 0 && idOffset == 0) {
-            fixedId = true; // decided on the second segment, as in check
-        }
-        if (idOffset != (fixedId ? 0 : f.count)) {
-            return false;
-        }
-        long newEnd = f.end + payLen;
-        if (newEnd - f.l3 > cfg.maxSize() || (!chain && newEnd > f.head.limit)) {
+        if ((thLen > 20 && !sameOptions(s, l4, thLen, f.options))
+                || !ipIdFits(f, (int) (w0 >>> 16) & 0xffff, ipKey) || fits(f, payLen) != OK) {
             return false;
         }
         // what append and join read of the offered segment
@@ -444,7 +421,6 @@ public final class GroCoalescer {
         this.flagWord = flagWord;
         this.csumUrg = (int) fw;
         this.deferPaySum = true;
-        this.fixedIdIfMerged = fixedId;
         hotJoins++;
         join(f, p, batch);
         return true;
@@ -474,10 +450,6 @@ public final class GroCoalescer {
         emitAlone(p, batch);
     }
 
-    private static long fold(long sum) {
-        return Checksum.fold(sum);
-    }
-
     /**
      * Reads the header words the flow lookup and the merge checks compare, in as few 8-byte loads
      * as the layout allows (each segment access costs a bounds and a liveness check): TCP sequence
@@ -495,14 +467,10 @@ public final class GroCoalescer {
         long w0 = Bytes.u64(s, l3);
         if (ipVersion == 4) {
             long w1 = Bytes.u64(s, l3 + 8); // TTL, protocol, checksum, source
-            // TOS, DF, TTL (Linux inet_gro_flush); the ID separately
-            ipKey = (w0 & 0x00ff000000004000L) | ((w1 >>> 56) << 40);
+            ipKey = ipv4Key(w0, w1);
             ipId = (int) (w0 >>> 16) & 0xffff;
-            ipW0 = w0;
-            ipW1 = w1;
             if (l4 == l3 + 20) {
                 long w2 = Bytes.u64(s, l3 + 16); // destination, ports
-                ipW2 = w2;
                 addr4 = (w1 << 32) | (w2 >>> 32);
                 ports = (int) w2;
             } else {
@@ -522,6 +490,15 @@ public final class GroCoalescer {
             l2b = Bytes.u64(s, l3 - 8);
             l2c = l2Len > 16 ? Bytes.u64(s, p.offset + 8) : l2a;
         }
+    }
+
+    /**
+     * What of IPv4 header bytes 0-7 ({@code w0}) and 8-15 ({@code w1}) must equal the head's for a
+     * merge (Linux inet_gro_flush): TOS, the whole flags + fragment field (DF decides the ID rule;
+     * any other bit stops the merge), TTL. The ID is checked separately.
+     */
+    private static long ipv4Key(long w0, long w1) {
+        return (w0 & IPV4_KEY_W0) | ((w1 >>> 56) << 40);
     }
 
     private int hash(MemorySegment s) {
@@ -552,7 +529,7 @@ public final class GroCoalescer {
     private long paySumVerified(Flow f) {
         long sum = f.constSum + thLen + payLen + (seq & 0xffffffffL) + (flagWord & 0xffffffffL)
                 + (csumUrg & 0xffffffffL);
-        return 0xffff - fold(sum);
+        return 0xffff - Checksum.fold(sum);
     }
 
     /** The held flow of this packet (same flow and same SA), or null; sets {@link #saMismatch}. */
@@ -609,7 +586,7 @@ public final class GroCoalescer {
         if (ack != f.ack) {
             return R_ACK;
         }
-        if (thLen > 20 && !sameOptions(s, l4, thLen, f)) {
+        if (thLen > 20 && !sameOptions(s, l4, thLen, f.options)) {
             return R_OPTIONS;
         }
         if (seq != f.nextSeq) {
@@ -620,61 +597,78 @@ public final class GroCoalescer {
         }
         fixedIdIfMerged = f.fixedId;
         if (ipKey != f.ipKey) {
-            return R_IP_HEADER; // IPv4 TOS/TTL/DF; IPv6 version, traffic class, flow label, hop limit
+            return R_IP_HEADER; // IPv4 TOS/TTL/flags; IPv6 version, traffic class, flow label, hop limit
         }
-        if (ipVersion == 4) {
-            int idOffset = (ipId - f.headId) & 0xffff;
-            if (f.count == 1 && (ipKey & 0x4000) != 0 && idOffset == 0) {
-                fixedIdIfMerged = true; // decided on the second segment, as Linux does
-            }
-            if (idOffset != (fixedIdIfMerged ? 0 : f.count)) {
-                return R_IP_ID;
-            }
+        if (ipVersion == 4 && !ipIdFits(f, ipId, ipKey)) {
+            return R_IP_ID;
         }
-        return OK;
-    }
-
-    /** TCP option bytes ({@code len}, a multiple of 4, at most 40) as words, for {@link Flow#options}. */
-    private static void loadOptions(MemorySegment s, long off, int len, long[] dst) {
-        int i = 0;
-        int k = 0;
-        for (; i + 8 <= len; i += 8) {
-            dst[k++] = s.get(WORD, off + i);
-        }
-        if (i < len) {
-            dst[k] = Bytes.u32(s, off + i);
-        }
+        return fits(f, payLen);
     }
 
     /**
-     * The option bytes of the TCP header at {@code l4} ({@code thLen} long, the flow's length) equal
-     * the flow head's. 8 to 16 option bytes (timestamps, MSS + SACK-permitted, ...): two overlapping
-     * native-order words compared with the head's same two words, no loop.
+     * The IPv4 ID is the head's plus the segment count, or (DF set) fixed, as decided on the second
+     * segment as Linux does; sets {@link #fixedIdIfMerged}.
      */
-    private static boolean sameOptions(MemorySegment s, long l4, int thLen, Flow f) {
-        int len = thLen - 20;
-        if (len >= 8 && len <= 16) {
-            return ((s.get(WORD, l4 + 20) ^ f.optFirst) | (s.get(WORD, l4 + thLen - 8) ^ f.optLast)) == 0;
-        }
-        return sameOptions(s, l4 + 20, len, f.options);
+    private boolean ipIdFits(Flow f, int ipId, long ipKey) {
+        int idOffset = (ipId - f.headId) & 0xffff;
+        boolean fixed = f.fixedId || (f.count == 1 && (ipKey & 0x4000) != 0 && idOffset == 0);
+        fixedIdIfMerged = fixed;
+        return idOffset == (fixed ? 0 : f.count);
     }
 
-    private static boolean sameOptions(MemorySegment s, long off, int len, long[] head) {
+    /** The merged packet stays within the configured size and (COPY) the head's tailroom. */
+    private int fits(Flow f, int payLen) {
+        long newEnd = f.end + payLen;
+        if (newEnd - f.l3 > cfg.maxSize()) {
+            return R_MAX_SIZE;
+        }
+        return !chain && newEnd > f.head.limit ? R_NO_ROOM : OK;
+    }
+
+    /**
+     * The option bytes of the TCP header at {@code l4} ({@code thLen} long, 21..60) as native-order
+     * words, for {@link Flow#options}: 8 to 16 bytes (timestamps, MSS + SACK-permitted, ...) as the
+     * first and the last word (overlapping), compared without a loop; otherwise word by word, a
+     * 4-byte tail as an int.
+     */
+    private static void loadOptions(MemorySegment s, long l4, int thLen, long[] dst) {
+        int len = thLen - 20;
+        if (len >= 8 && len <= 16) {
+            dst[0] = s.get(WORD, l4 + 20);
+            dst[1] = s.get(WORD, l4 + thLen - 8);
+            return;
+        }
         int i = 0;
         int k = 0;
         for (; i + 8 <= len; i += 8) {
-            if (s.get(WORD, off + i) != head[k++]) {
+            dst[k++] = s.get(WORD, l4 + 20 + i);
+        }
+        if (i < len) {
+            dst[k] = s.get(ValueLayout.JAVA_INT_UNALIGNED, l4 + 20 + i);
+        }
+    }
+
+    /** The option bytes at {@code l4} ({@code thLen} the flow's header length) equal the head's. */
+    private static boolean sameOptions(MemorySegment s, long l4, int thLen, long[] head) {
+        int len = thLen - 20;
+        if (len >= 8 && len <= 16) {
+            return ((s.get(WORD, l4 + 20) ^ head[0]) | (s.get(WORD, l4 + thLen - 8) ^ head[1])) == 0;
+        }
+        int i = 0;
+        int k = 0;
+        for (; i + 8 <= len; i += 8) {
+            if (s.get(WORD, l4 + 20 + i) != head[k++]) {
                 return false;
             }
         }
-        return i >= len || Bytes.u32(s, off + i) == head[k];
+        return i >= len || s.get(ValueLayout.JAVA_INT_UNALIGNED, l4 + 20 + i) == head[k];
     }
 
     /**
      * Byte equality of two short header ranges (L2 headers, IPv6 addresses, TCP options) with word
      * loads: {@link MemorySegment#mismatch} costs more than the compare at these lengths.
      */
-    static boolean sameBytes(MemorySegment a, long ao, MemorySegment b, long bo, int len) {
+    private static boolean sameBytes(MemorySegment a, long ao, MemorySegment b, long bo, int len) {
         int i = 0;
         for (; i + 8 <= len; i += 8) {
             if (a.get(WORD, ao + i) != b.get(WORD, bo + i)) {
@@ -748,23 +742,14 @@ public final class GroCoalescer {
         f.l2a = l2a;
         f.l2b = l2b;
         f.l2c = l2c;
-        f.fastV4 = ipVersion == 4 && f.l3Len == 20 && f.l2Len >= 8 && f.l2Len <= 24;
-        f.w0 = ipW0;
-        f.w1 = ipW1;
-        f.w2 = ipW2;
         long optSum = 0;
         if (thLen > 20) {
-            loadOptions(s, l4 + 20, thLen - 20, f.options);
-            if (thLen >= 28) {
-                f.optFirst = s.get(WORD, l4 + 20);
-                f.optLast = s.get(WORD, l4 + thLen - 8);
-            }
+            loadOptions(s, l4, thLen, f.options);
             optSum = Checksum.sum(s, l4 + 20, thLen - 20, 0);
         }
         f.constSum = addrSum + PacketHeaders.PROTO_TCP + (ports & 0xffffffffL) + (ack & 0xffffffffL) + optSum;
         if (deferPaySum) {
-            long pseudo = Checksum.pseudoHeader(s, l3, ipVersion, PacketHeaders.PROTO_TCP, thLen + payLen);
-            paySum = 0xffff - fold(Checksum.sum(s, l4, thLen, pseudo));
+            paySum = paySumVerified(f);
         }
         f.fixedId = false;
         f.extraFlags = 0;
@@ -915,14 +900,7 @@ public final class GroCoalescer {
         long l2a;
         long l2b;
         long l2c;
+        /** The head's TCP option bytes (see loadOptions). */
         final long[] options = new long[5];
-        /** Option bytes 0-7 and the last 8, native order (see sameOptions). */
-        long optFirst;
-        long optLast;
-        /** IPv4 without options, L2 of 8..24 bytes: {@link #joinHot} may take its segments. */
-        boolean fastV4;
-        long w0;
-        long w1;
-        long w2;
     }
 }
