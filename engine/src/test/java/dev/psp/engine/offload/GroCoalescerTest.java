@@ -35,6 +35,7 @@ import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -238,6 +239,28 @@ class GroCoalescerTest {
         }
     }
 
+    /**
+     * Linux inet_gro_flush flushes on any IPv4 fragment-field bit but DF (the reserved bit here; the
+     * decoder never delivers MF or an offset): such a segment neither joins a flow nor starts one,
+     * on the general path and on the one-pass path (decoder-verified) alike.
+     */
+    @ParameterizedTest(name = "odd segment {0}, decoder verifies {1}")
+    @CsvSource({"0, false", "2, false", "0, true", "2, true"})
+    void aFragmentFieldBitOtherThanDfIsNeverMerged(int odd, boolean verify) {
+        List<byte[]> segs = TcpFrames.segment(flow(4, 11, 1, 1000 * 5, ACK | PSH).build(), 1000, false);
+        byte[] f = segs.get(odd);
+        f[TcpFrames.layout(f).l3() + 6] |= (byte) 0x80;
+        TcpFrames.fixChecksums(f);
+        try (GroRig rig = new GroRig(Mode.TRANSPORT, verify)) {
+            GroCounters c = new GroCounters();
+            GroBatch b = run(rig, new GroCoalescer(cfg(), c), segs, same(rig.sa(0x4011, false), segs.size()),
+                    GroRig.ROOM_64K, 0);
+            assertArrayEquals(odd == 0 ? new int[] {1, 4} : new int[] {2, 1, 2}, segmentCounts(b));
+            assertEquals(odd == 0 ? 0 : 1, c.refusedIpHeader);
+            assertEquals(1, c.notMergeable);
+        }
+    }
+
     @Test
     void maxSegmentsAndMaxSizeAreRespected() {
         byte[] sup = flow(4, 7, 2, 1000 * 20, ACK | PSH).build();
@@ -392,6 +415,26 @@ class GroCoalescerTest {
             assertEquals(1, gro.coalesce(in, in.length, b, 0));
             assertArrayEquals(sup, b.out[0].toByteArray(), "checksum built from the decoder's verdicts");
             assertEquals(0, c.innerCsumBad);
+
+            // reused, not recomputed: a payload byte changed after the decoder's check goes through
+            // GRO unnoticed (a second pass over the payload would refuse the segment), and the merged
+            // checksum still follows the verified bytes
+            Packet[] again = new Packet[segs.size()];
+            for (int i = 0; i < again.length; i++) {
+                again[i] = rig.sealOpen(segs.get(i), sa, GroRig.ROOM_64K);
+            }
+            Packet p3 = again[3];
+            long last = p3.offset + p3.length - 1;
+            p3.segment.set(java.lang.foreign.ValueLayout.JAVA_BYTE, last,
+                    (byte) (p3.segment.get(java.lang.foreign.ValueLayout.JAVA_BYTE, last) ^ 1));
+            GroCounters c2 = new GroCounters();
+            GroCoalescer gro2 = new GroCoalescer(cfg(), c2);
+            assertEquals(1, gro2.coalesce(again, again.length, b, 0));
+            assertEquals(0, c2.innerCsumBad);
+            assertEquals(segs.size(), b.segments[0]);
+            byte[] expect = sup.clone();
+            expect[TcpFrames.layout(sup).payOff() + 4 * 900 - 1] ^= 1;
+            assertArrayEquals(expect, b.out[0].toByteArray());
 
             // off again: nothing is marked verified, GRO verifies itself
             rig.decoder.verifyInnerChecksums(false);
