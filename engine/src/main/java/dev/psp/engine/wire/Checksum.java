@@ -42,9 +42,7 @@ public final class Checksum {
             long w = s.get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, off + i);
             acc += (w & 0xffffffffL) + (w >>> 32);
         }
-        while ((acc >>> 16) != 0) {
-            acc = (acc & 0xffff) + (acc >>> 16);
-        }
+        acc = fold(acc);
         return LITTLE_ENDIAN ? ((acc & 0xff) << 8) | (acc >>> 8) : acc;
     }
 
