@@ -105,10 +105,10 @@ class GroFuzzTest {
                 now += r.nextInt(400);
                 gro.coalesce(burst, k, b, now);
                 assertTrue(merge == GroConfig.Merge.COPY || b.consumedCount == 0, "chain mode consumes nothing");
-                collect(b, outs, consumed, dropped);
+                collect(b, merge, outs, consumed, dropped);
             }
             gro.flush(b);
-            collect(b, outs, consumed, dropped);
+            collect(b, merge, outs, consumed, dropped);
 
             // every input leaves exactly once
             int[] seen = new int[n];
@@ -158,7 +158,8 @@ class GroFuzzTest {
     }
 
     /** Outputs (a chain gathered), and what merged into them: consumed (COPY) or chained (CHAIN). */
-    private static void collect(GroBatch b, List<Out> outs, List<Packet> consumed, List<Packet> dropped) {
+    private static void collect(GroBatch b, GroConfig.Merge merge, List<Out> outs, List<Packet> consumed,
+            List<Packet> dropped) {
         for (int i = 0; i < b.outCount; i++) {
             Packet p = b.out[i];
             outs.add(new Out(p, p.toByteArray(), b.segments[i], b.gsoSize[i]));
@@ -171,7 +172,8 @@ class GroFuzzTest {
             }
             assertEquals(p.chainCount, links);
             assertEquals(p.chainBytes, bytes);
-            assertTrue(links == 0 || links == b.segments[i] - 1, "a chain holds every merged segment");
+            assertEquals(merge == GroConfig.Merge.CHAIN ? b.segments[i] - 1 : 0, links,
+                    "a chain holds every merged segment (CHAIN), none is linked (COPY)");
         }
 
         for (int i = 0; i < b.consumedCount; i++) {
