@@ -271,12 +271,15 @@ static int32_t imb_one(struct engine *e, struct key *k, uint8_t *rec, uint32_t a
     uint8_t *text = rec + aadl;
     uint8_t *rtag = text + tl;
     memcpy(iv, rec + NONCE_OFF, NONCE_LEN);
-    if (enc && sl > 0 && stage && tl - sl <= STAGE_MAX) {
+    uint32_t head = tl - sl;
+    uintptr_t borrow_lo = (uintptr_t) src - head, borrow_hi = (uintptr_t) src + sl;
+    if (enc && sl > 0 && stage && head <= STAGE_MAX
+            && (borrow_hi <= (uintptr_t) rec || borrow_lo >= (uintptr_t) (rtag + TAG_LEN))) {
         /* split seal, staged: the head goes in front of the source (saved and restored), and one
-         * out-of-place call reads head + source and writes the whole text into place */
-        uint32_t head = tl - sl;
+         * out-of-place call reads head + source and writes the whole text into place; only when
+         * the borrowed bytes lie outside the record (restoring them must not undo the ciphertext) */
         uint8_t save[STAGE_MAX];
-        uint8_t *in = (uint8_t *) src - head;
+        uint8_t *in = (uint8_t *) borrow_lo;
         memcpy(save, in, head);
         memcpy(in, text, head);
         if (k->len == 16) {
@@ -289,7 +292,6 @@ static int32_t imb_one(struct engine *e, struct key *k, uint8_t *rec, uint32_t a
     }
     if (enc && sl > 0) {
         /* split seal: stream the in-place head, then the source bytes straight into place */
-        uint32_t head = tl - sl;
         if (k->len == 16) {
             IMB_AES128_GCM_INIT(e->mgr, &k->gkd, &e->gctx, iv, rec, aadl);
             if (head > 0) {

@@ -69,7 +69,8 @@ public final class Packet {
      * {@code splitOffset} (as many as the text in place before the split part: VC and inner L4
      * header) must belong to the same caller-owned source (TSO: the super-packet's own headers and
      * earlier payload): a backend may borrow them during the seal and restores them before it
-     * returns ({@link dev.psp.engine.crypto.AeadBurst#stageSplitHeads}).
+     * returns ({@link dev.psp.engine.crypto.AeadBurst#stageSplitHeads}); a source that overlaps the
+     * record itself is never borrowed (the shim streams it).
      */
     public MemorySegment splitSource;
     public long splitOffset;

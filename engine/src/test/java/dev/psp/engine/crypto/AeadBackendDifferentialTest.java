@@ -123,6 +123,44 @@ class AeadBackendDifferentialTest {
         }
     }
 
+    /**
+     * A split source that is the record itself (the split part already in place, so its front is the
+     * record's own head): staging must not borrow those bytes (it would write plaintext back over
+     * the ciphertext); the result is the in-place seal, staged burst or not.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void splitSourceInsideTheRecordSealsLikeInPlace(AeadBackend b) {
+        assumeAvailable(b);
+        Random rnd = new Random(0x494e504cL);
+        try (Arena arena = Arena.ofConfined(); AeadEngine jdk = AeadBackends.jdk().newEngine()) {
+            for (int round = 0; round < 14; round++) {
+                byte[] kb = new byte[round % 2 == 0 ? 16 : 32];
+                rnd.nextBytes(kb);
+                int aadLen = 16 + rnd.nextInt(40);
+                int head = new int[] {8, 20, 32, 40, 68, 1, 12}[round % 7];
+                int srcLen = 1 + rnd.nextInt(1500);
+                int textLen = head + srcLen;
+                byte[] rec = record(rnd, aadLen, textLen);
+                byte[] expected = seal(jdk, key(jdk, kb), rec, aadLen, textLen, false, arena);
+                for (boolean stage : new boolean[] {true, false}) {
+                    try (AeadEngine e = b.newEngine()) {
+                        MemorySegment seg = arena.allocate(rec.length + 9);
+                        MemorySegment.copy(rec, 0, seg, ValueLayout.JAVA_BYTE, 4, rec.length);
+                        AeadBurst burst = new AeadBurst(4);
+                        burst.clear();
+                        burst.stageSplitHeads(stage);
+                        burst.addSplit(key(e, kb), seg, 4, aadLen, textLen, seg, 4 + aadLen + head, srcLen);
+                        e.sealBurst(burst);
+                        assertEquals(AeadEngine.OK, burst.status(0));
+                        assertArrayEquals(expected, seg.asSlice(4, rec.length).toArray(ValueLayout.JAVA_BYTE),
+                                () -> b.name() + " head " + head + " src " + srcLen + " staged " + stage);
+                    }
+                }
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("backends")
     void sealIsByteIdenticalToJdkAndOpens(AeadBackend b) {
