@@ -42,7 +42,6 @@ public final class PspEncoder {
     private int chunkLeft = 1;
     private boolean innerChecksums;
     private boolean fastPath = true;
-    private static final java.lang.foreign.ValueLayout.OfLong WORD = java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
     public PspEncoder(AeadEngine engine, PspCounters counters, int maxBurst) {
         this.engine = engine;
@@ -383,18 +382,8 @@ public final class PspEncoder {
             fillInnerChecksum(s, off + 14, off + FAST_HDR, off + 14 + total, 4, proto);
         }
         long kept = Checksum.ipv4KeptSum(s, off + 14, 20);
-        // the 34 header bytes move back by encap: load all, then store (overlap-safe)
-        long m0 = s.get(WORD, off);
-        long m1 = s.get(WORD, off + 8);
-        long m2 = s.get(WORD, off + 16);
-        long m3 = s.get(WORD, off + 24);
-        long m4 = s.get(WORD, off + 26);
         long n = off - encap;
-        s.set(WORD, n, m0);
-        s.set(WORD, n + 8, m1);
-        s.set(WORD, n + 16, m2);
-        s.set(WORD, n + 24, m3);
-        s.set(WORD, n + 26, m4);
+        Bytes.move(s, off, n, FAST_HDR, bounce); // the 34 header bytes move back by encap
         long l3 = n + 14;
         Bytes.u16(s, l3 + 2, ipLenAfter);
         Bytes.u8(s, l3 + 9, PacketHeaders.PROTO_UDP);

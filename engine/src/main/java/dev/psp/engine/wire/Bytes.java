@@ -61,23 +61,28 @@ public final class Bytes {
             return;
         }
         if (len <= 40) {
-            // header-sized: load everything first (overlap-safe either way), then store
+            // header-sized: load everything first (overlap-safe either way), then store; a tail
+            // after the whole words is one more word, the last 8 bytes (overlapping the one before)
             int n = (int) len;
+            if (n < 8) {
+                long t = 0;
+                for (int i = 0; i < n; i++) {
+                    t |= (s.get(ValueLayout.JAVA_BYTE, from + i) & 0xffL) << (8 * i);
+                }
+                for (int i = 0; i < n; i++) {
+                    s.set(ValueLayout.JAVA_BYTE, to + i, (byte) (t >>> (8 * i)));
+                }
+                return;
+            }
             int words = n >>> 3;
-            long w0 = words > 0 ? s.get(WORD, from) : 0;
+            long w0 = s.get(WORD, from);
             long w1 = words > 1 ? s.get(WORD, from + 8) : 0;
             long w2 = words > 2 ? s.get(WORD, from + 16) : 0;
             long w3 = words > 3 ? s.get(WORD, from + 24) : 0;
             long w4 = words > 4 ? s.get(WORD, from + 32) : 0;
-            int tail = n & 7;
-            long tailFrom = from + (n - tail);
-            long t = 0;
-            for (int i = 0; i < tail; i++) {
-                t |= (s.get(ValueLayout.JAVA_BYTE, tailFrom + i) & 0xffL) << (8 * i);
-            }
-            if (words > 0) {
-                s.set(WORD, to, w0);
-            }
+            boolean tail = (n & 7) != 0;
+            long last = tail ? s.get(WORD, from + n - 8) : 0;
+            s.set(WORD, to, w0);
             if (words > 1) {
                 s.set(WORD, to + 8, w1);
             }
@@ -90,9 +95,8 @@ public final class Bytes {
             if (words > 4) {
                 s.set(WORD, to + 32, w4);
             }
-            long tailTo = to + (n - tail);
-            for (int i = 0; i < tail; i++) {
-                s.set(ValueLayout.JAVA_BYTE, tailTo + i, (byte) (t >>> (8 * i)));
+            if (tail) {
+                s.set(WORD, to + n - 8, last);
             }
             return;
         }
