@@ -126,14 +126,14 @@ public final class OpenSslAeadBackend implements AeadBackend {
                 return ERROR;
             }
             if (seg.isNative()) {
-                return sealAt(k.ctx, seg.address() + off, aadLen, textLen);
+                return sealAt(k.ctx, seg.address() + off, aadLen, textLen, 0, 0);
             }
             int total = aadLen + textLen + TAG_LENGTH;
             if (total > JdkAeadBackend.MAX_RECORD) {
                 return ERROR;
             }
             MemorySegment.copy(seg, off, scratch, RECORD, aadLen + textLen);
-            int rc = sealAt(k.ctx, scratch.address() + RECORD, aadLen, textLen);
+            int rc = sealAt(k.ctx, scratch.address() + RECORD, aadLen, textLen, 0, 0);
             if (rc == OK) {
                 MemorySegment.copy(scratch, RECORD + aadLen, seg, off + aadLen, textLen + TAG_LENGTH);
             }
@@ -175,27 +175,23 @@ public final class OpenSslAeadBackend implements AeadBackend {
             if (!seg.isNative() || !src.isNative()) {
                 return AeadEngine.super.sealSplit(key, seg, off, aadLen, textLen, src, srcOff, srcLen);
             }
-            long rec = seg.address() + off;
-            long text = rec + aadLen;
-            int head = textLen - srcLen;
-            if (LibCrypto.evpCipherInitEx(k.ctx, 0, 0, rec + NONCE_OFFSET, 1) != 1
-                    || LibCrypto.evpEncryptUpdate(k.ctx, 0, outl, rec, aadLen) != 1
-                    || (head > 0 && LibCrypto.evpEncryptUpdate(k.ctx, text, outl, text, head) != 1)
-                    || (srcLen > 0 && LibCrypto.evpEncryptUpdate(k.ctx, text + head, outl, src.address() + srcOff, srcLen) != 1)) {
-                return ERROR;
-            }
-            return finishSeal(k.ctx, text + textLen);
+            return sealAt(k.ctx, seg.address() + off, aadLen, textLen, src.address() + srcOff, srcLen);
         }
 
-        private int sealAt(long ctx, long rec, int aadLen, int textLen) {
+        /**
+         * Seals the record at native address {@code rec}: the first {@code textLen - srcLen} text bytes
+         * in place, the last {@code srcLen} read from {@code srcAddr} and written encrypted into place.
+         */
+        private int sealAt(long ctx, long rec, int aadLen, int textLen, long srcAddr, int srcLen) {
             long text = rec + aadLen;
-            long tag = text + textLen;
+            int head = textLen - srcLen;
             if (LibCrypto.evpCipherInitEx(ctx, 0, 0, rec + NONCE_OFFSET, 1) != 1
                     || LibCrypto.evpEncryptUpdate(ctx, 0, outl, rec, aadLen) != 1
-                    || (textLen > 0 && LibCrypto.evpEncryptUpdate(ctx, text, outl, text, textLen) != 1)) {
+                    || (head > 0 && LibCrypto.evpEncryptUpdate(ctx, text, outl, text, head) != 1)
+                    || (srcLen > 0 && LibCrypto.evpEncryptUpdate(ctx, text + head, outl, srcAddr, srcLen) != 1)) {
                 return ERROR;
             }
-            return finishSeal(ctx, tag);
+            return finishSeal(ctx, text + textLen);
         }
 
         private int finishSeal(long ctx, long tag) {
