@@ -188,16 +188,16 @@ public final class PspDecoder {
         if (icvOff - psp < BASE_LENGTH) {
             return Reason.RX_TRUNCATED.code();
         }
-        long word0 = Bytes.u64(s, psp); // next header | ext len | R + crypt offset | flags | SPI
-        int flags = (int) (word0 >>> 32) & 0xff;
+        long word0 = PspHeader.word0(s, psp);
+        int flags = PspHeader.flags(word0);
         if ((flags & PspHeader.FLAG_ALWAYS_1) == 0) {
             return Reason.RX_BAD_HEADER.code();
         }
-        int version = (flags >>> PspHeader.VERSION_SHIFT) & PspHeader.VERSION_MASK;
+        int version = PspHeader.version(word0);
         if (version > 3) {
             return Reason.RX_BAD_VERSION.code();
         }
-        int hdrLen = 8 + 8 * ((int) (word0 >>> 48) & 0xff);
+        int hdrLen = PspHeader.headerLength(word0);
         boolean vcPresent = (flags & PspHeader.FLAG_V) != 0;
         if (hdrLen < BASE_LENGTH || (vcPresent && hdrLen < BASE_LENGTH + PspHeader.VC_LENGTH)) {
             return Reason.RX_BAD_HEADER.code();
@@ -206,12 +206,12 @@ public final class PspDecoder {
         if (hdrLen - BASE_LENGTH > region) {
             return Reason.RX_TRUNCATED.code();
         }
-        int spi = (int) word0;
+        int spi = PspHeader.spi(word0);
         if (!PspHeader.validSpi(spi)) {
             return Reason.RX_BAD_SPI.code();
         }
         boolean gmac = PspHeader.isGmac(version);
-        int coBytes = gmac ? 0 : ((int) (word0 >>> 40) & 0x3f) * PspHeader.CRYPT_OFFSET_UNIT;
+        int coBytes = gmac ? 0 : PspHeader.cryptOffset(word0) * PspHeader.CRYPT_OFFSET_UNIT;
         if (coBytes > region) {
             return Reason.RX_CRYPT_OFFSET.code();
         }
@@ -222,7 +222,7 @@ public final class PspDecoder {
         p.vc = 0; // read after open: a crypt offset below 2 encrypts the VC
         p.sBit = (flags & PspHeader.FLAG_S) != 0;
         p.dBit = (flags & PspHeader.FLAG_D) != 0;
-        p.nextHeader = (int) (word0 >>> 56);
+        p.nextHeader = PspHeader.nextHeader(word0);
         p.aeadOff = psp;
         p.udpOff = udpOff;
         p.l3Off = h.l3Off;
@@ -253,8 +253,7 @@ public final class PspDecoder {
      * IP packet whose header is skipped.
      */
     private long clearPorts(MemorySegment s, long inner, long clearEnd, int nh) {
-        boolean tunnel = mode == Mode.TUNNEL
-                || (mode == Mode.AUTO && (nh == PacketHeaders.PROTO_IPV4 || nh == PacketHeaders.PROTO_IPV6));
+        boolean tunnel = isTunnel(nh);
         long ports = -1;
         if (!tunnel) {
             if (nh == PacketHeaders.PROTO_TCP || nh == PacketHeaders.PROTO_UDP) {
@@ -349,6 +348,12 @@ public final class PspDecoder {
         p.rxLayout = true;
     }
 
+    /** Tunnel mode for this packet: the decoder's mode, or (AUTO) an IP next header. */
+    private boolean isTunnel(int nextHeader) {
+        return mode == Mode.TUNNEL
+                || (mode == Mode.AUTO && (nextHeader == PacketHeaders.PROTO_IPV4 || nextHeader == PacketHeaders.PROTO_IPV6));
+    }
+
     private int decapsulate(Packet p) {
         MemorySegment s = p.segment;
         long frameEnd = p.offset + p.length;
@@ -357,8 +362,7 @@ public final class PspDecoder {
         int innerLen = (int) (innerEnd - innerOff);
         int padLen = (int) (frameEnd - p.ipEnd);
         int nh = p.nextHeader;
-        boolean tunnel = mode == Mode.TUNNEL
-                || (mode == Mode.AUTO && (nh == PacketHeaders.PROTO_IPV4 || nh == PacketHeaders.PROTO_IPV6));
+        boolean tunnel = isTunnel(nh);
         p.tunnel = tunnel;
         // the outer layout was recorded on the descriptor by validate() (bursts validate them all first)
         p.innerCsumVerified = false;

@@ -36,34 +36,38 @@ public final class PspHeader {
 
     private PspHeader() {}
 
-    public static int nextHeader(MemorySegment s, long off) {
-        return Bytes.u8(s, off + NEXT_HEADER_OFFSET);
+    /**
+     * The header's first 8 bytes as one big-endian word: next header | hdr ext len | R + crypt offset
+     * | flags | SPI. The decoders below take it apart (one load for every field but the IV and VC).
+     */
+    public static long word0(MemorySegment s, long off) {
+        return Bytes.u64(s, off);
     }
 
-    public static int hdrExtLen(MemorySegment s, long off) {
-        return Bytes.u8(s, off + HDR_EXT_LEN_OFFSET);
+    public static int nextHeader(long word0) {
+        return (int) (word0 >>> 56);
     }
 
     /** Header length in bytes: 8 + 8 * hdr ext len. */
-    public static int headerLength(MemorySegment s, long off) {
-        return 8 + 8 * hdrExtLen(s, off);
+    public static int headerLength(long word0) {
+        return 8 + 8 * ((int) (word0 >>> 48) & 0xff);
     }
 
     /** Crypt offset in 4-byte units (the 6 low bits; R bits excluded). */
-    public static int cryptOffset(MemorySegment s, long off) {
-        return Bytes.u8(s, off + CRYPT_OFFSET_OFFSET) & 0x3f;
+    public static int cryptOffset(long word0) {
+        return (int) (word0 >>> 40) & 0x3f;
     }
 
-    public static int flags(MemorySegment s, long off) {
-        return Bytes.u8(s, off + FLAGS_OFFSET);
+    public static int flags(long word0) {
+        return (int) (word0 >>> 32) & 0xff;
     }
 
-    public static int version(MemorySegment s, long off) {
-        return (flags(s, off) >>> VERSION_SHIFT) & VERSION_MASK;
+    public static int version(long word0) {
+        return (flags(word0) >>> VERSION_SHIFT) & VERSION_MASK;
     }
 
-    public static int spi(MemorySegment s, long off) {
-        return Bytes.u32(s, off + SPI_OFFSET);
+    public static int spi(long word0) {
+        return (int) word0;
     }
 
     public static long iv(MemorySegment s, long off) {
