@@ -6,10 +6,6 @@ import java.lang.foreign.MemorySegment;
 final class AeadRecords {
     private AeadRecords() {}
 
-    /**
-     * True when {@code [off, off + aadLen + textLen + TAG_LENGTH)} lies inside a writable
-     * {@code seg} and the AAD holds the nonce. Native code trusts records that pass.
-     */
     /** Rejects a key length other than 16 or 32 bytes (a configuration error, not a packet failure). */
     static void requireKeyLength(int len) {
         if (len != 16 && len != 32) {
@@ -17,6 +13,10 @@ final class AeadRecords {
         }
     }
 
+    /**
+     * True when {@code [off, off + aadLen + textLen + TAG_LENGTH)} lies inside a writable
+     * {@code seg} and the AAD holds the nonce. Native code trusts records that pass.
+     */
     static boolean valid(MemorySegment seg, long off, int aadLen, int textLen) {
         return seg != null
                 && aadLen >= AeadEngine.NONCE_OFFSET + AeadEngine.NONCE_LENGTH

@@ -82,15 +82,15 @@ public final class IvGenerator implements dev.psp.engine.psp.IvSource {
         }
     }
 
-    /**
-     * Reserves {@code n} consecutive IVs for a burst with one CAS; returns the first (the burst
-     * uses {@code first .. first + n - 1}).
-     */
     @Override
     public boolean prefersBlocks() {
         return true;
     }
 
+    /**
+     * Reserves {@code n} consecutive IVs for a burst with one CAS; returns the first (the burst
+     * uses {@code first .. first + n - 1}).
+     */
     @Override
     public long nextIvBlock(int n) {
         return nextBlock(n);

@@ -19,11 +19,4 @@ public final class CounterIvSource implements IvSource {
     public long nextIv() {
         return next++;
     }
-
-    @Override
-    public long nextIvBlock(int n) {
-        long first = next;
-        next += n;
-        return first;
-    }
 }

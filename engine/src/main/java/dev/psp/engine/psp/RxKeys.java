@@ -91,9 +91,6 @@ public final class RxKeys implements AutoCloseable {
         java.util.Arrays.fill(tags, -1L);
     }
 
-
-
-
     @Override
     public void close() {
         for (AeadKey k : cached) {

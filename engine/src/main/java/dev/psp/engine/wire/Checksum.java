@@ -46,18 +46,6 @@ public final class Checksum {
         return LITTLE_ENDIAN ? ((acc & 0xff) << 8) | (acc >>> 8) : acc;
     }
 
-    /** The plain big-endian 16-bit reference sum, for tests of {@link #sum}. */
-    static long sumReference(MemorySegment s, long off, int len, long sum) {
-        int i = 0;
-        for (; i + 2 <= len; i += 2) {
-            sum += Bytes.u16(s, off + i);
-        }
-        if (i < len) {
-            sum += (Bytes.u8(s, off + i) << 8);
-        }
-        return sum;
-    }
-
     /** Folds a 64-bit accumulated sum and inverts it: the value to store in a checksum field. */
     public static int finish(long sum) {
         return (int) (~fold(sum)) & 0xffff;
