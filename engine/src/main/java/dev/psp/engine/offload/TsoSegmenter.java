@@ -207,8 +207,9 @@ public final class TsoSegmenter {
      * Full-size segment {@code i} stamped from the encapsulated template {@code t} (segment 0, same
      * lengths): its finished headers (outer headers, UDP, PSP, VC, inner headers) copied as they
      * are, then only what differs per segment rewritten: the inner IPv4 ID and header checksum (in
-     * tunnel mode also the outer header when it copies the inner one), the IV, the TCP sequence
-     * number and flags, the inner checksum. Ports, SPI, flow hash and lengths are the template's.
+     * tunnel mode also the outer ones when the outer header copies the inner one), the IV, the TCP
+     * sequence number and flags, the inner checksum. Ports, SPI, flow hash and lengths are the
+     * template's.
      */
     private void stamp(Packet sp, Packet t, Packet d, int i, long payloadOff, long encap) {
         MemorySegment ds = d.segment;
@@ -221,7 +222,9 @@ public final class TsoSegmenter {
             int id = (ipId + i) & 0xffff;
             Bytes.u16(ds, l3 + 4, id);
             Bytes.u16(ds, l3 + 10, Checksum.finish(ipSum + id));
-            encoder.refreshOuter(d, l3);
+            if (outerSum >= 0) {
+                encoder.stampOuterId(d, outerSum, id);
+            }
         }
         long srcOff = payloadOff + (long) i * segSize;
         if (l4Proto == PacketHeaders.PROTO_TCP) {
@@ -252,6 +255,8 @@ public final class TsoSegmenter {
     private boolean transport;
     /** Inner IPv4 header words but the ID and checksum, as the template has them. */
     private long ipSum;
+    /** Tunnel mode whose outer IPv4 ID follows the inner one: the outer header's sum for {@link PspEncoder#stampOuterId}; else -1. */
+    private long outerSum;
     /** Pseudo-header + L4 header words that do not change per segment (TCP: all but seq, flags word, checksum). */
     private long l4Sum;
     /** TCP: the data-offset byte of the flags word, shifted into place. */
@@ -269,6 +274,7 @@ public final class TsoSegmenter {
             long tl3 = o0 + l3Rel - (transport ? encap : 0);
             ipSum = Checksum.ipv4KeptSum(ts, tl3, ipHeaderLen) - Bytes.u16(ts, tl3 + 4)
                     + Bytes.u16(ts, tl3 + 2) + Bytes.u16(ts, tl3 + 8);
+            outerSum = encoder.outerIdSum(t);
         }
         long l3 = sp.offset + l3Rel;
         long l4 = sp.offset + l4Rel;
