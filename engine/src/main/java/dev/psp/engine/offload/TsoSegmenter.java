@@ -229,10 +229,7 @@ public final class TsoSegmenter {
         long srcOff = payloadOff + (long) i * segSize;
         if (l4Proto == PacketHeaders.PROTO_TCP) {
             int sq = seq + i * segSize;
-            int f = flags & ~TCP_CWR;
-            if (i < nseg - 1) {
-                f &= ~(TCP_FIN | TCP_PSH);
-            }
+            int f = segFlags(i);
             Bytes.u32(ds, l4 + 4, sq);
             Bytes.u8(ds, l4 + 13, f);
             if (computeChecksums) {
@@ -298,14 +295,7 @@ public final class TsoSegmenter {
         int csumField;
         if (tcp) {
             Bytes.u32(ds, l4 + 4, seq + i * segSize);
-            int f = flags;
-            if (i > 0) {
-                f &= ~TCP_CWR;
-            }
-            if (i < nseg - 1) {
-                f &= ~(TCP_FIN | TCP_PSH);
-            }
-            Bytes.u8(ds, l4 + 13, f);
+            Bytes.u8(ds, l4 + 13, segFlags(i));
             csumField = 16;
         } else {
             Bytes.u16(ds, l4 + 4, l4Len);
@@ -322,6 +312,18 @@ public final class TsoSegmenter {
             }
             Bytes.u16(ds, l4 + csumField, c);
         }
+    }
+
+    /** TCP flags of segment {@code i} (Linux {@code tcp_gso_segment}): CWR only on the first, FIN and PSH only on the last. */
+    private int segFlags(int i) {
+        int f = flags;
+        if (i > 0) {
+            f &= ~TCP_CWR;
+        }
+        if (i < nseg - 1) {
+            f &= ~(TCP_FIN | TCP_PSH);
+        }
+        return f;
     }
 
     private PspCounters encoderCounters() {
