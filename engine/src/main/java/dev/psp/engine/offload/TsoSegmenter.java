@@ -194,11 +194,16 @@ public final class TsoSegmenter {
         patchL4(ds, l3, o + l4Rel, i, l4Len, s, srcOff, chunk);
         d.length = hdrLen + chunk;
         d.sa = sp.sa;
+        d.result = 0;
+        carry(sp, d, srcOff, chunk);
+    }
+
+    /** What every segment takes from the super-packet: its timestamp, and its payload as the split source. */
+    private static void carry(Packet sp, Packet d, long srcOff, int chunk) {
         d.tsSeconds = sp.tsSeconds;
         d.tsNanos = sp.tsNanos;
         d.gsoSize = 0;
-        d.result = 0;
-        d.splitSource = s;
+        d.splitSource = sp.segment;
         d.splitOffset = srcOff;
         d.splitLength = chunk;
     }
@@ -240,12 +245,7 @@ public final class TsoSegmenter {
             int c = Checksum.finish(Checksum.sum(sp.segment, srcOff, segSize, l4Sum));
             Bytes.u16(ds, l4 + 6, c == 0 ? 0xffff : c);
         }
-        d.tsSeconds = sp.tsSeconds;
-        d.tsNanos = sp.tsNanos;
-        d.gsoSize = 0;
-        d.splitSource = sp.segment;
-        d.splitOffset = srcOff;
-        d.splitLength = segSize;
+        carry(sp, d, srcOff, segSize);
     }
 
     // Per super-packet sums for stamped (full-size) segments: what does not change per segment.
