@@ -92,6 +92,40 @@ class PacketPoolTest {
         }
     }
 
+    /**
+     * A fragment no pool knows (unpooled) or already freed is counted, and the walk goes on: the
+     * rest of the chain is still freed, each slot once, by free, freeBulk and release alike.
+     */
+    @Test
+    void aBadFragmentIsCountedAndTheRestOfTheChainFreed() throws Exception {
+        try (PacketPool pool = PacketPool.create(8, 2048); PacketPool other = PacketPool.create(2, 2048)) {
+            for (int how = 0; how < 3; how++) {
+                Packet h = pool.alloc();
+                Packet stale = pool.alloc();
+                Packet f3 = other.alloc();
+                Packet f4 = pool.alloc();
+                assertTrue(pool.free(stale)); // freed already: its second free is a double free
+                h.next = stale;
+                stale.next = new Packet(); // unpooled
+                stale.next.next = f3;
+                f3.next = f4;
+                long doubles = pool.doubleFrees();
+                long foreign = pool.foreignFrees();
+                switch (how) {
+                    case 0 -> assertTrue(pool.free(h));
+                    case 1 -> assertEquals(3, pool.freeBulk(new Packet[] {h}, 1)); // h, f3, f4
+                    default -> assertTrue(onOtherThread(() -> pool.release(h)));
+                }
+                assertEquals(doubles + 1, pool.doubleFrees(), "the stale fragment");
+                assertEquals(foreign + 1, pool.foreignFrees(), "the unpooled fragment");
+                other.reclaim();
+                assertEquals(0, pool.inUse(), "every slot back once");
+                assertEquals(pool.capacity(), pool.available());
+                PoolAssertions.assertNoLeaks(other);
+            }
+        }
+    }
+
     @Test
     void tsoDataRoomFitsASuperPacket() {
         try (PacketPool pool = PacketPool.create(2, PacketPool.TSO_DATA_ROOM)) {
