@@ -39,16 +39,16 @@ public final class FileCodec implements AutoCloseable {
 
     private final Arena arena = Arena.ofConfined();
     /**
-     * Slots for the chains zero-copy GRO ({@link GroConfig.Merge#CHAIN}) may hold across bursts,
-     * beyond the heads: a held flow keeps every merged descriptor. When the free slots drop below a
-     * burst, every held flow is flushed first (counted {@code flush-explicit}), so a run with more
-     * held segments than this cuts super-packets earlier than COPY mode would.
+     * Zero-copy GRO ({@link GroConfig.Merge#CHAIN}): how many flows' chains of the configured
+     * {@link GroConfig#maxSegments} the pool holds across bursts at once.
      */
-    static final int CHAIN_SLOTS = 2 * GroConfig.DEFAULT_MAX_SEGMENTS;
+    static final int CHAIN_FLOWS = 2;
     /**
-     * Packet slots, made on first use: a burst in flight plus the heads GRO may hold across bursts
-     * (plus {@link #CHAIN_SLOTS} when GRO chains).
+     * Most slots for held chains, whatever {@code --gro-max-segments} says (a slot holds a 64 KiB
+     * frame): one 64 KiB super-packet needs more only with segments under 64 payload bytes.
      */
+    static final int MAX_CHAIN_SLOTS = 1024;
+    /** Packet slots, made on first use: {@link #poolSlots} for the GRO configuration. */
     private PacketPool pool;
     private final Packet[] order = new Packet[BURST];
     private final Packet[] work = new Packet[BURST];
@@ -125,18 +125,30 @@ public final class FileCodec implements AutoCloseable {
 
     private PacketPool pool() {
         if (pool == null) {
-            int slots = BURST + 8;
-            if (gro != null) {
-                slots += gro.config().maxFlows();
-                if (gro.config().merge() == GroConfig.Merge.CHAIN) {
-                    slots += CHAIN_SLOTS;
-                }
-            } else {
-                slots += GroConfig.DEFAULT_MAX_FLOWS;
-            }
-            pool = PacketPool.create(slots, DATA_ROOM);
+            pool = PacketPool.create(poolSlots(gro == null ? null : gro.config()), DATA_ROOM);
         }
         return pool;
+    }
+
+    /**
+     * Slots for a run with GRO configured as {@code gro} (null: no GRO): a burst in flight (and a
+     * few spare); with GRO, the heads of unfinished merges it holds across bursts, one per flow;
+     * when it chains, the merged descriptors a held flow keeps too, room for {@link #CHAIN_FLOWS}
+     * chains of {@code maxSegments} (at most {@link #MAX_CHAIN_SLOTS}). When the free slots still
+     * drop below a burst, every held flow is delivered first (counted {@code flush-explicit}), so
+     * the pool never runs dry: a run holding more chained segments than this cuts super-packets
+     * earlier than COPY mode would.
+     */
+    static int poolSlots(GroConfig gro) {
+        int slots = BURST + 8;
+        if (gro == null || !gro.enabled()) {
+            return slots; // nothing is held across bursts
+        }
+        slots += gro.maxFlows();
+        if (gro.merge() == GroConfig.Merge.CHAIN) {
+            slots += Math.min(CHAIN_FLOWS * gro.maxSegments(), MAX_CHAIN_SLOTS);
+        }
+        return slots;
     }
 
     /** Slots allocated and not yet freed (0 after a run: nothing leaked); double frees are counted apart. */

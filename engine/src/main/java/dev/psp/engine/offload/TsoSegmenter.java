@@ -194,11 +194,16 @@ public final class TsoSegmenter {
         patchL4(ds, l3, o + l4Rel, i, l4Len, s, srcOff, chunk);
         d.length = hdrLen + chunk;
         d.sa = sp.sa;
+        d.result = 0;
+        carry(sp, d, srcOff, chunk);
+    }
+
+    /** What every segment takes from the super-packet: its timestamp, and its payload as the split source. */
+    private static void carry(Packet sp, Packet d, long srcOff, int chunk) {
         d.tsSeconds = sp.tsSeconds;
         d.tsNanos = sp.tsNanos;
         d.gsoSize = 0;
-        d.result = 0;
-        d.splitSource = s;
+        d.splitSource = sp.segment;
         d.splitOffset = srcOff;
         d.splitLength = chunk;
     }
@@ -207,8 +212,9 @@ public final class TsoSegmenter {
      * Full-size segment {@code i} stamped from the encapsulated template {@code t} (segment 0, same
      * lengths): its finished headers (outer headers, UDP, PSP, VC, inner headers) copied as they
      * are, then only what differs per segment rewritten: the inner IPv4 ID and header checksum (in
-     * tunnel mode also the outer header when it copies the inner one), the IV, the TCP sequence
-     * number and flags, the inner checksum. Ports, SPI, flow hash and lengths are the template's.
+     * tunnel mode also the outer ones when the outer header copies the inner one), the IV, the TCP
+     * sequence number and flags, the inner checksum. Ports, SPI, flow hash and lengths are the
+     * template's.
      */
     private void stamp(Packet sp, Packet t, Packet d, int i, long payloadOff, long encap) {
         MemorySegment ds = d.segment;
@@ -221,15 +227,14 @@ public final class TsoSegmenter {
             int id = (ipId + i) & 0xffff;
             Bytes.u16(ds, l3 + 4, id);
             Bytes.u16(ds, l3 + 10, Checksum.finish(ipSum + id));
-            encoder.refreshOuter(d, l3);
+            if (outerSum >= 0) {
+                encoder.stampOuterId(d, outerSum, id);
+            }
         }
         long srcOff = payloadOff + (long) i * segSize;
         if (l4Proto == PacketHeaders.PROTO_TCP) {
             int sq = seq + i * segSize;
-            int f = flags & ~TCP_CWR;
-            if (i < nseg - 1) {
-                f &= ~(TCP_FIN | TCP_PSH);
-            }
+            int f = segFlags(i);
             Bytes.u32(ds, l4 + 4, sq);
             Bytes.u8(ds, l4 + 13, f);
             if (computeChecksums) {
@@ -240,18 +245,15 @@ public final class TsoSegmenter {
             int c = Checksum.finish(Checksum.sum(sp.segment, srcOff, segSize, l4Sum));
             Bytes.u16(ds, l4 + 6, c == 0 ? 0xffff : c);
         }
-        d.tsSeconds = sp.tsSeconds;
-        d.tsNanos = sp.tsNanos;
-        d.gsoSize = 0;
-        d.splitSource = sp.segment;
-        d.splitOffset = srcOff;
-        d.splitLength = segSize;
+        carry(sp, d, srcOff, segSize);
     }
 
     // Per super-packet sums for stamped (full-size) segments: what does not change per segment.
     private boolean transport;
     /** Inner IPv4 header words but the ID and checksum, as the template has them. */
     private long ipSum;
+    /** Tunnel mode whose outer IPv4 ID follows the inner one: the outer header's sum for {@link PspEncoder#stampOuterId}; else -1. */
+    private long outerSum;
     /** Pseudo-header + L4 header words that do not change per segment (TCP: all but seq, flags word, checksum). */
     private long l4Sum;
     /** TCP: the data-offset byte of the flags word, shifted into place. */
@@ -269,6 +271,7 @@ public final class TsoSegmenter {
             long tl3 = o0 + l3Rel - (transport ? encap : 0);
             ipSum = Checksum.ipv4KeptSum(ts, tl3, ipHeaderLen) - Bytes.u16(ts, tl3 + 4)
                     + Bytes.u16(ts, tl3 + 2) + Bytes.u16(ts, tl3 + 8);
+            outerSum = encoder.outerIdSum(t);
         }
         long l3 = sp.offset + l3Rel;
         long l4 = sp.offset + l4Rel;
@@ -292,14 +295,7 @@ public final class TsoSegmenter {
         int csumField;
         if (tcp) {
             Bytes.u32(ds, l4 + 4, seq + i * segSize);
-            int f = flags;
-            if (i > 0) {
-                f &= ~TCP_CWR;
-            }
-            if (i < nseg - 1) {
-                f &= ~(TCP_FIN | TCP_PSH);
-            }
-            Bytes.u8(ds, l4 + 13, f);
+            Bytes.u8(ds, l4 + 13, segFlags(i));
             csumField = 16;
         } else {
             Bytes.u16(ds, l4 + 4, l4Len);
@@ -316,6 +312,18 @@ public final class TsoSegmenter {
             }
             Bytes.u16(ds, l4 + csumField, c);
         }
+    }
+
+    /** TCP flags of segment {@code i} (Linux {@code tcp_gso_segment}): CWR only on the first, FIN and PSH only on the last. */
+    private int segFlags(int i) {
+        int f = flags;
+        if (i > 0) {
+            f &= ~TCP_CWR;
+        }
+        if (i < nseg - 1) {
+            f &= ~(TCP_FIN | TCP_PSH);
+        }
+        return f;
     }
 
     private PspCounters encoderCounters() {

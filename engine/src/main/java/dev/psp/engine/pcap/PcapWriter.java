@@ -115,29 +115,20 @@ public final class PcapWriter implements AutoCloseable {
      * Appends packet {@code p} as one record with its capture timestamp: its whole frame, a chain
      * (zero-copy GRO super-packet, {@link Packet#next}) gathered from the head's bytes and each
      * fragment's, with no intermediate copy; the record equals what {@link Packet#toByteArray()}
-     * gives, cut at the snap length. The caller keeps ownership of the descriptors.
+     * gives, cut at the snap length ({@link Packet#copyFrameTo(MemorySegment, long, int)}). The
+     * caller keeps ownership of the descriptors.
+     *
+     * @throws IllegalArgumentException when a length or timestamp is out of range (nothing is written)
      */
     public void write(Packet p) throws IOException {
-        if (p.next == null) {
-            write(p.segment, p.offset, p.length, p.length, p.tsSeconds, p.tsNanos);
-            return;
+        if (p.length < 0 || p.chainBytes < 0) {
+            throw new IllegalArgumentException("bad lengths: length " + p.length + ", chain bytes " + p.chainBytes);
         }
         int total = p.frameLength();
         int cap = Math.min(total, snapLength);
         long at = reserve(cap, total, p.tsSeconds, p.tsNanos);
-        long end = at + cap;
-        long room = cap;
-        int n = (int) Math.min(p.length, room);
-        MemorySegment.copy(p.segment, p.offset, buffer, at, n);
-        at += n;
-        room -= n;
-        for (Packet f = p.next; f != null && room > 0; f = f.next) {
-            n = (int) Math.min(f.fragLength, room);
-            MemorySegment.copy(f.segment, f.fragOffset, buffer, at, n);
-            at += n;
-            room -= n;
-        }
-        fill = (int) end;
+        p.copyFrameTo(buffer, at, cap);
+        fill = (int) (at + cap);
     }
 
     /**

@@ -190,22 +190,26 @@ public final class PacketPool implements AutoCloseable {
      * Owner thread only.
      */
     public boolean free(Packet p) {
-        Packet chain = p == null ? null : p.next;
-        if (!freeOne(p)) {
-            return false;
-        }
-        if (chain != null) {
-            freeChain(chain);
-        }
-        return true;
+        return freeWithChain(p, true) > 0;
     }
 
-    /** Frees the fragments {@code f, f.next, ...} of a head already freed; the links are read before each free. */
-    private int freeChain(Packet f) {
-        int freed = 0;
+    /**
+     * The one free path: {@code p} first, by the owner ({@code owner}: straight onto the free list)
+     * or by {@link #release}; when that fails (double or foreign free, counted) nothing of its chain
+     * is touched. Then each fragment once, to its home pool: onto this pool's free list when the
+     * owner frees one of this pool's, else released. Every link is read before the descriptor
+     * holding it is freed (another thread may reclaim and reuse it at once). Returns the
+     * descriptors freed, {@code p} and fragments; 0 when {@code p} was not.
+     */
+    private int freeWithChain(Packet p, boolean owner) {
+        Packet f = p == null ? null : p.next;
+        if (!(owner ? freeOne(p) : releaseOne(p))) {
+            return 0;
+        }
+        int freed = 1;
         while (f != null) {
             Packet nx = f.next;
-            if (owns(f) ? freeOne(f) : releaseFragment(f)) {
+            if (owner && owns(f) ? push(f) : releaseFragment(f)) {
                 freed++;
             }
             f = nx;
@@ -228,6 +232,11 @@ public final class PacketPool implements AutoCloseable {
             foreignFrees.incrementAndGet();
             return false;
         }
+        return push(p);
+    }
+
+    /** One of this pool's packets ({@link #owns}) onto the free list, unless it is not in use (counted). Owner thread only. */
+    private boolean push(Packet p) {
         if (!STATE.compareAndSet(state, p.slot, IN_USE, FREE)) {
             doubleFrees.incrementAndGet();
             return false;
@@ -243,14 +252,7 @@ public final class PacketPool implements AutoCloseable {
     public int freeBulk(Packet[] pkts, int n) {
         int freed = 0;
         for (int i = 0; i < n; i++) {
-            Packet p = pkts[i];
-            Packet chain = p == null ? null : p.next;
-            if (freeOne(p)) {
-                freed++;
-                if (chain != null) {
-                    freed += freeChain(chain);
-                }
-            }
+            freed += freeWithChain(pkts[i], true);
         }
         return freed;
     }
@@ -261,16 +263,7 @@ public final class PacketPool implements AutoCloseable {
      * chain head releases its whole chain, each descriptor once to its home pool.
      */
     public boolean release(Packet p) {
-        Packet chain = p == null ? null : p.next; // read before p can be reclaimed and reused
-        if (!releaseOne(p)) {
-            return false;
-        }
-        while (chain != null) {
-            Packet nx = chain.next;
-            releaseFragment(chain);
-            chain = nx;
-        }
-        return true;
+        return freeWithChain(p, false) > 0;
     }
 
     private boolean releaseOne(Packet p) {

@@ -172,11 +172,29 @@ public final class Packet {
      * consumers that need contiguous bytes; a chain's descriptors stay linked and owned by the head.
      */
     public int copyFrameTo(MemorySegment dst, long dstOffset) {
-        MemorySegment.copy(segment, offset, dst, dstOffset, length);
-        long w = dstOffset + length;
-        for (Packet f = next; f != null; f = f.next) {
-            MemorySegment.copy(f.segment, f.fragOffset, dst, w, f.fragLength);
-            w += f.fragLength;
+        return copyFrameTo(dst, dstOffset, Integer.MAX_VALUE);
+    }
+
+    /**
+     * {@link #copyFrameTo(MemorySegment, long)} of at most the first {@code maxBytes} bytes of the
+     * frame (a capture's snap length): returns how many were written,
+     * {@code min(frameLength(), maxBytes)}; nothing is written behind them.
+     *
+     * @throws IllegalArgumentException when {@code maxBytes} is negative
+     */
+    public int copyFrameTo(MemorySegment dst, long dstOffset, int maxBytes) {
+        if (maxBytes < 0) {
+            throw new IllegalArgumentException("maxBytes < 0: " + maxBytes);
+        }
+        int n = Math.min(length, maxBytes);
+        MemorySegment.copy(segment, offset, dst, dstOffset, n);
+        long w = dstOffset + n;
+        int room = maxBytes - n;
+        for (Packet f = next; f != null && room > 0; f = f.next) {
+            n = Math.min(f.fragLength, room);
+            MemorySegment.copy(f.segment, f.fragOffset, dst, w, n);
+            w += n;
+            room -= n;
         }
         return (int) (w - dstOffset);
     }

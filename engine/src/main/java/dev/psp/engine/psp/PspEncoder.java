@@ -219,8 +219,8 @@ public final class PspEncoder {
      * encapsulation plus the {@code innerHdrLen} bytes of headers that were in front of the payload)
      * to {@code d.offset - encap}, takes the record fields, and writes the next IV of the run. The
      * caller then patches what differs per packet in the inner headers (and calls
-     * {@link #refreshOuter} when it changed the inner IPv4 header). {@code d.offset} must leave
-     * {@code encap} bytes of headroom.
+     * {@link #stampOuterId} when it changed the inner IPv4 ID and {@link #outerIdSum} says the
+     * outer header follows it). {@code d.offset} must leave {@code encap} bytes of headroom.
      */
     public void stamp(Packet t, Packet d, long encap, int innerHdrLen, int ivLeft) {
         long start = d.offset - encap;
@@ -241,15 +241,32 @@ public final class PspEncoder {
     }
 
     /**
-     * Rewrites a stamped tunnel packet's outer IPv4 header when it copies fields from the inner
-     * one (no configured outer addresses: the ID follows the inner IPv4 ID); a no-op otherwise.
+     * Once per run of packets stamped from the template {@code t} that differ from it only in the
+     * inner IPv4 ID (TSO segments): when {@code t}'s outer IPv4 header copies the inner one (tunnel
+     * mode without configured outer addresses), the ID follows the inner ID, and nothing else of
+     * the outer header changes within the run: returns the one's-complement sum of the template's
+     * outer header without its ID and checksum words, for {@link #stampOuterId}. Otherwise -1: a
+     * stamped copy of the outer header is already right.
      */
-    public void refreshOuter(Packet d, long innerL3) {
-        TxSa sa = d.sa;
-        if (sa.mode == Mode.TUNNEL && d.ipVersion == 4 && !sa.hasOuterAddresses()) {
-            MemorySegment s = d.segment;
-            writeOuter(sa, s, d.l3Off, 4, 4, innerL3, Bytes.u16(s, d.l3Off + 2), d.flowHash);
+    public long outerIdSum(Packet t) {
+        TxSa sa = t.sa;
+        if (sa.mode != Mode.TUNNEL || t.ipVersion != 4 || sa.hasOuterAddresses()) {
+            return -1;
         }
+        MemorySegment s = t.segment;
+        long l3 = t.l3Off;
+        return Checksum.ipv4KeptSum(s, l3, 20) - Bytes.u16(s, l3 + 4) + Bytes.u16(s, l3 + 2) + Bytes.u16(s, l3 + 8);
+    }
+
+    /**
+     * Per stamped packet of a run whose {@link #outerIdSum} is {@code outerSum} (not -1): stores the
+     * inner IPv4 ID {@code id} as the outer ID and the outer header checksum (stores only).
+     */
+    public void stampOuterId(Packet d, long outerSum, int id) {
+        MemorySegment s = d.segment;
+        long l3 = d.l3Off;
+        Bytes.u16(s, l3 + 4, id);
+        Bytes.u16(s, l3 + 10, Checksum.finish(outerSum + id));
     }
 
     /**

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.psp.engine.psp.Packet;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -153,5 +154,57 @@ class PcapWriterTest {
         byte[] b = Files.readAllBytes(out);
         assertArrayEquals(Arrays.copyOfRange(a, 24, a.length), Arrays.copyOfRange(b, 24, b.length));
         assertEquals(9014, (b[16] & 0xff) | (b[17] & 0xff) << 8);
+    }
+
+    /**
+     * A chained packet (zero-copy GRO) is one record gathered from the head and each fragment,
+     * original length the whole frame, cut at the snap length wherever that falls: inside the
+     * head, at its end, inside a fragment, at a fragment boundary, at the frame's end, beyond it.
+     */
+    @Test
+    void chainedPacketIsGatheredAndCutAtTheSnapLength() throws IOException {
+        byte[] frame = PcapBytes.data(100, 3);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment slab = arena.allocate(1024);
+            // head: frame[0, 40) at 16; fragments: frame[40, 70) at 300 and frame[70, 100) at 600,
+            // each fragment's contribution behind bytes that must not be written (its own headers)
+            MemorySegment.copy(MemorySegment.ofArray(frame), 0, slab, 16, 40);
+            MemorySegment.copy(MemorySegment.ofArray(frame), 40, slab, 300 + 7, 30);
+            MemorySegment.copy(MemorySegment.ofArray(frame), 70, slab, 600 + 9, 30);
+            Packet f2 = new Packet().wrap(slab, 600, 700, 600, 39);
+            f2.fragOffset = 609;
+            f2.fragLength = 30;
+            Packet f1 = new Packet().wrap(slab, 300, 400, 300, 37);
+            f1.fragOffset = 307;
+            f1.fragLength = 30;
+            f1.next = f2;
+            Packet h = new Packet().wrap(slab, 0, 100, 16, 40);
+            h.next = f1;
+            h.chainCount = 2;
+            h.chainBytes = 60;
+            h.tsSeconds = 5;
+            h.tsNanos = 6000;
+            assertArrayEquals(frame, h.toByteArray());
+            for (int snap : new int[] {1, 25, 40, 41, 55, 70, 71, 99, 100, 101, 9014}) {
+                Path f = dir.resolve("chain-" + snap + ".pcap");
+                try (PcapWriter w = PcapWriter.create(f, snap, 1, false)) {
+                    w.write(h);
+                }
+                int cap = Math.min(snap, 100);
+                byte[] expected = PcapBytes.classic(ByteOrder.LITTLE_ENDIAN, false, snap, 1)
+                        .record(5, 6, Arrays.copyOf(frame, cap), 100).toArray();
+                assertArrayEquals(expected, Files.readAllBytes(f), "snaplen " + snap);
+                // the gather itself: exactly cap bytes, nothing behind them
+                byte[] dst = new byte[128];
+                Arrays.fill(dst, (byte) 0x5a);
+                assertEquals(cap, h.copyFrameTo(MemorySegment.ofArray(dst), 3, snap));
+                assertArrayEquals(Arrays.copyOf(frame, cap), Arrays.copyOfRange(dst, 3, 3 + cap));
+                for (int i = 3 + cap; i < dst.length; i++) {
+                    assertEquals((byte) 0x5a, dst[i], "byte " + i + " behind the limit, snaplen " + snap);
+                }
+            }
+            assertEquals(0, h.copyFrameTo(slab, 900, 0));
+            assertThrows(IllegalArgumentException.class, () -> h.copyFrameTo(slab, 900, -1));
+        }
     }
 }

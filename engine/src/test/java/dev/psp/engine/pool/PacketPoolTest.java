@@ -10,8 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.psp.engine.psp.Packet;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 
 class PacketPoolTest {
@@ -58,12 +63,10 @@ class PacketPoolTest {
                     }
                     case 1 -> assertEquals(5, pool.freeBulk(new Packet[] {h, single}, 2)); // the chain counts its 4
                     default -> {
-                        Thread t = new Thread(() -> {
-                            assertTrue(pool.release(h));
-                            assertTrue(pool.release(single));
-                        });
-                        t.start();
-                        t.join();
+                        // released from another thread; the results are asserted here, where JUnit sees them
+                        boolean[] released = onOtherThread(() -> new boolean[] {pool.release(h), pool.release(single)});
+                        assertTrue(released[0], "release(head)");
+                        assertTrue(released[1], "release(single)");
                     }
                 }
                 other.reclaim();
@@ -86,6 +89,40 @@ class PacketPoolTest {
             assertNull(again.next);
             assertEquals(0, again.chainCount);
             pool.free(again);
+        }
+    }
+
+    /**
+     * A fragment no pool knows (unpooled) or already freed is counted, and the walk goes on: the
+     * rest of the chain is still freed, each slot once, by free, freeBulk and release alike.
+     */
+    @Test
+    void aBadFragmentIsCountedAndTheRestOfTheChainFreed() throws Exception {
+        try (PacketPool pool = PacketPool.create(8, 2048); PacketPool other = PacketPool.create(2, 2048)) {
+            for (int how = 0; how < 3; how++) {
+                Packet h = pool.alloc();
+                Packet stale = pool.alloc();
+                Packet f3 = other.alloc();
+                Packet f4 = pool.alloc();
+                assertTrue(pool.free(stale)); // freed already: its second free is a double free
+                h.next = stale;
+                stale.next = new Packet(); // unpooled
+                stale.next.next = f3;
+                f3.next = f4;
+                long doubles = pool.doubleFrees();
+                long foreign = pool.foreignFrees();
+                switch (how) {
+                    case 0 -> assertTrue(pool.free(h));
+                    case 1 -> assertEquals(3, pool.freeBulk(new Packet[] {h}, 1)); // h, f3, f4
+                    default -> assertTrue(onOtherThread(() -> pool.release(h)));
+                }
+                assertEquals(doubles + 1, pool.doubleFrees(), "the stale fragment");
+                assertEquals(foreign + 1, pool.foreignFrees(), "the unpooled fragment");
+                other.reclaim();
+                assertEquals(0, pool.inUse(), "every slot back once");
+                assertEquals(pool.capacity(), pool.available());
+                PoolAssertions.assertNoLeaks(other);
+            }
         }
     }
 
@@ -204,18 +241,21 @@ class PacketPoolTest {
             for (int i = 0; i < 64; i++) {
                 ps[i].segment.set(java.lang.foreign.ValueLayout.JAVA_BYTE, ps[i].offset, (byte) i);
             }
-            Thread[] ts = new Thread[4];
-            for (int t = 0; t < ts.length; t++) {
-                int from = t * 16;
-                ts[t] = new Thread(() -> {
-                    for (int i = from; i < from + 16; i++) {
-                        pool.release(ps[i]);
-                    }
-                });
-                ts[t].start();
-            }
-            for (Thread t : ts) {
-                t.join();
+            List<CompletableFuture<Integer>> released = new ArrayList<>();
+            try (ExecutorService threads = Executors.newFixedThreadPool(4)) {
+                for (int t = 0; t < 4; t++) {
+                    int from = t * 16;
+                    released.add(CompletableFuture.supplyAsync(() -> {
+                        int ok = 0;
+                        for (int i = from; i < from + 16; i++) {
+                            ok += pool.release(ps[i]) ? 1 : 0;
+                        }
+                        return ok;
+                    }, threads));
+                }
+                for (CompletableFuture<Integer> r : released) {
+                    assertEquals(16, r.get(), "every release of a packet in use succeeds");
+                }
             }
             assertEquals(0, pool.available(), "released slots wait for the owner");
             assertEquals(64, pool.allocBulk(ps, 64), "allocation reclaims released slots");
@@ -241,6 +281,17 @@ class PacketPoolTest {
             assertArrayEquals(frame, q.toByteArray());
             b.free(q);
             assertTrue(id >= 0);
+        }
+    }
+
+    /**
+     * Runs {@code task} on another thread and returns its result: an exception or assertion error
+     * there is rethrown here (wrapped in an {@link java.util.concurrent.ExecutionException}), so it
+     * fails the test. What the task did happens-before the return.
+     */
+    static <T> T onOtherThread(java.util.function.Supplier<T> task) throws Exception {
+        try (ExecutorService thread = Executors.newSingleThreadExecutor()) {
+            return CompletableFuture.supplyAsync(task, thread).get();
         }
     }
 }
