@@ -3,6 +3,7 @@ package dev.psp.bench;
 import dev.psp.engine.crypto.AeadBackend;
 import dev.psp.engine.crypto.AeadBackends;
 import dev.psp.engine.perf.TrafficGenerator;
+import dev.psp.engine.psp.PspHeader;
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 
@@ -15,9 +16,6 @@ import java.util.SplittableRandom;
 final class BenchFixtures {
     static final int HEADROOM = 256;
     static final int TAILROOM = 256;
-    static final int PSP_HEADER = 16;
-    static final int UDP_HEADER = 8;
-    static final int TAG = 16;
     static final int SPI = 0x1234;
     static final byte[] MASTER_KEY_0 = bytes(32, 1);
     static final byte[] MASTER_KEY_1 = bytes(32, 2);
@@ -42,15 +40,11 @@ final class BenchFixtures {
     }
 
     static int rawAad(int version, int payload) {
-        return version >= 2 ? PSP_HEADER + UDP_HEADER + payload : PSP_HEADER;
+        return version >= 2 ? PspHeader.BASE_LENGTH + PspHeader.UDP_HEADER + payload : PspHeader.BASE_LENGTH;
     }
 
     static int rawText(int version, int payload) {
-        return version >= 2 ? 0 : UDP_HEADER + payload;
-    }
-
-    static int keyLength(int version) {
-        return (version & 1) == 0 ? 16 : 32;
+        return version >= 2 ? 0 : PspHeader.UDP_HEADER + payload;
     }
 
     static byte[] bytes(int n, long seed) {

@@ -7,6 +7,7 @@ import dev.psp.engine.psp.Packet;
 import dev.psp.engine.psp.PspCounters;
 import dev.psp.engine.psp.PspDecoder;
 import dev.psp.engine.psp.PspEncoder;
+import dev.psp.engine.psp.PspHeader;
 import dev.psp.engine.psp.RxKeys;
 import dev.psp.engine.psp.TxSa;
 import dev.psp.engine.wire.Bytes;
@@ -90,7 +91,7 @@ public class PspOpenBenchmark extends PspBench {
 
         aadLen = BenchFixtures.rawAad(version, size);
         textLen = BenchFixtures.rawText(version, size);
-        int rec = aadLen + textLen + BenchFixtures.TAG;
+        int rec = aadLen + textLen + PspHeader.ICV_LENGTH;
         rawSealed = arena.allocate(rec, 64);
         MemorySegment.copy(MemorySegment.ofArray(BenchFixtures.bytes(rec, 3)), 0, rawSealed, 0, rec);
         Bytes.u64(rawSealed, 8, 1);
@@ -143,7 +144,7 @@ public class PspOpenBenchmark extends PspBench {
     /** Baseline: the backend's AEAD open of the same record, no PSP. */
     @Benchmark
     public int rawAeadOpen() {
-        MemorySegment.copy(rawSealed, 0, rawBuf, 0, aadLen + textLen + BenchFixtures.TAG);
+        MemorySegment.copy(rawSealed, 0, rawBuf, 0, aadLen + textLen + PspHeader.ICV_LENGTH);
         return engine.open(rawKey, rawBuf, 0, aadLen, textLen);
     }
 
@@ -153,6 +154,6 @@ public class PspOpenBenchmark extends PspBench {
         System.arraycopy(jdkSealed, 0, jdkIn, 0, jdkSealed.length);
         cipher.init(Cipher.DECRYPT_MODE, jdkKey, new GCMParameterSpec(128, jdkIn, 4, 12));
         cipher.updateAAD(jdkIn, 0, aadLen);
-        return cipher.doFinal(jdkIn, aadLen, textLen + BenchFixtures.TAG, jdkOut, 0);
+        return cipher.doFinal(jdkIn, aadLen, textLen + PspHeader.ICV_LENGTH, jdkOut, 0);
     }
 }

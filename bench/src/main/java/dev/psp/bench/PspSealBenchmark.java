@@ -6,6 +6,7 @@ import dev.psp.engine.crypto.KeyDerivation;
 import dev.psp.engine.psp.Packet;
 import dev.psp.engine.psp.PspCounters;
 import dev.psp.engine.psp.PspEncoder;
+import dev.psp.engine.psp.PspHeader;
 import dev.psp.engine.psp.TxSa;
 import dev.psp.engine.wire.Bytes;
 import java.lang.foreign.Arena;
@@ -75,9 +76,9 @@ public class PspSealBenchmark extends PspBench {
         aadLen = BenchFixtures.rawAad(version, size);
         textLen = BenchFixtures.rawText(version, size);
         int rec = aadLen + textLen;
-        rawTemplate = arena.allocate(rec + BenchFixtures.TAG, 64);
+        rawTemplate = arena.allocate(rec + PspHeader.ICV_LENGTH, 64);
         MemorySegment.copy(MemorySegment.ofArray(BenchFixtures.bytes(rec, 3)), 0, rawTemplate, 0, rec);
-        rawBuf = arena.allocate(rec + BenchFixtures.TAG, 64);
+        rawBuf = arena.allocate(rec + PspHeader.ICV_LENGTH, 64);
         rawKey = engine.prepareKey(null, MemorySegment.ofArray(key), 0, key.length);
         if (rawAeadSeal() != AeadEngine.OK) {
             throw new IllegalStateException("raw AEAD seal failed in set-up");
@@ -86,8 +87,8 @@ public class PspSealBenchmark extends PspBench {
         cipher = Cipher.getInstance("AES/GCM/NoPadding");
         jdkKey = new SecretKeySpec(key, "AES");
         jdkTemplate = BenchFixtures.bytes(rec, 3);
-        jdkIn = new byte[rec + BenchFixtures.TAG];
-        jdkOut = new byte[rec + BenchFixtures.TAG];
+        jdkIn = new byte[rec + PspHeader.ICV_LENGTH];
+        jdkOut = new byte[rec + PspHeader.ICV_LENGTH];
         rawJdkSeal();
         encoder.counters().reset();
     }
