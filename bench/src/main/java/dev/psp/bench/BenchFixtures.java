@@ -2,8 +2,11 @@ package dev.psp.bench;
 
 import dev.psp.engine.crypto.AeadBackend;
 import dev.psp.engine.crypto.AeadBackends;
+import dev.psp.engine.crypto.AeadEngine;
+import dev.psp.engine.crypto.KeyDerivation;
 import dev.psp.engine.perf.TrafficGenerator;
 import dev.psp.engine.psp.PspHeader;
+import dev.psp.engine.psp.TxSa;
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 
@@ -32,6 +35,12 @@ final class BenchFixtures {
             throw new IllegalStateException("backend '" + name + "' unavailable: " + b.unavailabilityCause());
         }
         return b;
+    }
+
+    /** The benchmark transmit SA: SPI {@link #SPI}, {@code version}, its key derived from the master keys by {@code kdf}. */
+    static TxSa txSa(AeadEngine engine, KeyDerivation kdf, int version) {
+        byte[] key = kdf.derive(SPI, version);
+        return TxSa.builder().spi(SPI).version(version).install(engine, MemorySegment.ofArray(key), 0);
     }
 
     /** Writes one IPv4/UDP frame with {@code payload} bytes at {@code seg[off..]}; returns its length. */

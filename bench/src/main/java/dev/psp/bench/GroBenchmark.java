@@ -104,8 +104,7 @@ public class GroBenchmark extends PspBench {
         arena = Arena.ofConfined();
         engine = BenchFixtures.backend(backend).newEngine();
         kdf = new KeyDerivation(BenchFixtures.MASTER_KEY_0, BenchFixtures.MASTER_KEY_1);
-        byte[] key = kdf.derive(BenchFixtures.SPI, VERSION);
-        TxSa sa = TxSa.builder().spi(BenchFixtures.SPI).version(VERSION).install(engine, MemorySegment.ofArray(key), 0);
+        TxSa sa = BenchFixtures.txSa(engine, kdf, VERSION);
         PspEncoder encoder = new PspEncoder(engine, new PspCounters(), 64);
         decoder = OffloadFixtures.decoder(engine, kdf, VERSION);
         verifyingDecoder = OffloadFixtures.decoder(engine, kdf, VERSION).verifyInnerChecksums(true);

@@ -54,8 +54,7 @@ public class GroCoalesceBenchmark extends PspBench {
         arena = Arena.ofConfined();
         AeadEngine engine = BenchFixtures.backend("jdk").newEngine();
         KeyDerivation kdf = new KeyDerivation(BenchFixtures.MASTER_KEY_0, BenchFixtures.MASTER_KEY_1);
-        byte[] key = kdf.derive(BenchFixtures.SPI, VERSION);
-        TxSa sa = TxSa.builder().spi(BenchFixtures.SPI).version(VERSION).install(engine, MemorySegment.ofArray(key), 0);
+        TxSa sa = BenchFixtures.txSa(engine, kdf, VERSION);
         PspEncoder encoder = new PspEncoder(engine, new PspCounters(), 64);
         PspDecoder decoder = OffloadFixtures.decoder(engine, kdf, VERSION).verifyInnerChecksums(true);
         gro = new GroCoalescer(GroConfig.defaults().withMerge(GroConfig.Merge.valueOf(merge)), new GroCounters());

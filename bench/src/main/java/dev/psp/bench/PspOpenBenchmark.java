@@ -70,8 +70,7 @@ public class PspOpenBenchmark extends PspBench {
         arena = Arena.ofConfined();
         engine = BenchFixtures.backend(backend).newEngine();
         kdf = new KeyDerivation(BenchFixtures.MASTER_KEY_0, BenchFixtures.MASTER_KEY_1);
-        byte[] key = kdf.derive(BenchFixtures.SPI, version);
-        TxSa sa = TxSa.builder().spi(BenchFixtures.SPI).version(version).install(engine, MemorySegment.ofArray(key), 0);
+        TxSa sa = BenchFixtures.txSa(engine, kdf, version);
         PspEncoder encoder = new PspEncoder(engine, new PspCounters());
         buf = arena.allocate(BenchFixtures.HEADROOM + size + 100 + BenchFixtures.TAILROOM, 64);
         int frameLen = BenchFixtures.frame(buf, BenchFixtures.HEADROOM, size);
@@ -89,6 +88,7 @@ public class PspOpenBenchmark extends PspBench {
             throw new IllegalStateException("PSP open failed in set-up: " + decoder.counters().reasonMap());
         }
 
+        byte[] key = kdf.derive(BenchFixtures.SPI, version); // the SA's key, for the baselines
         aadLen = BenchFixtures.rawAad(version, size);
         textLen = BenchFixtures.rawText(version, size);
         int rec = aadLen + textLen + PspHeader.ICV_LENGTH;

@@ -64,8 +64,7 @@ public class PspSealBenchmark extends PspBench {
         engine = BenchFixtures.backend(backend).newEngine();
         encoder = new PspEncoder(engine, new PspCounters());
         KeyDerivation kdf = new KeyDerivation(BenchFixtures.MASTER_KEY_0, BenchFixtures.MASTER_KEY_1);
-        byte[] key = kdf.derive(BenchFixtures.SPI, version);
-        sa = TxSa.builder().spi(BenchFixtures.SPI).version(version).install(engine, MemorySegment.ofArray(key), 0);
+        sa = BenchFixtures.txSa(engine, kdf, version);
         buf = arena.allocate(BenchFixtures.HEADROOM + size + 100 + BenchFixtures.TAILROOM, 64);
         template = arena.allocate(size + 100, 64);
         frameLen = BenchFixtures.frame(template, 0, size);
@@ -73,6 +72,7 @@ public class PspSealBenchmark extends PspBench {
             throw new IllegalStateException("PSP seal failed in set-up: " + encoder.counters().reasonMap());
         }
 
+        byte[] key = kdf.derive(BenchFixtures.SPI, version); // the SA's key, for the baselines
         aadLen = BenchFixtures.rawAad(version, size);
         textLen = BenchFixtures.rawText(version, size);
         int rec = aadLen + textLen;

@@ -92,8 +92,7 @@ public class TsoBenchmark extends PspBench {
         arena = Arena.ofConfined();
         engine = BenchFixtures.backend(backend).newEngine();
         kdf = new KeyDerivation(BenchFixtures.MASTER_KEY_0, BenchFixtures.MASTER_KEY_1);
-        byte[] key = kdf.derive(BenchFixtures.SPI, VERSION);
-        sa = TxSa.builder().spi(BenchFixtures.SPI).version(VERSION).install(engine, MemorySegment.ofArray(key), 0);
+        sa = BenchFixtures.txSa(engine, kdf, VERSION);
         encoder = new PspEncoder(engine, new PspCounters(), 64);
         encoderCsum = new PspEncoder(engine, encoder.counters(), 64).innerChecksums(true);
         tso = new TsoSegmenter(encoder, new TsoCounters(), true);
