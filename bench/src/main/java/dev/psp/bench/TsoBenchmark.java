@@ -65,8 +65,6 @@ public class TsoBenchmark extends PspBench {
     @Param({"65000"})
     public int payload;
 
-    static final int VERSION = 0;
-
     private Arena arena;
     private AeadEngine engine;
     private KeyDerivation kdf;
@@ -92,7 +90,7 @@ public class TsoBenchmark extends PspBench {
         arena = Arena.ofConfined();
         engine = BenchFixtures.backend(backend).newEngine();
         kdf = new KeyDerivation(BenchFixtures.MASTER_KEY_0, BenchFixtures.MASTER_KEY_1);
-        sa = BenchFixtures.txSa(engine, kdf, VERSION);
+        sa = BenchFixtures.txSa(engine, kdf, OffloadFixtures.VERSION);
         encoder = new PspEncoder(engine, new PspCounters(), 64);
         encoderCsum = new PspEncoder(engine, encoder.counters(), 64).innerChecksums(true);
         tso = new TsoSegmenter(encoder, new TsoCounters(), true);
@@ -135,7 +133,7 @@ public class TsoBenchmark extends PspBench {
      * pre-segmented seal works (the two without copy-back through a {@link Restored} restored here).
      */
     private void crossCheck(byte[] sp) {
-        PspDecoder dec = OffloadFixtures.decoder(engine, kdf, VERSION);
+        PspDecoder dec = OffloadFixtures.decoder(engine, kdf, OffloadFixtures.VERSION);
         for (int round = 0; round < 3; round++) {
             int n = tso();
             if (n != nseg) {
