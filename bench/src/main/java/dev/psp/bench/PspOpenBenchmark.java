@@ -3,6 +3,7 @@ package dev.psp.bench;
 import dev.psp.engine.crypto.AeadEngine;
 import dev.psp.engine.crypto.AeadKey;
 import dev.psp.engine.crypto.KeyDerivation;
+import dev.psp.engine.psp.Mode;
 import dev.psp.engine.psp.Packet;
 import dev.psp.engine.psp.PspCounters;
 import dev.psp.engine.psp.PspDecoder;
@@ -19,7 +20,6 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.TearDown;
@@ -60,7 +60,6 @@ public class PspOpenBenchmark extends PspBench {
 
     private Cipher cipher;
     private SecretKeySpec jdkKey;
-    private GCMParameterSpec jdkIv;
     private byte[] jdkSealed;
     private byte[] jdkIn;
     private byte[] jdkOut;
@@ -83,7 +82,7 @@ public class PspOpenBenchmark extends PspBench {
         sealed = arena.allocate(buf.byteSize(), 64);
         MemorySegment.copy(buf, 0, sealed, 0, buf.byteSize());
         rxKeys = new RxKeys(kdf, engine, keyCache, 1, 1 << version);
-        decoder = new PspDecoder(engine, rxKeys, new PspCounters(), dev.psp.engine.psp.Mode.TRANSPORT);
+        decoder = new PspDecoder(engine, rxKeys, new PspCounters(), Mode.TRANSPORT);
         if (open() != 0) {
             throw new IllegalStateException("PSP open failed in set-up: " + decoder.counters().reasonMap());
         }
@@ -108,7 +107,7 @@ public class PspOpenBenchmark extends PspBench {
         jdkKey = new SecretKeySpec(key, "AES");
         byte[] plain = BenchFixtures.bytes(aadLen + textLen, 3);
         BenchFixtures.putIv(plain, 1);
-        jdkIv = new GCMParameterSpec(128, plain, 4, 12);
+        GCMParameterSpec jdkIv = new GCMParameterSpec(128, plain, 4, 12);
         cipher.init(Cipher.ENCRYPT_MODE, jdkKey, jdkIv);
         cipher.updateAAD(plain, 0, aadLen);
         jdkSealed = new byte[rec];
