@@ -2,7 +2,11 @@ package dev.psp.bench;
 
 import dev.psp.engine.crypto.AeadBackend;
 import dev.psp.engine.crypto.AeadBackends;
+import dev.psp.engine.crypto.AeadEngine;
+import dev.psp.engine.crypto.KeyDerivation;
 import dev.psp.engine.perf.TrafficGenerator;
+import dev.psp.engine.psp.PspHeader;
+import dev.psp.engine.psp.TxSa;
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 
@@ -15,9 +19,6 @@ import java.util.SplittableRandom;
 final class BenchFixtures {
     static final int HEADROOM = 256;
     static final int TAILROOM = 256;
-    static final int PSP_HEADER = 16;
-    static final int UDP_HEADER = 8;
-    static final int TAG = 16;
     static final int SPI = 0x1234;
     static final byte[] MASTER_KEY_0 = bytes(32, 1);
     static final byte[] MASTER_KEY_1 = bytes(32, 2);
@@ -36,21 +37,23 @@ final class BenchFixtures {
         return b;
     }
 
+    /** The benchmark transmit SA: SPI {@link #SPI}, {@code version}, its key derived from the master keys by {@code kdf}. */
+    static TxSa txSa(AeadEngine engine, KeyDerivation kdf, int version) {
+        byte[] key = kdf.derive(SPI, version);
+        return TxSa.builder().spi(SPI).version(version).install(engine, MemorySegment.ofArray(key), 0);
+    }
+
     /** Writes one IPv4/UDP frame with {@code payload} bytes at {@code seg[off..]}; returns its length. */
     static int frame(MemorySegment seg, long off, int payload) {
         return new TrafficGenerator(7, 1).write(seg, off, payload, 0);
     }
 
     static int rawAad(int version, int payload) {
-        return version >= 2 ? PSP_HEADER + UDP_HEADER + payload : PSP_HEADER;
+        return version >= 2 ? PspHeader.BASE_LENGTH + PspHeader.UDP_HEADER + payload : PspHeader.BASE_LENGTH;
     }
 
     static int rawText(int version, int payload) {
-        return version >= 2 ? 0 : UDP_HEADER + payload;
-    }
-
-    static int keyLength(int version) {
-        return (version & 1) == 0 ? 16 : 32;
+        return version >= 2 ? 0 : PspHeader.UDP_HEADER + payload;
     }
 
     static byte[] bytes(int n, long seed) {

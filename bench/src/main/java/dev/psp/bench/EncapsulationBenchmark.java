@@ -29,8 +29,6 @@ import org.openjdk.jmh.annotations.TearDown;
  */
 public class EncapsulationBenchmark extends PspBench {
     static final int BURST = 32;
-    static final int SLOT = 2048;
-    static final int HEADROOM = 256;
 
     private Arena arena;
     private MemorySegment buffers;
@@ -98,21 +96,21 @@ public class EncapsulationBenchmark extends PspBench {
         frameLen = frame.length;
         template = arena.allocate(frameLen);
         MemorySegment.copy(MemorySegment.ofArray(frame), 0, template, 0, frameLen);
-        buffers = arena.allocate((long) SLOT * BURST, 64);
+        buffers = arena.allocate((long) OffloadFixtures.SLOT * BURST, 64);
         for (int i = 0; i < BURST; i++) {
             packets[i] = new Packet();
         }
         NullEngine engine = new NullEngine();
         encoder = new PspEncoder(engine, new PspCounters(), BURST);
-        sa = TxSa.builder().spi(0x1234).version(0).cryptOffset(1).ivSource(new CounterIvSource(1))
+        sa = TxSa.builder().spi(BenchFixtures.SPI).version(0).cryptOffset(1).ivSource(new CounterIvSource(1))
                 .install(engine, MemorySegment.ofArray(new byte[16]), 0);
     }
 
     private void restoreAll() {
         for (int i = 0; i < BURST; i++) {
-            long base = (long) i * SLOT;
-            MemorySegment.copy(template, 0, buffers, base + HEADROOM, frameLen);
-            Packet p = packets[i].wrap(buffers, base, base + SLOT, base + HEADROOM, frameLen);
+            long base = (long) i * OffloadFixtures.SLOT;
+            MemorySegment.copy(template, 0, buffers, base + BenchFixtures.HEADROOM, frameLen);
+            Packet p = packets[i].wrap(buffers, base, base + OffloadFixtures.SLOT, base + BenchFixtures.HEADROOM, frameLen);
             p.sa = sa;
             work[i] = p;
         }
@@ -151,9 +149,9 @@ public class EncapsulationBenchmark extends PspBench {
         long acc = 0;
         MemorySegment s = buffers;
         for (int i = 0; i < BURST; i++) {
-            long base = (long) i * SLOT;
-            MemorySegment.copy(template, 0, s, base + HEADROOM, frameLen);
-            long o = base + HEADROOM;
+            long base = (long) i * OffloadFixtures.SLOT;
+            MemorySegment.copy(template, 0, s, base + BenchFixtures.HEADROOM, frameLen);
+            long o = base + BenchFixtures.HEADROOM;
             if (Bytes.u16(s, o + 12) != 0x0800 || Bytes.u8(s, o + 14) != 0x45) {
                 throw new IllegalStateException("not IPv4");
             }
@@ -179,7 +177,7 @@ public class EncapsulationBenchmark extends PspBench {
             Bytes.u16(s, n + 24, Checksum.ipv4Finish(kept, newLen, ttl, 17));
             int sport = 0xC000 | ((ports * 0x9E3779B9) >>> 18);
             Bytes.u64(s, o + 10, ((long) sport << 48) | (1000L << 32) | ((long) (newLen - 20) << 16));
-            Bytes.u64(s, o + 18, ((long) proto << 56) | (1L << 48) | (1L << 40) | (1L << 32) | 0x1234);
+            Bytes.u64(s, o + 18, ((long) proto << 56) | (1L << 48) | (1L << 40) | (1L << 32) | BenchFixtures.SPI);
             Bytes.u64(s, o + 26, ++iv);
             acc += newLen;
         }

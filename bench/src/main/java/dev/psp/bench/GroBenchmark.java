@@ -9,7 +9,6 @@ import dev.psp.engine.offload.GroCounters;
 import dev.psp.engine.psp.Packet;
 import dev.psp.engine.psp.PspCounters;
 import dev.psp.engine.psp.PspDecoder;
-import dev.psp.engine.psp.PspEncoder;
 import dev.psp.engine.psp.Reason;
 import dev.psp.engine.psp.TxSa;
 import java.lang.foreign.Arena;
@@ -74,9 +73,6 @@ public class GroBenchmark extends PspBench {
     @Param({"65000"})
     public int payload;
 
-    static final int VERSION = 0;
-    static final int HEAD_SLOT = 70_000;
-
     private Arena arena;
     private AeadEngine engine;
     private KeyDerivation kdf;
@@ -104,11 +100,9 @@ public class GroBenchmark extends PspBench {
         arena = Arena.ofConfined();
         engine = BenchFixtures.backend(backend).newEngine();
         kdf = new KeyDerivation(BenchFixtures.MASTER_KEY_0, BenchFixtures.MASTER_KEY_1);
-        byte[] key = kdf.derive(BenchFixtures.SPI, VERSION);
-        TxSa sa = TxSa.builder().spi(BenchFixtures.SPI).version(VERSION).install(engine, MemorySegment.ofArray(key), 0);
-        PspEncoder encoder = new PspEncoder(engine, new PspCounters(), 64);
-        decoder = OffloadFixtures.decoder(engine, kdf, VERSION);
-        verifyingDecoder = OffloadFixtures.decoder(engine, kdf, VERSION).verifyInnerChecksums(true);
+        TxSa sa = BenchFixtures.txSa(engine, kdf, OffloadFixtures.VERSION);
+        decoder = OffloadFixtures.decoder(engine, kdf, OffloadFixtures.VERSION);
+        verifyingDecoder = OffloadFixtures.decoder(engine, kdf, OffloadFixtures.VERSION).verifyInnerChecksums(true);
         gro = new GroCoalescer(GroConfig.defaults().withMerge(GroConfig.Merge.COPY), new GroCounters());
         groChain = new GroCoalescer(GroConfig.defaults().withMerge(GroConfig.Merge.CHAIN), new GroCounters());
         batchChain = groChain.newBatch(64);
@@ -119,37 +113,19 @@ public class GroBenchmark extends PspBench {
         byte[] sp = OffloadFixtures.superPacket(ipVersion, payload);
         byte[][] segs = OffloadFixtures.segments(sp, ipVersion, mss);
         nseg = segs.length;
-        if (nseg > pkts.length) {
-            throw new IllegalStateException(nseg + " segments > " + pkts.length + ": raise mss");
-        }
-        base = new long[nseg];
-        limit = new long[nseg];
+        OffloadFixtures.GroSlots g = OffloadFixtures.sealedInGroSlots(arena, engine, sa, segs, pkts);
+        slots = g.slots();
+        base = g.base();
+        limit = g.limit();
+        gather = arena.allocate(65536, 64);
+        sealed = arena.allocate(slots.byteSize(), 64);
         sealedOff = new long[nseg];
         sealedLen = new int[nseg];
-        long o = 0;
-        for (int i = 0; i < nseg; i++) {
-            base[i] = o;
-            o += i == 0 ? HEAD_SLOT : OffloadFixtures.SLOT;
-            limit[i] = o;
-        }
-        slots = arena.allocate(o, 64);
-        gather = arena.allocate(65536, 64);
-        sealed = arena.allocate(o, 64);
-        for (int i = 0; i < pkts.length; i++) {
-            pkts[i] = new Packet();
-        }
-        for (int i = 0; i < nseg; i++) {
-            MemorySegment.copy(MemorySegment.ofArray(segs[i]), 0, slots, base[i] + BenchFixtures.HEADROOM, segs[i].length);
-            pkts[i].wrap(slots, base[i], limit[i], base[i] + BenchFixtures.HEADROOM, segs[i].length).sa = sa;
-        }
-        if (encoder.sealBurst(pkts, nseg) != nseg) {
-            throw new IllegalStateException("seal failed in set-up: " + encoder.counters().reasonMap());
-        }
         for (int i = 0; i < nseg; i++) {
             sealedOff[i] = pkts[i].offset;
             sealedLen[i] = pkts[i].length;
         }
-        MemorySegment.copy(slots, 0, sealed, 0, o);
+        MemorySegment.copy(slots, 0, sealed, 0, slots.byteSize());
 
         for (int round = 0; round < 3; round++) {
             if (groOn() != 1 || batch.segments[0] != nseg || batch.gsoSize[0] != mss) {

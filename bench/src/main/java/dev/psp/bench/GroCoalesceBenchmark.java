@@ -7,9 +7,7 @@ import dev.psp.engine.offload.GroCoalescer;
 import dev.psp.engine.offload.GroConfig;
 import dev.psp.engine.offload.GroCounters;
 import dev.psp.engine.psp.Packet;
-import dev.psp.engine.psp.PspCounters;
 import dev.psp.engine.psp.PspDecoder;
-import dev.psp.engine.psp.PspEncoder;
 import dev.psp.engine.psp.TxSa;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -35,8 +33,6 @@ public class GroCoalesceBenchmark extends PspBench {
     @Param({"true", "false"})
     public boolean fast;
 
-    static final int VERSION = 0;
-    static final int HEAD_SLOT = 70_000;
     static final int HEADER_BYTES = 64;
 
     private Arena arena;
@@ -54,10 +50,8 @@ public class GroCoalesceBenchmark extends PspBench {
         arena = Arena.ofConfined();
         AeadEngine engine = BenchFixtures.backend("jdk").newEngine();
         KeyDerivation kdf = new KeyDerivation(BenchFixtures.MASTER_KEY_0, BenchFixtures.MASTER_KEY_1);
-        byte[] key = kdf.derive(BenchFixtures.SPI, VERSION);
-        TxSa sa = TxSa.builder().spi(BenchFixtures.SPI).version(VERSION).install(engine, MemorySegment.ofArray(key), 0);
-        PspEncoder encoder = new PspEncoder(engine, new PspCounters(), 64);
-        PspDecoder decoder = OffloadFixtures.decoder(engine, kdf, VERSION).verifyInnerChecksums(true);
+        TxSa sa = BenchFixtures.txSa(engine, kdf, OffloadFixtures.VERSION);
+        PspDecoder decoder = OffloadFixtures.decoder(engine, kdf, OffloadFixtures.VERSION).verifyInnerChecksums(true);
         gro = new GroCoalescer(GroConfig.defaults().withMerge(GroConfig.Merge.valueOf(merge)), new GroCounters());
         gro.fastPath(fast);
         batch = gro.newBatch(64);
@@ -66,25 +60,13 @@ public class GroCoalesceBenchmark extends PspBench {
         byte[] sp = OffloadFixtures.superPacket(ipVersion, 65000);
         byte[][] segs = OffloadFixtures.segments(sp, ipVersion, 1448);
         nseg = segs.length;
-        long[] base = new long[nseg];
-        long o = 0;
-        for (int i = 0; i < nseg; i++) {
-            base[i] = o;
-            o += i == 0 ? HEAD_SLOT : OffloadFixtures.SLOT;
-        }
-        slots = arena.allocate(o, 64);
+        slots = OffloadFixtures.sealedInGroSlots(arena, engine, sa, segs, pkts).slots();
         headHeader = arena.allocate(HEADER_BYTES, 64);
-        for (int i = 0; i < pkts.length; i++) {
-            pkts[i] = new Packet();
+        for (int i = 0; i < opened.length; i++) {
             opened[i] = new Packet();
         }
-        for (int i = 0; i < nseg; i++) {
-            MemorySegment.copy(MemorySegment.ofArray(segs[i]), 0, slots, base[i] + BenchFixtures.HEADROOM, segs[i].length);
-            long limit = i + 1 < nseg ? base[i + 1] : o;
-            pkts[i].wrap(slots, base[i], limit, base[i] + BenchFixtures.HEADROOM, segs[i].length).sa = sa;
-        }
-        if (encoder.sealBurst(pkts, nseg) != nseg || decoder.openBurst(pkts, nseg) != nseg) {
-            throw new IllegalStateException("seal/open failed in set-up");
+        if (decoder.openBurst(pkts, nseg) != nseg) {
+            throw new IllegalStateException("open failed in set-up: " + decoder.counters().reasonMap());
         }
         for (int i = 0; i < nseg; i++) {
             if (!pkts[i].innerCsumVerified) {

@@ -3,11 +3,15 @@ package dev.psp.bench;
 import dev.psp.engine.crypto.AeadEngine;
 import dev.psp.engine.crypto.KeyDerivation;
 import dev.psp.engine.psp.Mode;
+import dev.psp.engine.psp.Packet;
 import dev.psp.engine.psp.PspCounters;
 import dev.psp.engine.psp.PspDecoder;
+import dev.psp.engine.psp.PspEncoder;
 import dev.psp.engine.psp.RxKeys;
+import dev.psp.engine.psp.TxSa;
 import dev.psp.engine.wire.Bytes;
 import dev.psp.engine.wire.Checksum;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 
@@ -23,7 +27,11 @@ final class OffloadFixtures {
     static final int TCP_HEADER = 32;
     /** Bytes per segment slot: headroom, a 1500-byte segment, PSP encapsulation and ICV, spare. */
     static final int SLOT = 2048;
+    /** The GRO head's slot: room to merge the whole 64 KB super-packet into its tailroom ({@code merge=COPY}). */
+    static final int HEAD_SLOT = 70_000;
     static final int SEQ = 0x1000_0000;
+    /** PSP version of the SA the TSO and GRO benchmarks use. */
+    static final int VERSION = 0;
 
     private OffloadFixtures() {}
 
@@ -103,6 +111,43 @@ final class OffloadFixtures {
             out[i] = seg;
         }
         return out;
+    }
+
+    /** Where {@link #sealedInGroSlots} put the segments: one segment, one {@code [base, limit)} slot each. */
+    record GroSlots(MemorySegment slots, long[] base, long[] limit) {}
+
+    /**
+     * The GRO benchmarks' receive buffers: {@code segs} laid out back to back in slots of one
+     * allocation (slot 0, the GRO head, {@link #HEAD_SLOT} bytes, the others {@link #SLOT}), each
+     * frame after {@code BenchFixtures.HEADROOM}, {@code pkts[i]} wrapped around it with {@code sa}
+     * (every entry of {@code pkts} gets a new descriptor), then all sealed in place with one burst.
+     */
+    static GroSlots sealedInGroSlots(Arena arena, AeadEngine engine, TxSa sa, byte[][] segs, Packet[] pkts) {
+        int nseg = segs.length;
+        if (nseg > pkts.length) {
+            throw new IllegalStateException(nseg + " segments > " + pkts.length + ": raise mss");
+        }
+        long[] base = new long[nseg];
+        long[] limit = new long[nseg];
+        long o = 0;
+        for (int i = 0; i < nseg; i++) {
+            base[i] = o;
+            o += i == 0 ? HEAD_SLOT : SLOT;
+            limit[i] = o;
+        }
+        MemorySegment slots = arena.allocate(o, 64);
+        for (int i = 0; i < pkts.length; i++) {
+            pkts[i] = new Packet();
+        }
+        for (int i = 0; i < nseg; i++) {
+            MemorySegment.copy(MemorySegment.ofArray(segs[i]), 0, slots, base[i] + BenchFixtures.HEADROOM, segs[i].length);
+            pkts[i].wrap(slots, base[i], limit[i], base[i] + BenchFixtures.HEADROOM, segs[i].length).sa = sa;
+        }
+        PspEncoder encoder = new PspEncoder(engine, new PspCounters(), pkts.length);
+        if (encoder.sealBurst(pkts, nseg) != nseg) {
+            throw new IllegalStateException("seal failed in set-up: " + encoder.counters().reasonMap());
+        }
+        return new GroSlots(slots, base, limit);
     }
 
     /** A transport-mode decoder for the benchmark SA, keys through a small cache. */

@@ -3,10 +3,12 @@ package dev.psp.bench;
 import dev.psp.engine.crypto.AeadEngine;
 import dev.psp.engine.crypto.AeadKey;
 import dev.psp.engine.crypto.KeyDerivation;
+import dev.psp.engine.psp.Mode;
 import dev.psp.engine.psp.Packet;
 import dev.psp.engine.psp.PspCounters;
 import dev.psp.engine.psp.PspDecoder;
 import dev.psp.engine.psp.PspEncoder;
+import dev.psp.engine.psp.PspHeader;
 import dev.psp.engine.psp.RxKeys;
 import dev.psp.engine.psp.TxSa;
 import dev.psp.engine.wire.Bytes;
@@ -18,7 +20,6 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.TearDown;
@@ -59,7 +60,6 @@ public class PspOpenBenchmark extends PspBench {
 
     private Cipher cipher;
     private SecretKeySpec jdkKey;
-    private GCMParameterSpec jdkIv;
     private byte[] jdkSealed;
     private byte[] jdkIn;
     private byte[] jdkOut;
@@ -69,8 +69,7 @@ public class PspOpenBenchmark extends PspBench {
         arena = Arena.ofConfined();
         engine = BenchFixtures.backend(backend).newEngine();
         kdf = new KeyDerivation(BenchFixtures.MASTER_KEY_0, BenchFixtures.MASTER_KEY_1);
-        byte[] key = kdf.derive(BenchFixtures.SPI, version);
-        TxSa sa = TxSa.builder().spi(BenchFixtures.SPI).version(version).install(engine, MemorySegment.ofArray(key), 0);
+        TxSa sa = BenchFixtures.txSa(engine, kdf, version);
         PspEncoder encoder = new PspEncoder(engine, new PspCounters());
         buf = arena.allocate(BenchFixtures.HEADROOM + size + 100 + BenchFixtures.TAILROOM, 64);
         int frameLen = BenchFixtures.frame(buf, BenchFixtures.HEADROOM, size);
@@ -83,14 +82,15 @@ public class PspOpenBenchmark extends PspBench {
         sealed = arena.allocate(buf.byteSize(), 64);
         MemorySegment.copy(buf, 0, sealed, 0, buf.byteSize());
         rxKeys = new RxKeys(kdf, engine, keyCache, 1, 1 << version);
-        decoder = new PspDecoder(engine, rxKeys, new PspCounters(), dev.psp.engine.psp.Mode.TRANSPORT);
+        decoder = new PspDecoder(engine, rxKeys, new PspCounters(), Mode.TRANSPORT);
         if (open() != 0) {
             throw new IllegalStateException("PSP open failed in set-up: " + decoder.counters().reasonMap());
         }
 
+        byte[] key = kdf.derive(BenchFixtures.SPI, version); // the SA's key, for the baselines
         aadLen = BenchFixtures.rawAad(version, size);
         textLen = BenchFixtures.rawText(version, size);
-        int rec = aadLen + textLen + BenchFixtures.TAG;
+        int rec = aadLen + textLen + PspHeader.ICV_LENGTH;
         rawSealed = arena.allocate(rec, 64);
         MemorySegment.copy(MemorySegment.ofArray(BenchFixtures.bytes(rec, 3)), 0, rawSealed, 0, rec);
         Bytes.u64(rawSealed, 8, 1);
@@ -107,7 +107,7 @@ public class PspOpenBenchmark extends PspBench {
         jdkKey = new SecretKeySpec(key, "AES");
         byte[] plain = BenchFixtures.bytes(aadLen + textLen, 3);
         BenchFixtures.putIv(plain, 1);
-        jdkIv = new GCMParameterSpec(128, plain, 4, 12);
+        GCMParameterSpec jdkIv = new GCMParameterSpec(128, plain, 4, 12);
         cipher.init(Cipher.ENCRYPT_MODE, jdkKey, jdkIv);
         cipher.updateAAD(plain, 0, aadLen);
         jdkSealed = new byte[rec];
@@ -143,7 +143,7 @@ public class PspOpenBenchmark extends PspBench {
     /** Baseline: the backend's AEAD open of the same record, no PSP. */
     @Benchmark
     public int rawAeadOpen() {
-        MemorySegment.copy(rawSealed, 0, rawBuf, 0, aadLen + textLen + BenchFixtures.TAG);
+        MemorySegment.copy(rawSealed, 0, rawBuf, 0, aadLen + textLen + PspHeader.ICV_LENGTH);
         return engine.open(rawKey, rawBuf, 0, aadLen, textLen);
     }
 
@@ -153,6 +153,6 @@ public class PspOpenBenchmark extends PspBench {
         System.arraycopy(jdkSealed, 0, jdkIn, 0, jdkSealed.length);
         cipher.init(Cipher.DECRYPT_MODE, jdkKey, new GCMParameterSpec(128, jdkIn, 4, 12));
         cipher.updateAAD(jdkIn, 0, aadLen);
-        return cipher.doFinal(jdkIn, aadLen, textLen + BenchFixtures.TAG, jdkOut, 0);
+        return cipher.doFinal(jdkIn, aadLen, textLen + PspHeader.ICV_LENGTH, jdkOut, 0);
     }
 }

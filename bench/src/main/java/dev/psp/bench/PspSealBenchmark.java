@@ -6,6 +6,7 @@ import dev.psp.engine.crypto.KeyDerivation;
 import dev.psp.engine.psp.Packet;
 import dev.psp.engine.psp.PspCounters;
 import dev.psp.engine.psp.PspEncoder;
+import dev.psp.engine.psp.PspHeader;
 import dev.psp.engine.psp.TxSa;
 import dev.psp.engine.wire.Bytes;
 import java.lang.foreign.Arena;
@@ -63,8 +64,7 @@ public class PspSealBenchmark extends PspBench {
         engine = BenchFixtures.backend(backend).newEngine();
         encoder = new PspEncoder(engine, new PspCounters());
         KeyDerivation kdf = new KeyDerivation(BenchFixtures.MASTER_KEY_0, BenchFixtures.MASTER_KEY_1);
-        byte[] key = kdf.derive(BenchFixtures.SPI, version);
-        sa = TxSa.builder().spi(BenchFixtures.SPI).version(version).install(engine, MemorySegment.ofArray(key), 0);
+        sa = BenchFixtures.txSa(engine, kdf, version);
         buf = arena.allocate(BenchFixtures.HEADROOM + size + 100 + BenchFixtures.TAILROOM, 64);
         template = arena.allocate(size + 100, 64);
         frameLen = BenchFixtures.frame(template, 0, size);
@@ -72,12 +72,13 @@ public class PspSealBenchmark extends PspBench {
             throw new IllegalStateException("PSP seal failed in set-up: " + encoder.counters().reasonMap());
         }
 
+        byte[] key = kdf.derive(BenchFixtures.SPI, version); // the SA's key, for the baselines
         aadLen = BenchFixtures.rawAad(version, size);
         textLen = BenchFixtures.rawText(version, size);
         int rec = aadLen + textLen;
-        rawTemplate = arena.allocate(rec + BenchFixtures.TAG, 64);
+        rawTemplate = arena.allocate(rec + PspHeader.ICV_LENGTH, 64);
         MemorySegment.copy(MemorySegment.ofArray(BenchFixtures.bytes(rec, 3)), 0, rawTemplate, 0, rec);
-        rawBuf = arena.allocate(rec + BenchFixtures.TAG, 64);
+        rawBuf = arena.allocate(rec + PspHeader.ICV_LENGTH, 64);
         rawKey = engine.prepareKey(null, MemorySegment.ofArray(key), 0, key.length);
         if (rawAeadSeal() != AeadEngine.OK) {
             throw new IllegalStateException("raw AEAD seal failed in set-up");
@@ -86,8 +87,8 @@ public class PspSealBenchmark extends PspBench {
         cipher = Cipher.getInstance("AES/GCM/NoPadding");
         jdkKey = new SecretKeySpec(key, "AES");
         jdkTemplate = BenchFixtures.bytes(rec, 3);
-        jdkIn = new byte[rec + BenchFixtures.TAG];
-        jdkOut = new byte[rec + BenchFixtures.TAG];
+        jdkIn = new byte[rec + PspHeader.ICV_LENGTH];
+        jdkOut = new byte[rec + PspHeader.ICV_LENGTH];
         rawJdkSeal();
         encoder.counters().reset();
     }

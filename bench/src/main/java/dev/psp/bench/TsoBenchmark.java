@@ -38,16 +38,21 @@ import org.openjdk.jmh.annotations.TearDown;
  *       copied back from templates into the slots, then {@code PspEncoder.sealBurst}. Sealing
  *       works in place, so the copy-back is part of the op.
  *   <li>{@link #preSegmentedChecksum}: the same with the encoder's checksum-offload emulation on
- *       (each segment's TCP checksum computed before sealing): the like-for-like baseline of
- *       {@link #tso}, which computes the same checksums.
- *   <li>{@link #preSegmentedNoRestore}: the same seal with the copy-back moved into a
- *       {@code Level.Invocation} set-up (outside the timing; JMH's per-invocation timestamps cost
+ *       (each segment's TCP checksum computed before sealing), the checksum work {@link #tso} also
+ *       does; still includes the copy-back, which TSO does not need.
+ *   <li>{@link #preSegmentedNoRestore}: the {@link #preSegmented} seal with the copy-back moved into
+ *       a {@code Level.Invocation} set-up (outside the timing; JMH's per-invocation timestamps cost
  *       tens of ns against tens of microseconds per op here).
- *   <li>{@link #restoreOnly}: just the copy-back loop, for {@code preSegmented - restoreOnly}.
+ *   <li>{@link #preSegmentedChecksumNoRestore}: the {@link #preSegmentedChecksum} seal with the
+ *       copy-back moved out of the timing the same way: the like-for-like baseline of {@link #tso}
+ *       (same checksum work, same frames sealed, no per-op copy on either side).
+ *   <li>{@link #restoreOnly}: just the copy-back loop, for {@code preSegmented - restoreOnly}
+ *       (or {@code preSegmentedChecksum - restoreOnly}).
  * </ul>
  *
  * Set-up cross-checks the paths: every TSO segment, opened, equals the pre-segmented cleartext
- * segment byte for byte; tear-down fails the trial if any seal failed.
+ * segment byte for byte, and every pre-segmented variant (the two without copy-back included)
+ * seals all segments to frames that open back to them; tear-down fails the trial if any seal failed.
  */
 public class TsoBenchmark extends PspBench {
     @Param({"jdk", "shim-ipsecmb"})
@@ -59,8 +64,6 @@ public class TsoBenchmark extends PspBench {
     /** TCP payload of the super-packet (IPv4: 20 + 32 + 65000 = 65052 <= 65535). */
     @Param({"65000"})
     public int payload;
-
-    static final int VERSION = 0;
 
     private Arena arena;
     private AeadEngine engine;
@@ -87,8 +90,7 @@ public class TsoBenchmark extends PspBench {
         arena = Arena.ofConfined();
         engine = BenchFixtures.backend(backend).newEngine();
         kdf = new KeyDerivation(BenchFixtures.MASTER_KEY_0, BenchFixtures.MASTER_KEY_1);
-        byte[] key = kdf.derive(BenchFixtures.SPI, VERSION);
-        sa = TxSa.builder().spi(BenchFixtures.SPI).version(VERSION).install(engine, MemorySegment.ofArray(key), 0);
+        sa = BenchFixtures.txSa(engine, kdf, OffloadFixtures.VERSION);
         encoder = new PspEncoder(engine, new PspCounters(), 64);
         encoderCsum = new PspEncoder(engine, encoder.counters(), 64).innerChecksums(true);
         tso = new TsoSegmenter(encoder, new TsoCounters(), true);
@@ -126,9 +128,12 @@ public class TsoBenchmark extends PspBench {
         encoder.counters().reset();
     }
 
-    /** TSO output opens to exactly the pre-segmented frames, the super-packet is untouched, pre-segmented seals work. */
+    /**
+     * TSO output opens to exactly the pre-segmented frames, the super-packet is untouched, every
+     * pre-segmented seal works (the two without copy-back through a {@link Restored} restored here).
+     */
     private void crossCheck(byte[] sp) {
-        PspDecoder dec = OffloadFixtures.decoder(engine, kdf, VERSION);
+        PspDecoder dec = OffloadFixtures.decoder(engine, kdf, OffloadFixtures.VERSION);
         for (int round = 0; round < 3; round++) {
             int n = tso();
             if (n != nseg) {
@@ -165,6 +170,25 @@ public class TsoBenchmark extends PspBench {
             }
             if (dec.openBurst(out, nseg) != nseg) {
                 throw new IllegalStateException("pre-segmented output did not open: " + dec.counters().reasonMap());
+            }
+            Restored r = new Restored();
+            for (int variant = 0; variant < 2; variant++) {
+                r.restore(this);
+                int sealed = variant == 0 ? preSegmentedNoRestore(r) : preSegmentedChecksumNoRestore(r);
+                if (sealed != nseg) {
+                    throw new IllegalStateException("pre-segmented seal without copy-back failed (variant " + variant
+                            + "): " + encoder.counters().reasonMap());
+                }
+                if (dec.openBurst(out, nseg) != nseg) {
+                    throw new IllegalStateException("pre-segmented output without copy-back did not open: "
+                            + dec.counters().reasonMap());
+                }
+                for (int i = 0; i < nseg; i++) {
+                    if (OffloadFixtures.mismatch(out[i].segment, out[i].offset, templates, templateOff[i], segLen[i]) != -1) {
+                        throw new IllegalStateException("pre-segmented frame " + i + " without copy-back differs (variant "
+                                + variant + ")");
+                    }
+                }
             }
         }
     }
@@ -228,8 +252,9 @@ public class TsoBenchmark extends PspBench {
     /**
      * {@link #preSegmented} with transmit checksum-offload emulation on ({@code PspEncoder.innerChecksums}):
      * the encoder computes each segment's TCP checksum before sealing, as it must for segments
-     * handed over with the checksum left to the NIC. The like-for-like baseline of {@link #tso},
-     * which computes the same checksums.
+     * handed over with the checksum left to the NIC. It computes the same checksums as
+     * {@link #tso} but also pays the per-op copy-back; {@link #preSegmentedChecksumNoRestore} is
+     * the like-for-like baseline.
      */
     @Benchmark
     public int preSegmentedChecksum() {
@@ -265,5 +290,16 @@ public class TsoBenchmark extends PspBench {
     public int preSegmentedNoRestore(Restored r) {
         TsoBenchmark t = r.b;
         return t.encoder.sealBurst(t.out, t.nseg);
+    }
+
+    /**
+     * {@link #preSegmentedChecksum} with the copy-back excluded from the timing (as
+     * {@link #preSegmentedNoRestore}): the seal with inner checksums computed, TSO's like-for-like
+     * baseline.
+     */
+    @Benchmark
+    public int preSegmentedChecksumNoRestore(Restored r) {
+        TsoBenchmark t = r.b;
+        return t.encoderCsum.sealBurst(t.out, t.nseg);
     }
 }

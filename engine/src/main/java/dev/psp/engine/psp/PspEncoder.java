@@ -35,6 +35,8 @@ public final class PspEncoder {
     private final AeadBurst burst;
     private final int[] burstIndex;
     private Packet[] failedScratch;
+    /** Frames {@link #encapsulateTransportV4} encapsulated (tests check the specialised path ran). */
+    long fastEncapsulations;
     // IVs reserved for the rest of the current chunk from one source (one clock read per burst)
     private IvSource ivBlockSource;
     private long ivBlockNext;
@@ -407,6 +409,7 @@ public final class PspEncoder {
         Bytes.u16(s, l3 + 10, Checksum.ipv4Finish(kept, ipLenAfter, ttl, PacketHeaders.PROTO_UDP));
         long udpOff = off + FAST_HDR - (UDP_HEADER + BASE_LENGTH + vcLen);
         finishEncap(p, sa, udpOff, sport, proto, co, vcLen, payloadLen, n, grow, l3, 4);
+        fastEncapsulations++;
         return 0;
     }
 

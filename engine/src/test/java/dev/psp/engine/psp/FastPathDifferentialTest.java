@@ -17,7 +17,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * (VLAN tag, IPv4 options, padding, fragments, other protocols, IPv6, short and truncated frames,
  * wrong checksums), with and without checksum-offload emulation, every SA variant (versions, VC, crypt offsets, source-port policies, S/D) and
  * tight head- and tailroom, both give the same result code, the same bytes and records that open
- * to the same frame. Seeded.
+ * to the same frame; the encoder's own count ({@code PspEncoder.fastEncapsulations}) shows the
+ * specialised path took every sealed frame of the common shape, and none with it turned off. Seeded.
  */
 class FastPathDifferentialTest {
     static final byte[] MK0 = new byte[32];
@@ -28,6 +29,7 @@ class FastPathDifferentialTest {
     void fastAndGeneralEncapsulationAgree(long seed) {
         Random r = new Random(seed);
         int fastShaped = 0;
+        int fastShapedSealed = 0;
         try (CodecHarness fast = new CodecHarness(MK0, MK1); CodecHarness general = new CodecHarness(MK0, MK1)) {
             general.encoder.fastPath(false);
             for (int round = 0; round < 400; round++) {
@@ -67,6 +69,9 @@ class FastPathDifferentialTest {
                 if (grc != 0) {
                     continue;
                 }
+                if (isCommonShape(frame)) {
+                    fastShapedSealed++;
+                }
                 byte[] fb = fp.toByteArray();
                 assertArrayEquals(gp.toByteArray(), fb, "round " + round + " bytes");
                 assertEquals(0, fast.decoder(Mode.TRANSPORT).open(fp), "round " + round + " opens");
@@ -75,8 +80,14 @@ class FastPathDifferentialTest {
                     assertArrayEquals(withIpv4Checksum(frame), fp.toByteArray(), "round " + round + " round trip");
                 }
             }
+            // the encoder's own count, not the test's classification: every sealed frame of the
+            // common shape went through the specialised path, and none did with it turned off
+            assertEquals(fastShapedSealed, fast.encoder.fastEncapsulations, "frames the specialised path encapsulated");
+            assertEquals(0, general.encoder.fastEncapsulations, "fastPath(false) must never take the specialised path");
         }
         assertTrue(fastShaped > 100, "the generator must exercise the common shape: " + fastShaped);
+        assertTrue(fastShapedSealed > fastShaped / 2, "most common-shape frames must seal (through the specialised path): "
+                + fastShapedSealed + " of " + fastShaped);
     }
 
     static TxSa.Builder builder(int version, int co, boolean vc, SourcePortPolicy sport, boolean s, boolean d,

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.psp.engine.Frames;
 import dev.psp.engine.wire.Checksum;
 import dev.psp.engine.wire.PacketHeaders;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -54,29 +54,12 @@ class InnerChecksumTest {
         }
     }
 
-    /** Ethernet + IP + TCP (20-byte header) or UDP, with a deliberately wrong L4 checksum (0x1234). */
+    /** A {@link Frames} Ethernet + IP + TCP (20-byte header) or UDP frame with a deliberately wrong L4 checksum (0x1234). */
     static byte[] frame(int ipv, int proto, int payload, Random r) {
-        int l4h = proto == 6 ? 20 : 8;
-        int ipHdr = ipv == 4 ? 20 : 40;
-        ByteBuffer b = ByteBuffer.allocate(14 + ipHdr + l4h + payload);
-        b.put(new byte[12]).putShort((short) (ipv == 4 ? 0x0800 : 0x86dd));
-        if (ipv == 4) {
-            b.put((byte) 0x45).put((byte) 0).putShort((short) (ipHdr + l4h + payload)).putShort((short) 7)
-                    .putShort((short) 0x4000).put((byte) 64).put((byte) proto).putShort((short) 0).putInt(0x0a000001).putInt(0x0a000002);
-            Checksum.ipv4Header(MemorySegment.ofArray(b.array()), 14, 20);
-        } else {
-            b.putInt(0x60000000).putShort((short) (l4h + payload)).put((byte) proto).put((byte) 64)
-                    .putLong(0x20010db8L << 32).putLong(1).putLong(0x20010db8L << 32).putLong(2);
-        }
-        if (proto == 6) {
-            b.putShort((short) 40000).putShort((short) 443).putInt(1).putInt(2).putShort((short) 0x5018).putShort((short) 500)
-                    .putShort((short) 0x1234).putShort((short) 0);
-        } else {
-            b.putShort((short) 40000).putShort((short) 4791).putShort((short) (8 + payload)).putShort((short) 0x1234);
-        }
-        byte[] pay = new byte[payload];
-        r.nextBytes(pay);
-        b.put(pay);
-        return b.array();
+        byte[] f = Frames.spec().v(ipv).proto(proto).payload(payload).seed(r.nextLong()).build();
+        int field = 14 + (ipv == 4 ? 20 : 40) + (proto == 6 ? 16 : 6);
+        f[field] = 0x12;
+        f[field + 1] = 0x34;
+        return f;
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import org.junit.jupiter.api.AfterAll;
 
 /**
  * Jazzer fuzzing of the receive path and the transmit path on arbitrary frames. In the default
@@ -12,12 +13,18 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  * {@code JAZZER_FUZZ=1 mvn -B -pl ffm-bindings,engine surefire:test@jazzer} (README, "Tests").
  * Invariants: nothing throws, every packet lands in exactly one counter, a delivered packet is
  * authenticated and never longer than what came in, and whatever seals opens back to the input.
+ * The open seeds ({@code PspDecoderFuzzTestInputs/openNeverMisbehaves}, raw frames as
+ * {@code data}) are one frame sealed with this test's SA (the seal seed, tunnel mode, VC, crypt
+ * offset 1), the same with its last ICV byte flipped and cut 8 bytes short; in replay the valid
+ * one must be delivered ({@link #validOpenSeedDelivered}), or the replay only reaches rejections.
  */
 class PspDecoderFuzzTest {
     // created lazily, inside the fuzz run: codec classes must load after Jazzer's agent so they are instrumented
     private static CodecHarness h;
     private static PspDecoder dec;
     private static TxSa sa;
+    private static int opens;
+    private static int delivered;
 
     private static void init() {
         if (h == null) {
@@ -38,10 +45,22 @@ class PspDecoderFuzzTest {
         long before = c.rxPackets + c.rxAuthFail + c.rxError + c.rxBad + c.rxPassthrough;
         Packet p = h.load(data);
         int rc = dec.open(p);
+        opens++;
         assertEquals(before + 1, c.rxPackets + c.rxAuthFail + c.rxError + c.rxBad + c.rxPassthrough);
         if (rc == 0) {
+            delivered++;
             assertTrue(p.authenticated);
             assertTrue(p.length <= data.length);
+        }
+    }
+
+    /** Replay mode: the valid seed went all the way through open (not checked while fuzzing). */
+    @AfterAll
+    static void validOpenSeedDelivered() {
+        String fuzz = System.getenv("JAZZER_FUZZ");
+        if (opens > 0 && (fuzz == null || fuzz.isEmpty())) {
+            assertTrue(delivered > 0, "no openNeverMisbehaves seed was delivered (" + opens
+                    + " replayed): the valid sealed seed is missing or stale (SA or master keys changed?)");
         }
     }
 
