@@ -73,6 +73,7 @@ public class PspSealBenchmark extends PspBench {
         }
 
         byte[] key = kdf.derive(BenchFixtures.SPI, version); // the SA's key, for the baselines
+        kdf.destroy();
         aadLen = BenchFixtures.rawAad(version, size);
         textLen = BenchFixtures.rawText(version, size);
         int rec = aadLen + textLen;
