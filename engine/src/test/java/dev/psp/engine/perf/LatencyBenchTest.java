@@ -1,5 +1,6 @@
 package dev.psp.engine.perf;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -12,6 +13,7 @@ import dev.psp.engine.report.Latency;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -36,7 +38,7 @@ class LatencyBenchTest {
 
     private static void assertMonotone(double[] v, String what) {
         for (int k = 1; k < v.length; k++) {
-            assertTrue(v[k - 1] <= v[k], what + ": percentiles not monotone at " + k + ": " + java.util.Arrays.toString(v));
+            assertTrue(v[k - 1] <= v[k], what + ": percentiles not monotone at " + k + ": " + Arrays.toString(v));
         }
     }
 
@@ -104,6 +106,28 @@ class LatencyBenchTest {
         }
         assertEquals(64.0, results.get(0).get("size"));
         assertEquals(512.0, results.get(1).get("size"));
+    }
+
+    @Test
+    void imixTemplatesKeepTheMixBeyondTheCap() {
+        int flows = 4096;
+        TrafficGenerator gen = new TrafficGenerator(1, flows);
+        int[] imix = gen.imixPayloadSizes(256);
+        int maxFrame = gen.frameLength(Arrays.stream(imix).max().orElseThrow());
+        assertTrue((long) flows * imix.length * maxFrame > LatencyBench.TEMPLATE_BYTES_CAP, "the capped case");
+        int[] t = LatencyBench.templatePayloads(flows, imix, maxFrame, LatencyBench.TEMPLATE_BYTES_CAP);
+        assertEquals(0, t.length % imix.length, "whole runs of the payload list");
+        assertTrue(t.length >= flows, "every flow has a template");
+        assertTrue((long) t.length * maxFrame <= LatencyBench.TEMPLATE_BYTES_CAP, "bounded");
+        for (int size : Arrays.stream(imix).distinct().toArray()) {
+            long inList = Arrays.stream(imix).filter(x -> x == size).count();
+            long inTemplates = Arrays.stream(t).filter(x -> x == size).count();
+            assertEquals(inList * t.length, inTemplates * imix.length, "share of " + size + "-byte payloads");
+        }
+        // small cap, small lists: exact layouts
+        assertArrayEquals(new int[] {1, 2, 3, 1, 2, 3}, LatencyBench.templatePayloads(5, new int[] {1, 2, 3}, 100, 1000));
+        assertArrayEquals(new int[] {1, 1, 2, 2, 3, 3}, LatencyBench.templatePayloads(2, new int[] {1, 2, 3}, 100, 1000));
+        assertArrayEquals(new int[] {7, 7, 7}, LatencyBench.templatePayloads(3, new int[] {7}, 1000, 1000));
     }
 
     @ParameterizedTest
