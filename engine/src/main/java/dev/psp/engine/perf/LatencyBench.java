@@ -25,7 +25,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -201,13 +200,7 @@ public final class LatencyBench {
             problem = problem == null ? u : problem + "; " + u;
         }
 
-        Map<String, Long> drops = new LinkedHashMap<>();
-        for (Reason reason : Reason.values()) {
-            long v = stats.dropsByReason()[reason.code()];
-            if (reason != Reason.OK && v != 0) {
-                drops.put(reason.name().toLowerCase(Locale.ROOT).replace('_', '-'), v);
-            }
-        }
+        Map<String, Long> drops = PspCounters.reasonMap(stats.dropsByReason());
         Histogram h = sink.histogram;
         long count = h.getTotalCount();
         long span = sink.lastDelivery - source.measureStart();

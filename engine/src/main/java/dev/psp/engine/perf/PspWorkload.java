@@ -14,8 +14,6 @@ import dev.psp.engine.psp.TxSa;
 import dev.psp.engine.wire.Bytes;
 import dev.psp.engine.wire.PacketHeaders;
 import java.lang.foreign.MemorySegment;
-import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -175,14 +173,10 @@ final class PspWorkload implements Workload {
 
     @Override
     public Map<String, Long> drops() {
-        Map<String, Long> m = new LinkedHashMap<>();
-        for (Reason r : Reason.values()) {
-            long v = tx.reasons[r.ordinal()] + rx.reasons[r.ordinal()];
-            if (r != Reason.OK && v != 0) {
-                m.put(r.name().toLowerCase(Locale.ROOT).replace('_', '-'), v);
-            }
-        }
-        return m;
+        PspCounters both = new PspCounters();
+        tx.addTo(both);
+        rx.addTo(both);
+        return both.reasonMap();
     }
 
     @Override
