@@ -168,7 +168,7 @@ class LineRateHarnessTest {
     @ParameterizedTest
     @ValueSource(strings = {"--corrupt-every 2", "--sizes 10:0:20", "--sizes abc", "--sizes 64,,128", "--sizes 70000", "--workers 0",
             "--mode foo", "--backend nope", "--key-cache 3", "--bogus", "--duration -1", "--sizes", "--csv --json",
-            "--psp-version 4", "--burst x"})
+            "--psp-version 4", "--burst x", "--workers=x", "--imix=1", "64", "--seed 1.5", "--ring"})
     void badArgumentsGiveExitCodeTwoAndOneLine(String args) {
         Run r = run(args.split(" "));
         assertEquals(2, r.code, r.err);
@@ -196,5 +196,13 @@ class LineRateHarnessTest {
         assertEquals(3, o.workers);
         assertEquals(BenchOptions.Mode.DECRYPT, o.mode);
         assertEquals(32, o.burst);
+        BenchOptions f = BenchOptions.parse(new String[] {"--imix", "--tcp", "--ipv6", "--seed", "-5", "--key-cache=0",
+                "--sizes=64:64:128", "--backend", "jdk"});
+        assertTrue(f.imix && f.tcp && !f.latency);
+        assertEquals(6, f.ipVersion);
+        assertEquals(-5, f.seed);
+        assertEquals(0, f.keyCache);
+        assertEquals(List.of(64, 128), f.sizes);
+        assertEquals("jdk", f.backend);
     }
 }
