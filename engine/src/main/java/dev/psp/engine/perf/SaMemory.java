@@ -1,5 +1,7 @@
 package dev.psp.engine.perf;
 
+import dev.psp.engine.cli.Args;
+import dev.psp.engine.cli.ConfigException;
 import dev.psp.engine.crypto.AeadBackend;
 import dev.psp.engine.crypto.AeadBackends;
 import dev.psp.engine.crypto.AeadEngine;
@@ -31,6 +33,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * Security-association memory, measured rather than computed:
@@ -364,33 +367,32 @@ public final class SaMemory {
         return rows;
     }
 
-    /** Command line; returns the exit code (0 ok, 2 bad arguments). */
+    static final String USAGE =
+            "usage: SaMemory [--max N (1e6; up to 1e7)] [--cache SLOTS (4096)] [--backend jdk|shim-ipsecmb|...] [--json]";
+
+    /** Command line ({@link Args}); returns the exit code (0 ok, 2 bad arguments: one line on {@code err}). */
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        long max = 1_000_000;
-        int cacheSlots = 4096;
-        String backend = "jdk";
-        boolean json = false;
+        long max;
+        int cacheSlots;
+        String backend;
+        boolean json;
         try {
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--max" -> max = (long) Double.parseDouble(args[++i]);
-                    case "--cache" -> cacheSlots = Integer.parseInt(args[++i]);
-                    case "--backend" -> backend = args[++i];
-                    case "--json" -> json = true;
-                    case "--help", "-h" -> {
-                        out.println("usage: SaMemory [--max N (1e6; up to 1e7)] [--cache SLOTS (4096)] [--backend jdk|shim-ipsecmb|...] [--json]");
-                        return 0;
-                    }
-                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
-                }
+            Args a = Args.parse(args, 0, Set.of("--max", "--cache", "--backend"), Set.of("--json", "--help", "-h"));
+            if (a.flag("--help") || a.flag("-h")) {
+                out.println(USAGE);
+                return 0;
             }
-            if (max < 1000 || max > 10_000_000) {
-                throw new IllegalArgumentException("--max must be in 1e3..1e7");
+            if (!a.positional().isEmpty()) {
+                throw new ConfigException("unexpected argument '" + a.positional().get(0) + "'");
             }
-            if (cacheSlots < 1 || Integer.bitCount(cacheSlots) != 1) {
-                throw new IllegalArgumentException("--cache must be a power of two");
+            max = maxSpis(a.get("--max", "1e6"));
+            cacheSlots = a.intValue("--cache", 4096, 1, 1 << 30);
+            if (Integer.bitCount(cacheSlots) != 1) {
+                throw new ConfigException("--cache must be a power of two, got " + cacheSlots);
             }
-        } catch (RuntimeException e) {
+            backend = a.get("--backend", "jdk");
+            json = a.flag("--json");
+        } catch (ConfigException e) {
             err.println("SaMemory: " + e.getMessage());
             return 2;
         }
@@ -400,6 +402,20 @@ public final class SaMemory {
         }
         measure(sizes.stream().mapToInt(Integer::intValue).toArray(), cacheSlots, backend, json, out);
         return 0;
+    }
+
+    /** {@code --max}: a count such as 1e6, 1e3..1e7. */
+    private static long maxSpis(String v) throws ConfigException {
+        double d;
+        try {
+            d = Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new ConfigException("--max must be a number in 1e3..1e7, got '" + v + "'");
+        }
+        if (!(d >= 1000 && d <= 10_000_000)) {
+            throw new ConfigException("--max must be in 1e3..1e7, got " + v);
+        }
+        return (long) d;
     }
 
     public static void main(String[] args) {

@@ -57,7 +57,6 @@ class SaMemoryTest {
     @SuppressWarnings("unchecked")
     void jsonRowsAndBadArguments() {
         ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
         int[] sizes = {1_000};
         SaMemory.measure(sizes, 256, "jdk", true, new PrintStream(o, true, StandardCharsets.UTF_8));
         List<Object> rows = (List<Object>) assertInstanceOf(List.class, Json.parseStrict(o.toString(StandardCharsets.UTF_8).strip()));
@@ -70,7 +69,11 @@ class SaMemoryTest {
             assertTrue(m.containsKey("unit"));
             assertEquals(Boolean.FALSE, m.get("higherIsBetter"));
         }
-        assertEquals(2, SaMemory.run(new String[] {"--max", "1e9"}, new PrintStream(o), new PrintStream(e)));
-        assertEquals(2, SaMemory.run(new String[] {"--bogus"}, new PrintStream(o), new PrintStream(e)));
+        for (String bad : new String[] {"--max 1e9", "--bogus", "--max", "--max x", "--cache 3", "--cache=x", "1000"}) {
+            ByteArrayOutputStream be = new ByteArrayOutputStream();
+            assertEquals(2, SaMemory.run(bad.split(" "), new PrintStream(o), new PrintStream(be, true, StandardCharsets.UTF_8)));
+            String err = be.toString(StandardCharsets.UTF_8);
+            assertTrue(err.startsWith("SaMemory: ") && err.strip().lines().count() == 1, bad + ": " + err);
+        }
     }
 }
