@@ -338,7 +338,7 @@ public final class LineRateHarness {
      */
     static String json(String[] args, List<Result> results) {
         StringBuilder b = new StringBuilder(1024);
-        b.append("{\"schema\":\"").append(ResultsIO.PSP_RESULTS).append("\",\"meta\":").append(BenchMeta.json(args))
+        b.append("{\"schema\":\"").append(ResultsIO.PSP_RESULTS).append("\",\"meta\":").append(dev.psp.engine.report.Json.write(BenchMeta.meta(args).toJson()))
                 .append(",\"results\":[");
         for (int i = 0; i < results.size(); i++) {
             Result r = results.get(i);
