@@ -3,11 +3,12 @@ package dev.psp.engine.perf;
 import dev.psp.engine.crypto.AeadBackend;
 import dev.psp.engine.crypto.AeadBackends;
 import dev.psp.engine.psp.PspHeader;
-import dev.psp.engine.report.Latency;
+import dev.psp.engine.report.Json;
 import dev.psp.engine.report.ResultsIO;
 import dev.psp.engine.report.Stats;
 import dev.psp.engine.wire.PacketHeaders;
 import java.io.PrintStream;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -337,118 +338,101 @@ public final class LineRateHarness {
      * latencyCount. {@code samples} are in the unit of score (so ops/s for rx-assoc and kdf).
      */
     static String json(String[] args, List<Result> results) {
-        StringBuilder b = new StringBuilder(1024);
-        b.append("{\"schema\":\"").append(ResultsIO.PSP_RESULTS).append("\",\"meta\":").append(dev.psp.engine.report.Json.write(BenchMeta.meta(args).toJson()))
-                .append(",\"results\":[");
-        for (int i = 0; i < results.size(); i++) {
-            Result r = results.get(i);
-            LatencyBench.Measured m = r.latency;
-            boolean ops = r.keyOps();
-            double score = ops ? r.mpps * 1e6 : r.mpps;
-            double[] samples = r.samples.clone();
-            if (ops) {
-                for (int s = 0; s < samples.length; s++) {
-                    samples[s] *= 1e6;
-                }
-            }
-            double err = samples.length >= 2 && !Double.isNaN(score) ? Stats.halfWidth(samples, ResultsIO.CONFIDENCE)
-                    : Double.NaN;
-            b.append(i == 0 ? "" : ",").append('{');
-            Json.field(b, "name", r.mode).append(',');
-            b.append("\"params\":{");
-            Json.field(b, "backend", r.backend).append(',');
-            Json.field(b, "version", String.valueOf(r.version)).append(',');
-            Json.field(b, "size", r.imix ? paramNumber(r.size) : String.valueOf((long) r.size)).append(',');
-            Json.field(b, "traffic", r.imix ? "imix" : "fixed").append(',');
-            Json.field(b, "workers", String.valueOf(r.workers)).append(',');
-            Json.field(b, "burst", String.valueOf(r.burst)).append(',');
-            Json.field(b, "keyCache", String.valueOf(r.keyCache));
-            if (m != null) {
-                b.append(',');
-                Json.field(b, "rate", paramNumber(m.offeredRate()));
-            }
-            b.append("},\"score\":");
-            Json.number(b, score).append(",\"scoreError\":");
-            Json.number(b, err).append(",\"scoreConfidence\":");
-            if (Double.isNaN(err) || Double.isNaN(score)) {
-                b.append("null");
-            } else {
-                b.append('[');
-                Json.number(b, score - err).append(',');
-                Json.number(b, score + err).append(']');
-            }
-            b.append(',');
-            Json.field(b, "unit", ops ? "ops/s" : "Mpps").append(',');
-            b.append("\"higherIsBetter\":true,");
-            if (m != null) {
-                b.append("\"latency\":{");
-                double[] v = m.latency().values();
-                for (int k = 0; k < Latency.KEYS.length; k++) {
-                    Json.string(b, Latency.KEYS[k]).append(':');
-                    Json.number(b, v[k]).append(',');
-                }
-                Json.field(b, "unit", m.latency().unit()).append("},");
-            }
-            Json.field(b, "mode", r.mode).append(',');
-            Json.field(b, "backend", r.backend).append(',');
-            b.append("\"version\":").append(r.version).append(',');
-            b.append("\"size\":");
-            if (r.imix) {
-                Json.number(b, r.size);
-            } else {
-                b.append((long) r.size);
-            }
-            b.append(',');
-            Json.field(b, "traffic", r.imix ? "imix" : "fixed").append(',');
-            b.append("\"workers\":").append(r.workers).append(',');
-            b.append("\"burst\":").append(r.burst).append(',');
-            b.append("\"keyCache\":").append(r.keyCache).append(',');
-            b.append("\"mpps\":");
-            Json.number(b, r.mpps).append(',');
-            b.append("\"gbps\":");
-            Json.number(b, r.gbps).append(',');
-            b.append("\"nsPerPacket\":");
-            Json.number(b, r.nsPerPacket).append(',');
-            b.append("\"opsPerSec\":");
-            Json.number(b, r.mpps * 1e6).append(',');
-            b.append("\"packets\":").append(r.packets).append(',');
-            b.append("\"failed\":").append(r.failed).append(',');
-            b.append("\"seconds\":");
-            Json.number(b, r.seconds).append(',');
-            b.append("\"samples\":[");
-            for (int s = 0; s < samples.length; s++) {
-                if (s > 0) {
-                    b.append(',');
-                }
-                Json.number(b, samples[s]);
-            }
-            b.append("],\"drops\":{");
-            String sep = "";
-            for (Map.Entry<String, Long> e : r.drops.entrySet()) {
-                b.append(sep);
-                Json.string(b, e.getKey()).append(':').append(e.getValue());
-                sep = ",";
-            }
-            b.append("},");
-            Json.field(b, "problem", r.problem);
-            if (m != null) {
-                b.append(",\"offeredRate\":");
-                Json.number(b, m.offeredRate()).append(",\"achievedRate\":");
-                Json.number(b, m.achievedRate()).append(",\"missedSchedule\":").append(m.missedSchedule())
-                        .append(",\"unsent\":").append(m.unsent()).append(",\"latencyCount\":").append(m.count());
-            }
-            b.append('}');
+        List<Object> out = new ArrayList<>();
+        for (Result r : results) {
+            out.add(toJson(r));
         }
-        return b.append("]}").toString();
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("schema", ResultsIO.PSP_RESULTS);
+        doc.put("meta", BenchMeta.meta(args).toJson());
+        doc.put("results", out);
+        return Json.write(doc);
     }
 
-    /** A number as the psp-bench/1 loader turns it into a parameter: integral values without ".0". */
-    static String paramNumber(double v) {
-        String written = Json.number(new StringBuilder(), v).toString();
-        if (written.equals("null")) {
-            return written;
+    /** One result, members in report order; fractional numbers with 4 decimals ({@link #decimal4}). */
+    private static Map<String, Object> toJson(Result r) {
+        LatencyBench.Measured m = r.latency;
+        boolean ops = r.keyOps();
+        double score = ops ? r.mpps * 1e6 : r.mpps;
+        double[] samples = r.samples.clone();
+        if (ops) {
+            for (int s = 0; s < samples.length; s++) {
+                samples[s] *= 1e6;
+            }
         }
-        double d = Double.parseDouble(written);
-        return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : String.valueOf(d);
+        double err = samples.length >= 2 && !Double.isNaN(score) ? Stats.halfWidth(samples, ResultsIO.CONFIDENCE)
+                : Double.NaN;
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("backend", r.backend);
+        params.put("version", String.valueOf(r.version));
+        params.put("size", r.imix ? paramNumber(r.size) : String.valueOf((long) r.size));
+        params.put("traffic", r.imix ? "imix" : "fixed");
+        params.put("workers", String.valueOf(r.workers));
+        params.put("burst", String.valueOf(r.burst));
+        params.put("keyCache", String.valueOf(r.keyCache));
+        if (m != null) {
+            params.put("rate", paramNumber(m.offeredRate()));
+        }
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("name", r.mode);
+        j.put("params", params);
+        j.put("score", decimal4(score));
+        j.put("scoreError", decimal4(err));
+        j.put("scoreConfidence", Double.isNaN(err) || Double.isNaN(score) ? null : decimals4(score - err, score + err));
+        j.put("unit", ops ? "ops/s" : "Mpps");
+        j.put("higherIsBetter", true);
+        if (m != null) {
+            Map<String, Object> lat = m.latency().toJson();
+            lat.replaceAll((k, v) -> v instanceof Double d ? decimal4(d) : v);
+            j.put("latency", lat);
+        }
+        j.put("mode", r.mode);
+        j.put("backend", r.backend);
+        j.put("version", r.version);
+        j.put("size", r.imix ? decimal4(r.size) : (Object) (long) r.size);
+        j.put("traffic", r.imix ? "imix" : "fixed");
+        j.put("workers", r.workers);
+        j.put("burst", r.burst);
+        j.put("keyCache", r.keyCache);
+        j.put("mpps", decimal4(r.mpps));
+        j.put("gbps", decimal4(r.gbps));
+        j.put("nsPerPacket", decimal4(r.nsPerPacket));
+        j.put("opsPerSec", decimal4(r.mpps * 1e6));
+        j.put("packets", r.packets);
+        j.put("failed", r.failed);
+        j.put("seconds", decimal4(r.seconds));
+        j.put("samples", decimals4(samples));
+        j.put("drops", r.drops);
+        j.put("problem", r.problem);
+        if (m != null) {
+            j.put("offeredRate", decimal4(m.offeredRate()));
+            j.put("achievedRate", decimal4(m.achievedRate()));
+            j.put("missedSchedule", m.missedSchedule());
+            j.put("unsent", m.unsent());
+            j.put("latencyCount", m.count());
+        }
+        return j;
+    }
+
+    /**
+     * {@code v} with 4 decimals ({@code %.4f}, as the report has always written its fractional numbers), for
+     * {@link Json#write}; null (written as null) for NaN and infinities.
+     */
+    static BigDecimal decimal4(double v) {
+        return Double.isFinite(v) ? new BigDecimal(String.format(Locale.ROOT, "%.4f", v)) : null;
+    }
+
+    private static List<BigDecimal> decimals4(double... v) {
+        List<BigDecimal> l = new ArrayList<>(v.length);
+        for (double d : v) {
+            l.add(decimal4(d));
+        }
+        return l;
+    }
+
+    /** A number as the psp-bench/1 loader turns the written member into a parameter (integral values without ".0"). */
+    static String paramNumber(double v) {
+        BigDecimal d = decimal4(v);
+        return d == null ? "null" : ResultsIO.text(d.doubleValue());
     }
 }
