@@ -17,6 +17,7 @@ import dev.psp.engine.psp.PspDecoder;
 import dev.psp.engine.psp.PspEncoder;
 import dev.psp.engine.psp.RxKeys;
 import dev.psp.engine.psp.TxSa;
+import dev.psp.engine.report.Json;
 import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -30,8 +31,10 @@ import java.lang.invoke.MethodHandle;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
@@ -61,7 +64,16 @@ import java.util.Set;
  */
 public final class SaMemory {
     /** One measured value, shaped like a JMH/psp-bench result row. */
-    public record Row(String name, String params, double score, String unit) {
+    public record Row(String name, Map<String, Object> params, double score, String unit) {
+        Map<String, Object> toJson() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", name);
+            m.put("params", params);
+            m.put("score", LineRateHarness.decimal4(score));
+            m.put("unit", unit);
+            m.put("higherIsBetter", false);
+            return m;
+        }
     }
 
     /** Result of one tx measurement. */
@@ -315,7 +327,7 @@ public final class SaMemory {
         for (int n : sizes) {
             TxResult t = measureTx(n);
             tx.add(t);
-            String p = "\"n\":" + n;
+            Map<String, Object> p = Map.of("n", n);
             rows.add(new Row("sa-memory.tx.total-per-sa", p, t.totalPerSa(), "B/SA"));
             rows.add(new Row("sa-memory.tx.heap-per-sa", p, t.heapPerSa(), "B/SA"));
             rows.add(new Row("sa-memory.tx.native-per-sa", p, t.nativePerSa(), "B/SA"));
@@ -324,7 +336,10 @@ public final class SaMemory {
         for (int n : sizes) {
             for (RxResult r : new RxResult[] {measureRxDevice(n, cacheSlots), measureRxOpen(n, backend, cacheSlots)}) {
                 rx.add(r);
-                String p = "\"n\":" + n + ",\"path\":\"" + r.path() + "\",\"cacheSlots\":" + cacheSlots;
+                Map<String, Object> p = new LinkedHashMap<>();
+                p.put("n", n);
+                p.put("path", r.path());
+                p.put("cacheSlots", cacheSlots);
                 rows.add(new Row("sa-memory.rx.growth", p, r.growth(), "B"));
                 rows.add(new Row("sa-memory.rx.heap-growth", p, r.heapGrowth(), "B"));
                 rows.add(new Row("sa-memory.rx.native-growth", p, r.nativeGrowth(), "B"));
@@ -334,17 +349,7 @@ public final class SaMemory {
         if (json) {
             StringBuilder b = new StringBuilder("[");
             for (int i = 0; i < rows.size(); i++) {
-                Row r = rows.get(i);
-                if (i > 0) {
-                    b.append(",\n ");
-                }
-                b.append("{\"name\":");
-                Json.string(b, r.name());
-                b.append(",\"params\":{").append(r.params()).append("},\"score\":");
-                Json.number(b, r.score());
-                b.append(",\"unit\":");
-                Json.string(b, r.unit());
-                b.append(",\"higherIsBetter\":false}");
+                Json.write(b.append(i > 0 ? ",\n " : ""), rows.get(i).toJson());
             }
             out.println(b.append("]"));
             return rows;
