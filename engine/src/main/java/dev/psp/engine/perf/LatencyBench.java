@@ -419,7 +419,6 @@ public final class LatencyBench {
         private final PacedSource source;
         private long[] perSecond = new long[4];
         long lastDelivery;
-        long rejected;
 
         LatencySink(PacedSource source) {
             this.source = source;
@@ -439,11 +438,6 @@ public final class LatencyBench {
                 perSecond = Arrays.copyOf(perSecond, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(k + 1, 2L * perSecond.length)));
             }
             perSecond[(int) k]++;
-        }
-
-        @Override
-        public void reject(Packet p) {
-            rejected++;
         }
 
         /**
