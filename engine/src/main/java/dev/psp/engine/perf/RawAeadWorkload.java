@@ -6,7 +6,6 @@ import dev.psp.engine.crypto.AeadEngine;
 import dev.psp.engine.crypto.AeadKey;
 import dev.psp.engine.wire.Bytes;
 import java.lang.foreign.MemorySegment;
-import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -149,12 +148,6 @@ final class RawAeadWorkload extends RawTally {
             b.status(sealedIndex[k], s.status(k));
         }
     }
-
-
-
-
-
-
 
     @Override
     public void close() {
