@@ -217,6 +217,7 @@ public final class LineRateHarness {
         long packets = 0;
         long failed = 0;
         long maxNanos = 0;
+        int okWorkers = 0;
         double[] samples = new double[nSamples];
         Map<String, Long> drops = new LinkedHashMap<>();
         StringBuilder problem = new StringBuilder();
@@ -227,6 +228,7 @@ public final class LineRateHarness {
                         .append(s == null ? "did not finish" : s.error);
                 continue;
             }
+            okWorkers++;
             double sec = s.nanos / 1e9;
             pps += s.out / sec;
             bps += s.payloadBytes * 8.0 / sec;
@@ -245,12 +247,6 @@ public final class LineRateHarness {
         for (int i = 0; i < nSamples; i++) {
             double len = Math.min(SAMPLE_NANOS, maxNanos - (long) i * SAMPLE_NANOS) / 1e9;
             samples[i] = len > 0 ? samples[i] / len / 1e6 : 0;
-        }
-        int okWorkers = 0;
-        for (WorkerStats s : stats) {
-            if (s != null && s.error == null) {
-                okWorkers++;
-            }
         }
         return new Result(mode, name, o.version, meanPayload, o.imix, n, o.burst, o.keyCache, pps / 1e6, bps / 1e9,
                 okWorkers == 0 ? Double.NaN : nsSum / okWorkers, packets, failed, maxNanos / 1e9, samples, drops,
