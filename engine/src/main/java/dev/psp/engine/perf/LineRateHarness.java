@@ -54,10 +54,6 @@ public final class LineRateHarness {
             this(mode, backend, version, size, imix, workers, burst, keyCache, mpps, gbps, nsPerPacket, packets, failed,
                     seconds, samples, drops, problem, null);
         }
-
-        boolean keyOps() {
-            return mode.equals("rx-assoc") || mode.equals("kdf");
-        }
     }
 
     private record WorkerStats(long in, long out, long payloadBytes, long nanos, long[] samples,
@@ -162,7 +158,7 @@ public final class LineRateHarness {
             }
         }
         if (o.json) {
-            out.println(json(args, results));
+            out.println(json(args, o.mode, results));
         }
 
         int code = EXIT_OK;
@@ -331,12 +327,13 @@ public final class LineRateHarness {
      * {@code rate} in latency runs), score (mpps, or opsPerSec for the key-operation modes), scoreError and
      * scoreConfidence (99.9% t-interval of the per-second samples, null with fewer than two), unit,
      * higherIsBetter and, in latency runs, latency, offeredRate, achievedRate, missedSchedule, unsent and
-     * latencyCount. {@code samples} are in the unit of score (so ops/s for rx-assoc and kdf).
+     * latencyCount. {@code samples} are in the unit of score (so ops/s for rx-assoc and kdf). {@code mode} is the
+     * run's {@code --mode}, shared by all its results.
      */
-    static String json(String[] args, List<Result> results) {
+    static String json(String[] args, BenchOptions.Mode mode, List<Result> results) {
         List<Object> out = new ArrayList<>();
         for (Result r : results) {
-            out.add(toJson(r));
+            out.add(toJson(r, mode.keyOps()));
         }
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("schema", ResultsIO.PSP_RESULTS);
@@ -346,9 +343,8 @@ public final class LineRateHarness {
     }
 
     /** One result, members in report order; fractional numbers with 4 decimals ({@link #decimal4}). */
-    private static Map<String, Object> toJson(Result r) {
+    private static Map<String, Object> toJson(Result r, boolean ops) {
         LatencyBench.Measured m = r.latency;
-        boolean ops = r.keyOps();
         double score = ops ? r.mpps * 1e6 : r.mpps;
         double[] samples = r.samples.clone();
         if (ops) {
