@@ -133,7 +133,8 @@ public final class LineRateHarness {
         } else if (!o.json && !o.csv) {
             out.printf(Locale.ROOT, "# psp bench: %s, %s, transport, IPv%d/%s, %d flows, burst %d, %d worker(s), "
                             + "%.3g s per size after %.3g s warmup, key cache %d%n",
-                    backend == null ? BenchOptions.RAW_JDK : "backend " + backend.name(), PspHeader.versionName(o.version),
+                    kinds.get(0).kind == Kind.RAW_JDK ? BenchOptions.RAW_JDK
+                            : "backend " + backendName(kinds.get(0).kind, backend), PspHeader.versionName(o.version),
                     o.ipVersion, o.tcp ? "TCP" : "UDP", o.flows, o.burst, o.workers, o.duration, o.warmup, o.keyCache);
             out.println("# size = L4 payload bytes per packet; Gbit/s = size*8*pps (payload bits only); "
                     + "Mpps summed over workers; ns/pkt = one worker's time per packet");
@@ -196,11 +197,7 @@ public final class LineRateHarness {
         }
 
         String mode = (kind == Kind.PSP || kind == Kind.KEY_OPS ? "" : "raw-") + o.mode.label();
-        String name = switch (kind) {
-            case RAW_JDK -> BenchOptions.RAW_JDK;
-            case KEY_OPS -> "jdk";
-            default -> backend.name();
-        };
+        String name = backendName(kind, backend);
         double meanPayload = 0;
         for (int p : payloads) {
             meanPayload += p;
@@ -247,6 +244,15 @@ public final class LineRateHarness {
         return new Result(mode, name, o.version, meanPayload, o.imix, n, o.burst, o.keyCache, pps / 1e6, bps / 1e9,
                 okWorkers == 0 ? Double.NaN : nsSum / okWorkers, packets, failed, maxNanos / 1e9, samples, drops,
                 problem.isEmpty() ? null : problem.toString());
+    }
+
+    /** The backend column: raw-jdk, jdk for the key operations (javax.crypto key derivation), else the backend. */
+    private static String backendName(Kind kind, AeadBackend backend) {
+        return switch (kind) {
+            case RAW_JDK -> BenchOptions.RAW_JDK;
+            case KEY_OPS -> "jdk";
+            case PSP, RAW_AEAD -> backend.name();
+        };
     }
 
     private static WorkerStats work(Kind kind, BenchOptions o, AeadBackend backend, int[] payloads, long seed,

@@ -140,6 +140,12 @@ class LineRateHarnessTest {
         String[] lines = c.out.strip().split("\n");
         assertEquals(2, lines.length);
         assertTrue(lines[1].startsWith("raw-encrypt,raw-jdk,0,64,fixed,1,32,"), lines[1]);
+        // the header names the backend the rows show
+        Run k = run("--mode", "kdf", "--duration", "0.05", "--warmup", "0");
+        assertEquals(0, k.code, k.err);
+        String[] kl = k.out.strip().split("\n");
+        assertTrue(kl[0].startsWith("# psp bench: backend jdk,"), kl[0]);
+        assertTrue(kl[3].matches("kdf +jdk .*"), kl[3]);
     }
 
     @Test
