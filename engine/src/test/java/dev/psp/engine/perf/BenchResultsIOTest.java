@@ -49,7 +49,8 @@ class BenchResultsIOTest {
     void jsonLoadsComparesEqualToItselfAndReports() throws Exception {
         Path a = dir.resolve("a.json");
         Path b = dir.resolve("b.json");
-        Files.writeString(a, bench("--sizes", "64,512", "--duration", "2", "--warmup", "0", "--json"));
+        // just over one second: the shortest run with two per-second samples (an interval)
+        Files.writeString(a, bench("--sizes", "64,512", "--duration", "1.01", "--warmup", "0", "--json"));
         Files.writeString(b, bench("--latency", "--rate", "20000", "--sizes", "64", "--duration", "0.2", "--warmup",
                 "0", "--json", "--backend", "jdk"));
 
