@@ -54,12 +54,14 @@ class LatencyBenchTest {
         Histogram h = m.histogram();
         // 0.3 s at 20000 pps: exactly the 6000 scheduled packets, none of the 2000 warmup packets
         assertEquals(6000, h.getTotalCount());
-        assertEquals(6000, m.count());
         assertEquals(6000, r.packets());
         assertEquals(0, m.unsent());
-        assertTrue(m.missedSchedule() >= 0 && m.missedSchedule() <= 6000);
         assertEquals(20000.0, m.offeredRate());
-        assertTrue(m.achievedRate() > 0, "achieved " + m.achievedRate());
+        // the window runs from the first measured packet's due time to the last delivery, which comes after the
+        // last packet's due time 5999 periods later: never shorter, so the achieved rate never beats the offered one
+        assertTrue(r.seconds() >= 5999 / 20000.0 - 1e-9, "window " + r.seconds());
+        assertTrue(m.achievedRate() > 0 && m.achievedRate() <= 6000 / (5999 / 20000.0) + 1e-6,
+                "achieved " + m.achievedRate());
         Latency l = m.latency();
         assertEquals("us", l.unit());
         assertMonotone(l.values(), "latency");
