@@ -27,12 +27,9 @@ class BenchResultsIOTest {
     Path dir;
 
     private static String bench(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = LineRateHarness.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
-        return out.toString(StandardCharsets.UTF_8);
+        BenchRun r = BenchRun.of(args);
+        assertEquals(0, r.code(), r.err());
+        return r.out();
     }
 
     private static int tool(String which, String... args) {

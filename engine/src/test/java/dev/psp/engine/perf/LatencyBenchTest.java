@@ -10,9 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.psp.engine.report.Json;
 import dev.psp.engine.crypto.AeadBackends;
 import dev.psp.engine.report.Latency;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -26,16 +23,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** {@code psp bench --latency}: short paced runs (no timing is asserted), report shape and argument errors. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class LatencyBenchTest {
-    private record Run(int code, String out, String err) {}
-
-    private static Run run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = LineRateHarness.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
     private static void assertMonotone(double[] v, String what) {
         for (int k = 1; k < v.length; k++) {
             assertTrue(v[k - 1] <= v[k], what + ": percentiles not monotone at " + k + ": " + Arrays.toString(v));
@@ -73,11 +60,11 @@ class LatencyBenchTest {
     @Test
     @SuppressWarnings("unchecked")
     void jsonCarriesTheLatencyObjectAndRates() {
-        Run r = run("--latency", "--rate", "20000", "--duration", "0.3", "--warmup", "0", "--workers", "1", "--sizes",
-                "64,512", "--json");
-        assertEquals(0, r.code, r.err);
-        assertEquals("", r.err);
-        Map<String, Object> doc = (Map<String, Object>) Json.parseStrict(r.out.strip());
+        BenchRun r = BenchRun.of("--latency", "--rate", "20000", "--duration", "0.3", "--warmup", "0", "--workers", "1",
+                "--sizes", "64,512", "--json");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("", r.err());
+        Map<String, Object> doc = (Map<String, Object>) Json.parseStrict(r.out().strip());
         assertEquals("psp-results/1", doc.get("schema"));
         List<Map<String, Object>> results = (List<Map<String, Object>>) doc.get("results");
         assertEquals(2, results.size());
@@ -135,11 +122,11 @@ class LatencyBenchTest {
     @ParameterizedTest
     @ValueSource(strings = {"decrypt", "roundtrip"})
     void decryptAndRoundTripRunCleanThroughThePipeline(String mode) {
-        Run r = run("--latency", "--rate", "20000", "--mode", mode, "--duration", "0.2", "--warmup", "0.05",
+        BenchRun r = BenchRun.of("--latency", "--rate", "20000", "--mode", mode, "--duration", "0.2", "--warmup", "0.05",
                 "--workers", "2", "--sizes", "200", "--psp-version", "1", "--csv");
-        assertEquals(0, r.code, r.err);
-        String[] lines = r.out.strip().split("\n");
-        assertEquals(2, lines.length, r.out);
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        assertEquals(2, lines.length, r.out());
         assertEquals(LatencyBench.CSV_HEADER, lines[0]);
         assertTrue(lines[1].startsWith(mode + ","), lines[1]);
         String[] f = lines[1].split(",");
@@ -149,11 +136,11 @@ class LatencyBenchTest {
 
     @Test
     void tableHasOneRowPerSize() {
-        Run t = run("--latency", "--rate", "20000", "--duration", "0.1", "--warmup", "0", "--sizes", "64,128",
+        BenchRun t = BenchRun.of("--latency", "--rate", "20000", "--duration", "0.1", "--warmup", "0", "--sizes", "64,128",
                 "--imix");
-        assertEquals(0, t.code, t.err);
-        String[] lines = t.out.strip().split("\n");
-        assertEquals(4, lines.length, t.out); // 2 comment lines, header, one IMIX row
+        assertEquals(0, t.code(), t.err());
+        String[] lines = t.out().strip().split("\n");
+        assertEquals(4, lines.length, t.out()); // 2 comment lines, header, one IMIX row
         assertTrue(lines[2].contains("p99.99"), lines[2]);
         assertTrue(lines[3].contains("imix"), lines[3]);
     }
@@ -163,13 +150,13 @@ class LatencyBenchTest {
             "--latency --rate 1000 --mode kdf", "--latency --rate 1000 --baseline", "--latency --rate 1000 --backend raw-jdk",
             "--latency --rate 1000 --mode decrypt --corrupt-every 4", "--latency --rate"})
     void badArgumentsGiveExitCodeTwoAndOneLine(String args) {
-        Run r = run(args.split(" "));
-        assertEquals(2, r.code, r.err);
-        assertEquals("", r.out);
-        assertEquals(1, r.err.strip().split("\n").length, r.err);
-        assertTrue(r.err.startsWith("psp bench: "), r.err);
+        BenchRun r = BenchRun.of(args.split(" "));
+        assertEquals(2, r.code(), r.err());
+        assertEquals("", r.out());
+        assertEquals(1, r.err().strip().split("\n").length, r.err());
+        assertTrue(r.err().startsWith("psp bench: "), r.err());
         if (args.equals("--latency")) {
-            assertTrue(r.err.contains("--rate"), r.err);
+            assertTrue(r.err().contains("--rate"), r.err());
         }
     }
 }
