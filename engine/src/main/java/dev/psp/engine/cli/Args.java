@@ -34,7 +34,10 @@ public final class Args {
                         value = argv[++i];
                     }
                     a.values.put(name, value);
-                } else if (flags.contains(name) && value == null) {
+                } else if (flags.contains(name)) {
+                    if (value != null) {
+                        throw new ConfigException("option " + name + " takes no value");
+                    }
                     a.values.put(name, "true");
                 } else {
                     throw new ConfigException("unknown option " + name);

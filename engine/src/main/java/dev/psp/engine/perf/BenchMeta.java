@@ -2,66 +2,52 @@ package dev.psp.engine.perf;
 
 import dev.psp.engine.crypto.AeadBackend;
 import dev.psp.engine.crypto.AeadBackends;
+import dev.psp.engine.report.RunMeta;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** The "meta" object of a psp-bench/1 report: where, when and on what the numbers were taken. */
+/** The "meta" object of a psp bench report: where, when and on what the numbers were taken. */
 final class BenchMeta {
     private static final List<String> FLAGS = List.of("aes", "avx2", "avx512f", "vaes", "vpclmulqdq", "pclmulqdq");
 
     private BenchMeta() {}
 
-    static String json(String[] args) {
-        StringBuilder b = new StringBuilder(512);
+    /** This run's metadata; {@link RunMeta#toJson} writes it. */
+    static RunMeta meta(String[] args) {
         String commit = git("rev-parse", "HEAD");
         String status = commit == null ? null : git("status", "--porcelain", "--untracked-files=no");
-        b.append('{');
-        Json.field(b, "commit", commit).append(',');
-        b.append("\"dirty\":").append(status == null ? "null" : String.valueOf(!status.isEmpty())).append(',');
-        Json.field(b, "time", Instant.now().toString()).append(',');
-        Json.field(b, "host", host()).append(',');
         String[] cpu = cpu();
-        Json.field(b, "cpuModel", cpu[0]).append(',');
-        b.append("\"cpuFlags\":[");
+        List<String> cpuFlags = new ArrayList<>();
         if (cpu[1] != null) {
             List<String> have = List.of(cpu[1].split("\\s+"));
-            String sep = "";
             for (String f : FLAGS) {
                 if (have.contains(f)) {
-                    b.append(sep);
-                    Json.string(b, f);
-                    sep = ",";
+                    cpuFlags.add(f);
                 }
             }
             for (String f : have) {
                 if (f.startsWith("avx512") && !f.equals("avx512f")) {
-                    b.append(sep);
-                    Json.string(b, f);
-                    sep = ",";
+                    cpuFlags.add(f);
                 }
             }
         }
-        b.append("],");
-        b.append("\"cores\":").append(Runtime.getRuntime().availableProcessors()).append(',');
-        Json.field(b, "kernel", System.getProperty("os.name") + " " + System.getProperty("os.version")).append(',');
-        Json.field(b, "jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")).append(',');
-        b.append("\"backends\":{");
-        String sep = "";
+        Map<String, String> backends = new LinkedHashMap<>();
         for (AeadBackend be : AeadBackends.all()) {
-            b.append(sep);
-            Json.string(b, be.name()).append(':');
-            Json.string(b, be.isAvailable() ? be.version() : "unavailable: " + be.unavailabilityCause());
-            sep = ",";
+            backends.put(be.name(), be.isAvailable() ? be.version() : "unavailable: " + be.unavailabilityCause());
         }
-        b.append("},");
-        Json.field(b, "commandLine", "psp bench " + String.join(" ", args));
-        return b.append('}').toString();
+        return new RunMeta(commit, status == null ? null : !status.isEmpty(), Instant.now().toString(), host(), cpu[0],
+                cpuFlags, Runtime.getRuntime().availableProcessors(),
+                System.getProperty("os.name") + " " + System.getProperty("os.version"),
+                System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"), backends,
+                "psp bench " + String.join(" ", args));
     }
 
     /** [model name, flags] from /proc/cpuinfo, nulls when unreadable. */

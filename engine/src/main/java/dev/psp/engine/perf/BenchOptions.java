@@ -1,12 +1,15 @@
 package dev.psp.engine.perf;
 
+import dev.psp.engine.cli.Args;
+import dev.psp.engine.cli.ConfigException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
- * The options of {@code psp bench}, parsed once; {@link #parse} throws {@link BadOption} naming the
- * first bad argument. Sizes are L4 payload bytes per packet. Immutable after parsing.
+ * The options of {@code psp bench}, parsed once with {@link Args}; {@link #parse} throws {@link BadOption}
+ * naming a bad argument. Sizes are L4 payload bytes per packet. Immutable after parsing.
  */
 public final class BenchOptions {
     /** Largest L4 payload accepted: the PSP-encapsulated IPv4 packet must stay within 65535 bytes. */
@@ -102,39 +105,51 @@ public final class BenchOptions {
                                         (--json writes schema psp-results/1)
             """;
 
-    /** Parses {@code args}; throws BadOption with a one-line message. */
+    /** The options that take a value ({@code --name VALUE} or {@code --name=VALUE}), and the flags. */
+    private static final Set<String> WITH_VALUE = Set.of("--sizes", "--psp-version", "--workers", "--burst",
+            "--duration", "--warmup", "--mode", "--backend", "--key-cache", "--flows", "--ring", "--seed",
+            "--corrupt-every", "--rate");
+    private static final Set<String> FLAGS = Set.of("--imix", "--baseline", "--all-baselines", "--ipv6", "--tcp",
+            "--latency", "--csv", "--json", "-h", "--help");
+    /** The valued options that are not plain bounded ints, checked by {@link #set}. */
+    private static final List<String> CHECKED = List.of("--sizes", "--duration", "--warmup", "--mode", "--backend",
+            "--rate", "--seed");
+
+    /** Parses {@code args} with {@link Args}; throws BadOption with a one-line message. */
     public static BenchOptions parse(String[] args) throws BadOption {
         BenchOptions o = new BenchOptions();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            String v = null;
-            int eq = a.indexOf('=');
-            if (a.startsWith("--") && eq > 0) {
-                v = a.substring(eq + 1);
-                a = a.substring(0, eq);
+        try {
+            Args a = Args.parse(args, 0, WITH_VALUE, FLAGS);
+            if (!a.positional().isEmpty()) {
+                throw new BadOption("unexpected argument '" + a.positional().get(0) + "' (see --help)");
             }
-            switch (a) {
-                case "--imix" -> o.imix = true;
-                case "--baseline" -> o.baseline = true;
-                case "--all-baselines" -> o.allBaselines = true;
-                case "--ipv6" -> o.ipVersion = 6;
-                case "--tcp" -> o.tcp = true;
-                case "--latency" -> o.latency = true;
-                case "--csv" -> o.csv = true;
-                case "--json" -> o.json = true;
-                case "-h", "--help" -> o.help = true;
-                case "--sizes", "--psp-version", "--workers", "--burst", "--duration", "--warmup", "--mode",
-                     "--backend", "--key-cache", "--flows", "--ring", "--seed", "--corrupt-every", "--rate" -> {
-                    if (v == null) {
-                        if (i + 1 >= args.length) {
-                            throw new BadOption(a + " needs a value");
-                        }
-                        v = args[++i];
-                    }
-                    o.set(a, v);
+            o.imix = a.flag("--imix");
+            o.baseline = a.flag("--baseline");
+            o.allBaselines = a.flag("--all-baselines");
+            o.ipVersion = a.flag("--ipv6") ? 6 : 4;
+            o.tcp = a.flag("--tcp");
+            o.latency = a.flag("--latency");
+            o.csv = a.flag("--csv");
+            o.json = a.flag("--json");
+            o.help = a.flag("-h") || a.flag("--help");
+            o.version = a.intValue("--psp-version", o.version, 0, 3);
+            o.workers = a.intValue("--workers", o.workers, 1, 1024);
+            o.burst = a.intValue("--burst", o.burst, 1, 4096);
+            o.keyCache = a.intValue("--key-cache", o.keyCache, 0, 1 << 24);
+            o.flows = a.intValue("--flows", o.flows, 1, 65536);
+            o.ring = a.intValue("--ring", o.ring, 1, 1 << 20);
+            o.corruptEvery = a.intValue("--corrupt-every", o.corruptEvery, 0, 1 << 20);
+            for (String name : CHECKED) {
+                String v = a.get(name);
+                if (v != null) {
+                    o.set(name, v);
                 }
-                default -> throw new BadOption("unknown option " + args[i] + " (see --help)");
             }
+        } catch (ConfigException e) {
+            throw new BadOption(e.getMessage());
+        }
+        if (o.keyCache != 0 && Integer.bitCount(o.keyCache) != 1) {
+            throw new BadOption("--key-cache must be 0 or a power of two, got " + o.keyCache);
         }
         if (o.csv && o.json) {
             throw new BadOption("--csv and --json are exclusive");
@@ -161,12 +176,10 @@ public final class BenchOptions {
         return o;
     }
 
+    /** The checks {@link Args} cannot express: size lists and ranges, seconds, names, rates, a long seed. */
     private void set(String name, String v) throws BadOption {
         switch (name) {
             case "--sizes" -> sizes = parseSizes(v);
-            case "--psp-version" -> version = intIn(name, v, 0, 3);
-            case "--workers" -> workers = intIn(name, v, 1, 1024);
-            case "--burst" -> burst = intIn(name, v, 1, 4096);
             case "--duration" -> duration = seconds(name, v, 0.001);
             case "--warmup" -> warmup = seconds(name, v, 0);
             case "--mode" -> mode = switch (v) {
@@ -183,15 +196,6 @@ public final class BenchOptions {
                 }
                 backend = v;
             }
-            case "--key-cache" -> {
-                keyCache = intIn(name, v, 0, 1 << 24);
-                if (keyCache != 0 && Integer.bitCount(keyCache) != 1) {
-                    throw new BadOption("--key-cache must be 0 or a power of two, got " + v);
-                }
-            }
-            case "--flows" -> flows = intIn(name, v, 1, 65536);
-            case "--ring" -> ring = intIn(name, v, 1, 1 << 20);
-            case "--corrupt-every" -> corruptEvery = intIn(name, v, 0, 1 << 20);
             case "--rate" -> {
                 try {
                     rate = Double.parseDouble(v);
@@ -209,7 +213,7 @@ public final class BenchOptions {
                     throw new BadOption("--seed must be an integer, got '" + v + "'");
                 }
             }
-            default -> throw new BadOption("unknown option " + name);
+            default -> throw new IllegalArgumentException("not a checked option: " + name);
         }
     }
 
@@ -256,18 +260,6 @@ public final class BenchOptions {
             return x;
         } catch (NumberFormatException e) {
             throw new BadOption("--sizes: '" + v + "' is not a number in '" + whole + "'");
-        }
-    }
-
-    private static int intIn(String name, String v, int min, int max) throws BadOption {
-        try {
-            int x = Integer.parseInt(v);
-            if (x < min || x > max) {
-                throw new BadOption(name + " must be " + min + ".." + max + ", got " + x);
-            }
-            return x;
-        } catch (NumberFormatException e) {
-            throw new BadOption(name + " must be an integer, got '" + v + "'");
         }
     }
 

@@ -25,7 +25,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -70,6 +69,8 @@ public final class LatencyBench {
     private static final long YIELD_ABOVE_NANOS = 1_000L;
     private static final int TX_SPI_BASE = 0x2000;
     private static final int FLOW_SPI_BASE = 0x1000;
+    /** Template frame bytes beyond which {@link #templatePayloads} stops pairing every flow with every size. */
+    static final long TEMPLATE_BYTES_CAP = 1L << 30;
 
     /** The latency part of a result (null in throughput results). */
     record Measured(Latency latency, long count, double offeredRate, double achievedRate, long missedSchedule,
@@ -199,13 +200,7 @@ public final class LatencyBench {
             problem = problem == null ? u : problem + "; " + u;
         }
 
-        Map<String, Long> drops = new LinkedHashMap<>();
-        for (Reason reason : Reason.values()) {
-            long v = stats.dropsByReason()[reason.code()];
-            if (reason != Reason.OK && v != 0) {
-                drops.put(reason.name().toLowerCase(Locale.ROOT).replace('_', '-'), v);
-            }
-        }
+        Map<String, Long> drops = PspCounters.reasonMap(stats.dropsByReason());
         Histogram h = sink.histogram;
         long count = h.getTotalCount();
         long span = sink.lastDelivery - source.measureStart();
@@ -222,29 +217,26 @@ public final class LatencyBench {
     }
 
     /**
-     * The frames the source cycles through: packet {@code i} is template {@code i % T}, flow {@code i % flows}
-     * with payload {@code payloads[(i / flows) % payloads.length]}. Cleartext for encrypt and roundtrip; for
-     * decrypt sealed with a per-flow SA (SPI {@code 0x1000 + flow}) whose key the workers derive.
+     * The frames the source cycles through: packet {@code i} is template {@code i % T}; template {@code t} is
+     * flow {@code t % flows} with payload {@link #templatePayloads}{@code [t]}. Cleartext for encrypt and
+     * roundtrip; for decrypt sealed with a per-flow SA (SPI {@code 0x1000 + flow}) whose key the workers derive.
      */
     private static byte[][] templates(BenchOptions o, AeadBackend backend, int[] payloads, KeyDerivation kdf) {
         TrafficGenerator gen = new TrafficGenerator(o.seed, o.flows, o.ipVersion,
                 o.tcp ? PacketHeaders.PROTO_TCP : PacketHeaders.PROTO_UDP);
-        int t = Math.multiplyExact(o.flows, payloads.length);
-        if ((long) t * gen.frameLength(Arrays.stream(payloads).max().orElse(0)) > (1L << 30)) {
-            t = o.flows; // keep the template memory bounded; sizes still cycle through the flows
-        }
-        byte[][] frames = new byte[t][];
+        int maxPayload = Arrays.stream(payloads).max().orElse(0);
+        int[] sizes = templatePayloads(o.flows, payloads, gen.frameLength(maxPayload), TEMPLATE_BYTES_CAP);
+        byte[][] frames = new byte[sizes.length][];
         boolean seal = o.mode == BenchOptions.Mode.DECRYPT;
         try (Arena arena = Arena.ofConfined(); AeadEngine engine = seal ? backend.newEngine() : null) {
-            int maxPayload = Arrays.stream(payloads).max().orElse(0);
             long headroom = 256;
             MemorySegment seg = arena.allocate(headroom + gen.frameLength(maxPayload) + 256, 64);
             PspEncoder encoder = seal ? new PspEncoder(engine, new PspCounters(), 1) : null;
             TxSa[] sas = new TxSa[o.flows];
             Packet p = new Packet();
-            for (int i = 0; i < t; i++) {
+            for (int i = 0; i < sizes.length; i++) {
                 int flow = i % o.flows;
-                int payload = payloads[(i / o.flows) % payloads.length];
+                int payload = sizes[i];
                 int len = gen.write(seg, headroom, payload, flow);
                 p.wrap(seg, 0, seg.byteSize(), headroom, len);
                 if (seal) {
@@ -264,6 +256,25 @@ public final class LatencyBench {
             }
         }
         return frames;
+    }
+
+    /**
+     * The payload of each template; template {@code t} is flow {@code t % flows}. When the
+     * {@code flows * payloads.length} frames of up to {@code maxFrame} bytes fit in {@code capBytes}, one template
+     * per (flow, payload entry) pair: template {@code t} carries {@code payloads[(t / flows) % payloads.length]}.
+     * Beyond the cap, the smallest multiple of {@code payloads.length} templates that covers every flow, template
+     * {@code t} carrying {@code payloads[t % payloads.length]}: every flow is present and every size in its
+     * proportion of {@code payloads} (IMIX stays 7:4:1), though not every pair.
+     */
+    static int[] templatePayloads(int flows, int[] payloads, int maxFrame, long capBytes) {
+        int len = payloads.length;
+        long pairs = (long) flows * len;
+        boolean capped = pairs * maxFrame > capBytes;
+        int[] sizes = new int[Math.toIntExact(capped ? (flows + len - 1L) / len * len : pairs)];
+        for (int t = 0; t < sizes.length; t++) {
+            sizes[t] = payloads[capped ? t % len : (t / flows) % len];
+        }
+        return sizes;
     }
 
     /** Encrypt then decrypt in one worker: the decrypt stage derives the worker's transmit key from its SPI. */
@@ -408,7 +419,6 @@ public final class LatencyBench {
         private final PacedSource source;
         private long[] perSecond = new long[4];
         long lastDelivery;
-        long rejected;
 
         LatencySink(PacedSource source) {
             this.source = source;
@@ -428,11 +438,6 @@ public final class LatencyBench {
                 perSecond = Arrays.copyOf(perSecond, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(k + 1, 2L * perSecond.length)));
             }
             perSecond[(int) k]++;
-        }
-
-        @Override
-        public void reject(Packet p) {
-            rejected++;
         }
 
         /**

@@ -3,11 +3,12 @@ package dev.psp.engine.perf;
 import dev.psp.engine.crypto.AeadBackend;
 import dev.psp.engine.crypto.AeadBackends;
 import dev.psp.engine.psp.PspHeader;
-import dev.psp.engine.report.Latency;
+import dev.psp.engine.report.Json;
 import dev.psp.engine.report.ResultsIO;
 import dev.psp.engine.report.Stats;
 import dev.psp.engine.wire.PacketHeaders;
 import java.io.PrintStream;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,10 +53,6 @@ public final class LineRateHarness {
                double seconds, double[] samples, Map<String, Long> drops, String problem) {
             this(mode, backend, version, size, imix, workers, burst, keyCache, mpps, gbps, nsPerPacket, packets, failed,
                     seconds, samples, drops, problem, null);
-        }
-
-        boolean keyOps() {
-            return mode.equals("rx-assoc") || mode.equals("kdf");
         }
     }
 
@@ -136,7 +133,8 @@ public final class LineRateHarness {
         } else if (!o.json && !o.csv) {
             out.printf(Locale.ROOT, "# psp bench: %s, %s, transport, IPv%d/%s, %d flows, burst %d, %d worker(s), "
                             + "%.3g s per size after %.3g s warmup, key cache %d%n",
-                    backend == null ? BenchOptions.RAW_JDK : "backend " + backend.name(), PspHeader.versionName(o.version),
+                    kinds.get(0).kind == Kind.RAW_JDK ? BenchOptions.RAW_JDK
+                            : "backend " + backendName(kinds.get(0).kind, backend), PspHeader.versionName(o.version),
                     o.ipVersion, o.tcp ? "TCP" : "UDP", o.flows, o.burst, o.workers, o.duration, o.warmup, o.keyCache);
             out.println("# size = L4 payload bytes per packet; Gbit/s = size*8*pps (payload bits only); "
                     + "Mpps summed over workers; ns/pkt = one worker's time per packet");
@@ -161,7 +159,7 @@ public final class LineRateHarness {
             }
         }
         if (o.json) {
-            out.println(json(args, results));
+            out.println(json(args, o.mode, results));
         }
 
         int code = EXIT_OK;
@@ -199,11 +197,7 @@ public final class LineRateHarness {
         }
 
         String mode = (kind == Kind.PSP || kind == Kind.KEY_OPS ? "" : "raw-") + o.mode.label();
-        String name = switch (kind) {
-            case RAW_JDK -> BenchOptions.RAW_JDK;
-            case KEY_OPS -> "jdk";
-            default -> backend.name();
-        };
+        String name = backendName(kind, backend);
         double meanPayload = 0;
         for (int p : payloads) {
             meanPayload += p;
@@ -216,6 +210,7 @@ public final class LineRateHarness {
         long packets = 0;
         long failed = 0;
         long maxNanos = 0;
+        int okWorkers = 0;
         double[] samples = new double[nSamples];
         Map<String, Long> drops = new LinkedHashMap<>();
         StringBuilder problem = new StringBuilder();
@@ -226,6 +221,7 @@ public final class LineRateHarness {
                         .append(s == null ? "did not finish" : s.error);
                 continue;
             }
+            okWorkers++;
             double sec = s.nanos / 1e9;
             pps += s.out / sec;
             bps += s.payloadBytes * 8.0 / sec;
@@ -245,15 +241,18 @@ public final class LineRateHarness {
             double len = Math.min(SAMPLE_NANOS, maxNanos - (long) i * SAMPLE_NANOS) / 1e9;
             samples[i] = len > 0 ? samples[i] / len / 1e6 : 0;
         }
-        int okWorkers = 0;
-        for (WorkerStats s : stats) {
-            if (s != null && s.error == null) {
-                okWorkers++;
-            }
-        }
         return new Result(mode, name, o.version, meanPayload, o.imix, n, o.burst, o.keyCache, pps / 1e6, bps / 1e9,
                 okWorkers == 0 ? Double.NaN : nsSum / okWorkers, packets, failed, maxNanos / 1e9, samples, drops,
                 problem.isEmpty() ? null : problem.toString());
+    }
+
+    /** The backend column: raw-jdk, jdk for the key operations (javax.crypto key derivation), else the backend. */
+    private static String backendName(Kind kind, AeadBackend backend) {
+        return switch (kind) {
+            case RAW_JDK -> BenchOptions.RAW_JDK;
+            case KEY_OPS -> "jdk";
+            case PSP, RAW_AEAD -> backend.name();
+        };
     }
 
     private static WorkerStats work(Kind kind, BenchOptions o, AeadBackend backend, int[] payloads, long seed,
@@ -334,121 +333,104 @@ public final class LineRateHarness {
      * {@code rate} in latency runs), score (mpps, or opsPerSec for the key-operation modes), scoreError and
      * scoreConfidence (99.9% t-interval of the per-second samples, null with fewer than two), unit,
      * higherIsBetter and, in latency runs, latency, offeredRate, achievedRate, missedSchedule, unsent and
-     * latencyCount. {@code samples} are in the unit of score (so ops/s for rx-assoc and kdf).
+     * latencyCount. {@code samples} are in the unit of score (so ops/s for rx-assoc and kdf). {@code mode} is the
+     * run's {@code --mode}, shared by all its results.
      */
-    static String json(String[] args, List<Result> results) {
-        StringBuilder b = new StringBuilder(1024);
-        b.append("{\"schema\":\"").append(ResultsIO.PSP_RESULTS).append("\",\"meta\":").append(BenchMeta.json(args))
-                .append(",\"results\":[");
-        for (int i = 0; i < results.size(); i++) {
-            Result r = results.get(i);
-            LatencyBench.Measured m = r.latency;
-            boolean ops = r.keyOps();
-            double score = ops ? r.mpps * 1e6 : r.mpps;
-            double[] samples = r.samples.clone();
-            if (ops) {
-                for (int s = 0; s < samples.length; s++) {
-                    samples[s] *= 1e6;
-                }
-            }
-            double err = samples.length >= 2 && !Double.isNaN(score) ? Stats.halfWidth(samples, ResultsIO.CONFIDENCE)
-                    : Double.NaN;
-            b.append(i == 0 ? "" : ",").append('{');
-            Json.field(b, "name", r.mode).append(',');
-            b.append("\"params\":{");
-            Json.field(b, "backend", r.backend).append(',');
-            Json.field(b, "version", String.valueOf(r.version)).append(',');
-            Json.field(b, "size", r.imix ? paramNumber(r.size) : String.valueOf((long) r.size)).append(',');
-            Json.field(b, "traffic", r.imix ? "imix" : "fixed").append(',');
-            Json.field(b, "workers", String.valueOf(r.workers)).append(',');
-            Json.field(b, "burst", String.valueOf(r.burst)).append(',');
-            Json.field(b, "keyCache", String.valueOf(r.keyCache));
-            if (m != null) {
-                b.append(',');
-                Json.field(b, "rate", paramNumber(m.offeredRate()));
-            }
-            b.append("},\"score\":");
-            Json.number(b, score).append(",\"scoreError\":");
-            Json.number(b, err).append(",\"scoreConfidence\":");
-            if (Double.isNaN(err) || Double.isNaN(score)) {
-                b.append("null");
-            } else {
-                b.append('[');
-                Json.number(b, score - err).append(',');
-                Json.number(b, score + err).append(']');
-            }
-            b.append(',');
-            Json.field(b, "unit", ops ? "ops/s" : "Mpps").append(',');
-            b.append("\"higherIsBetter\":true,");
-            if (m != null) {
-                b.append("\"latency\":{");
-                double[] v = m.latency().values();
-                for (int k = 0; k < Latency.KEYS.length; k++) {
-                    Json.string(b, Latency.KEYS[k]).append(':');
-                    Json.number(b, v[k]).append(',');
-                }
-                Json.field(b, "unit", m.latency().unit()).append("},");
-            }
-            Json.field(b, "mode", r.mode).append(',');
-            Json.field(b, "backend", r.backend).append(',');
-            b.append("\"version\":").append(r.version).append(',');
-            b.append("\"size\":");
-            if (r.imix) {
-                Json.number(b, r.size);
-            } else {
-                b.append((long) r.size);
-            }
-            b.append(',');
-            Json.field(b, "traffic", r.imix ? "imix" : "fixed").append(',');
-            b.append("\"workers\":").append(r.workers).append(',');
-            b.append("\"burst\":").append(r.burst).append(',');
-            b.append("\"keyCache\":").append(r.keyCache).append(',');
-            b.append("\"mpps\":");
-            Json.number(b, r.mpps).append(',');
-            b.append("\"gbps\":");
-            Json.number(b, r.gbps).append(',');
-            b.append("\"nsPerPacket\":");
-            Json.number(b, r.nsPerPacket).append(',');
-            b.append("\"opsPerSec\":");
-            Json.number(b, r.mpps * 1e6).append(',');
-            b.append("\"packets\":").append(r.packets).append(',');
-            b.append("\"failed\":").append(r.failed).append(',');
-            b.append("\"seconds\":");
-            Json.number(b, r.seconds).append(',');
-            b.append("\"samples\":[");
-            for (int s = 0; s < samples.length; s++) {
-                if (s > 0) {
-                    b.append(',');
-                }
-                Json.number(b, samples[s]);
-            }
-            b.append("],\"drops\":{");
-            String sep = "";
-            for (Map.Entry<String, Long> e : r.drops.entrySet()) {
-                b.append(sep);
-                Json.string(b, e.getKey()).append(':').append(e.getValue());
-                sep = ",";
-            }
-            b.append("},");
-            Json.field(b, "problem", r.problem);
-            if (m != null) {
-                b.append(",\"offeredRate\":");
-                Json.number(b, m.offeredRate()).append(",\"achievedRate\":");
-                Json.number(b, m.achievedRate()).append(",\"missedSchedule\":").append(m.missedSchedule())
-                        .append(",\"unsent\":").append(m.unsent()).append(",\"latencyCount\":").append(m.count());
-            }
-            b.append('}');
+    static String json(String[] args, BenchOptions.Mode mode, List<Result> results) {
+        List<Object> out = new ArrayList<>();
+        for (Result r : results) {
+            out.add(toJson(r, mode.keyOps()));
         }
-        return b.append("]}").toString();
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("schema", ResultsIO.PSP_RESULTS);
+        doc.put("meta", BenchMeta.meta(args).toJson());
+        doc.put("results", out);
+        return Json.write(doc);
     }
 
-    /** A number as the psp-bench/1 loader turns it into a parameter: integral values without ".0". */
-    static String paramNumber(double v) {
-        String written = Json.number(new StringBuilder(), v).toString();
-        if (written.equals("null")) {
-            return written;
+    /** One result, members in report order; fractional numbers with 4 decimals ({@link #decimal4}). */
+    private static Map<String, Object> toJson(Result r, boolean ops) {
+        LatencyBench.Measured m = r.latency;
+        double score = ops ? r.mpps * 1e6 : r.mpps;
+        double[] samples = r.samples.clone();
+        if (ops) {
+            for (int s = 0; s < samples.length; s++) {
+                samples[s] *= 1e6;
+            }
         }
-        double d = Double.parseDouble(written);
-        return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : String.valueOf(d);
+        double err = samples.length >= 2 && !Double.isNaN(score) ? Stats.halfWidth(samples, ResultsIO.CONFIDENCE)
+                : Double.NaN;
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("backend", r.backend);
+        params.put("version", String.valueOf(r.version));
+        params.put("size", r.imix ? paramNumber(r.size) : String.valueOf((long) r.size));
+        params.put("traffic", r.imix ? "imix" : "fixed");
+        params.put("workers", String.valueOf(r.workers));
+        params.put("burst", String.valueOf(r.burst));
+        params.put("keyCache", String.valueOf(r.keyCache));
+        if (m != null) {
+            params.put("rate", paramNumber(m.offeredRate()));
+        }
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("name", r.mode);
+        j.put("params", params);
+        j.put("score", decimal4(score));
+        j.put("scoreError", decimal4(err));
+        j.put("scoreConfidence", Double.isNaN(err) || Double.isNaN(score) ? null : decimals4(score - err, score + err));
+        j.put("unit", ops ? "ops/s" : "Mpps");
+        j.put("higherIsBetter", true);
+        if (m != null) {
+            Map<String, Object> lat = m.latency().toJson();
+            lat.replaceAll((k, v) -> v instanceof Double d ? decimal4(d) : v);
+            j.put("latency", lat);
+        }
+        j.put("mode", r.mode);
+        j.put("backend", r.backend);
+        j.put("version", r.version);
+        j.put("size", r.imix ? decimal4(r.size) : (Object) (long) r.size);
+        j.put("traffic", r.imix ? "imix" : "fixed");
+        j.put("workers", r.workers);
+        j.put("burst", r.burst);
+        j.put("keyCache", r.keyCache);
+        j.put("mpps", decimal4(r.mpps));
+        j.put("gbps", decimal4(r.gbps));
+        j.put("nsPerPacket", decimal4(r.nsPerPacket));
+        j.put("opsPerSec", decimal4(r.mpps * 1e6));
+        j.put("packets", r.packets);
+        j.put("failed", r.failed);
+        j.put("seconds", decimal4(r.seconds));
+        j.put("samples", decimals4(samples));
+        j.put("drops", r.drops);
+        j.put("problem", r.problem);
+        if (m != null) {
+            j.put("offeredRate", decimal4(m.offeredRate()));
+            j.put("achievedRate", decimal4(m.achievedRate()));
+            j.put("missedSchedule", m.missedSchedule());
+            j.put("unsent", m.unsent());
+            j.put("latencyCount", m.count());
+        }
+        return j;
+    }
+
+    /**
+     * {@code v} with 4 decimals ({@code %.4f}, as the report has always written its fractional numbers), for
+     * {@link Json#write}; null (written as null) for NaN and infinities.
+     */
+    static BigDecimal decimal4(double v) {
+        return Double.isFinite(v) ? new BigDecimal(String.format(Locale.ROOT, "%.4f", v)) : null;
+    }
+
+    private static List<BigDecimal> decimals4(double... v) {
+        List<BigDecimal> l = new ArrayList<>(v.length);
+        for (double d : v) {
+            l.add(decimal4(d));
+        }
+        return l;
+    }
+
+    /** A number as the psp-bench/1 loader turns the written member into a parameter (integral values without ".0"). */
+    static String paramNumber(double v) {
+        BigDecimal d = decimal4(v);
+        return d == null ? "null" : ResultsIO.text(d.doubleValue());
     }
 }

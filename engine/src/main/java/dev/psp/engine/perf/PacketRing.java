@@ -39,6 +39,11 @@ final class PacketRing implements AutoCloseable {
         return (long) i * slotSize;
     }
 
+    /** The slot whose buffer starts at {@code base} (the inverse of {@link #base}). */
+    int slotOf(long base) {
+        return (int) (base / slotSize);
+    }
+
     /** Copies slot {@code i}'s template over its buffer. */
     void restore(int i) {
         long at = base(i) + offset[i];

@@ -14,8 +14,6 @@ import dev.psp.engine.psp.TxSa;
 import dev.psp.engine.wire.Bytes;
 import dev.psp.engine.wire.PacketHeaders;
 import java.lang.foreign.MemorySegment;
-import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -39,8 +37,6 @@ final class PspWorkload implements Workload {
     private final TxSa[] sas;
     private final Packet[] slotPackets;
     private final Packet[] burst;
-    private final int[] submittedSlot;
-    private final Packet[] submitted;
     private int cursor;
     private long in;
     private long out;
@@ -76,8 +72,6 @@ final class PspWorkload implements Workload {
         }
         this.slotPackets = new Packet[slots];
         this.burst = new Packet[o.burst];
-        this.submitted = new Packet[o.burst];
-        this.submittedSlot = new int[o.burst];
         for (int i = 0; i < slots; i++) {
             int flow = i % o.flows;
             int payload = payloads[i % payloads.length];
@@ -105,6 +99,7 @@ final class PspWorkload implements Workload {
         resetCounts();
     }
 
+    /** Slot {@code i}'s descriptor over its buffer; the window starts at {@code ring.base(i)}, which the codec never moves. */
     private Packet wrap(int i) {
         long base = ring.base(i);
         Packet p = slotPackets[i].wrap(ring.buffers, base, base + ring.slotSize, base + ring.offset[i], ring.length[i]);
@@ -120,8 +115,6 @@ final class PspWorkload implements Workload {
             ring.restore(c);
             Packet p = wrap(c);
             burst[j] = p;
-            submitted[j] = p;
-            submittedSlot[j] = c;
             payloadOut += ring.payload[c];
             if (++c == ring.slots) {
                 c = 0;
@@ -140,22 +133,10 @@ final class PspWorkload implements Workload {
         }
         in += n;
         out += ok;
-        if (ok != n) {
-            uncountFailedPayload(ok, n);
+        for (int k = ok; k < n; k++) {
+            payloadOut -= ring.payload[ring.slotOf(burst[k].base)]; // the codec moved the failures after the rest
         }
         return ok;
-    }
-
-    /** Failures are rare (and fail the run): find their slots to take their payload back out. */
-    private void uncountFailedPayload(int ok, int n) {
-        for (int k = ok; k < n; k++) {
-            for (int j = 0; j < n; j++) {
-                if (submitted[j] == burst[k]) {
-                    payloadOut -= ring.payload[submittedSlot[j]];
-                    break;
-                }
-            }
-        }
     }
 
     @Override
@@ -175,14 +156,10 @@ final class PspWorkload implements Workload {
 
     @Override
     public Map<String, Long> drops() {
-        Map<String, Long> m = new LinkedHashMap<>();
-        for (Reason r : Reason.values()) {
-            long v = tx.reasons[r.ordinal()] + rx.reasons[r.ordinal()];
-            if (r != Reason.OK && v != 0) {
-                m.put(r.name().toLowerCase(Locale.ROOT).replace('_', '-'), v);
-            }
-        }
-        return m;
+        PspCounters both = new PspCounters();
+        tx.addTo(both);
+        rx.addTo(both);
+        return both.reasonMap();
     }
 
     @Override

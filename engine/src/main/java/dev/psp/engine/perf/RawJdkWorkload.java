@@ -1,7 +1,6 @@
 package dev.psp.engine.perf;
 
 import java.security.GeneralSecurityException;
-import java.util.Map;
 import java.util.SplittableRandom;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
@@ -159,12 +158,6 @@ final class RawJdkWorkload extends RawTally {
             return 2;
         }
     }
-
-
-
-
-
-
 
     @Override
     public void close() {

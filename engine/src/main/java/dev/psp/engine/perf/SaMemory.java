@@ -1,5 +1,7 @@
 package dev.psp.engine.perf;
 
+import dev.psp.engine.cli.Args;
+import dev.psp.engine.cli.ConfigException;
 import dev.psp.engine.crypto.AeadBackend;
 import dev.psp.engine.crypto.AeadBackends;
 import dev.psp.engine.crypto.AeadEngine;
@@ -15,6 +17,7 @@ import dev.psp.engine.psp.PspDecoder;
 import dev.psp.engine.psp.PspEncoder;
 import dev.psp.engine.psp.RxKeys;
 import dev.psp.engine.psp.TxSa;
+import dev.psp.engine.report.Json;
 import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -28,9 +31,12 @@ import java.lang.invoke.MethodHandle;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * Security-association memory, measured rather than computed:
@@ -58,7 +64,16 @@ import java.util.Random;
  */
 public final class SaMemory {
     /** One measured value, shaped like a JMH/psp-bench result row. */
-    public record Row(String name, String params, double score, String unit) {
+    public record Row(String name, Map<String, Object> params, double score, String unit) {
+        Map<String, Object> toJson() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", name);
+            m.put("params", params);
+            m.put("score", LineRateHarness.decimal4(score));
+            m.put("unit", unit);
+            m.put("higherIsBetter", false);
+            return m;
+        }
     }
 
     /** Result of one tx measurement. */
@@ -312,7 +327,7 @@ public final class SaMemory {
         for (int n : sizes) {
             TxResult t = measureTx(n);
             tx.add(t);
-            String p = "\"n\":" + n;
+            Map<String, Object> p = Map.of("n", n);
             rows.add(new Row("sa-memory.tx.total-per-sa", p, t.totalPerSa(), "B/SA"));
             rows.add(new Row("sa-memory.tx.heap-per-sa", p, t.heapPerSa(), "B/SA"));
             rows.add(new Row("sa-memory.tx.native-per-sa", p, t.nativePerSa(), "B/SA"));
@@ -321,7 +336,10 @@ public final class SaMemory {
         for (int n : sizes) {
             for (RxResult r : new RxResult[] {measureRxDevice(n, cacheSlots), measureRxOpen(n, backend, cacheSlots)}) {
                 rx.add(r);
-                String p = "\"n\":" + n + ",\"path\":\"" + r.path() + "\",\"cacheSlots\":" + cacheSlots;
+                Map<String, Object> p = new LinkedHashMap<>();
+                p.put("n", n);
+                p.put("path", r.path());
+                p.put("cacheSlots", cacheSlots);
                 rows.add(new Row("sa-memory.rx.growth", p, r.growth(), "B"));
                 rows.add(new Row("sa-memory.rx.heap-growth", p, r.heapGrowth(), "B"));
                 rows.add(new Row("sa-memory.rx.native-growth", p, r.nativeGrowth(), "B"));
@@ -331,17 +349,7 @@ public final class SaMemory {
         if (json) {
             StringBuilder b = new StringBuilder("[");
             for (int i = 0; i < rows.size(); i++) {
-                Row r = rows.get(i);
-                if (i > 0) {
-                    b.append(",\n ");
-                }
-                b.append("{\"name\":");
-                Json.string(b, r.name());
-                b.append(",\"params\":{").append(r.params()).append("},\"score\":");
-                Json.number(b, r.score());
-                b.append(",\"unit\":");
-                Json.string(b, r.unit());
-                b.append(",\"higherIsBetter\":false}");
+                Json.write(b.append(i > 0 ? ",\n " : ""), rows.get(i).toJson());
             }
             out.println(b.append("]"));
             return rows;
@@ -364,33 +372,32 @@ public final class SaMemory {
         return rows;
     }
 
-    /** Command line; returns the exit code (0 ok, 2 bad arguments). */
+    static final String USAGE =
+            "usage: SaMemory [--max N (1e6; up to 1e7)] [--cache SLOTS (4096)] [--backend jdk|shim-ipsecmb|...] [--json]";
+
+    /** Command line ({@link Args}); returns the exit code (0 ok, 2 bad arguments: one line on {@code err}). */
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        long max = 1_000_000;
-        int cacheSlots = 4096;
-        String backend = "jdk";
-        boolean json = false;
+        long max;
+        int cacheSlots;
+        String backend;
+        boolean json;
         try {
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--max" -> max = (long) Double.parseDouble(args[++i]);
-                    case "--cache" -> cacheSlots = Integer.parseInt(args[++i]);
-                    case "--backend" -> backend = args[++i];
-                    case "--json" -> json = true;
-                    case "--help", "-h" -> {
-                        out.println("usage: SaMemory [--max N (1e6; up to 1e7)] [--cache SLOTS (4096)] [--backend jdk|shim-ipsecmb|...] [--json]");
-                        return 0;
-                    }
-                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
-                }
+            Args a = Args.parse(args, 0, Set.of("--max", "--cache", "--backend"), Set.of("--json", "--help", "-h"));
+            if (a.flag("--help") || a.flag("-h")) {
+                out.println(USAGE);
+                return 0;
             }
-            if (max < 1000 || max > 10_000_000) {
-                throw new IllegalArgumentException("--max must be in 1e3..1e7");
+            if (!a.positional().isEmpty()) {
+                throw new ConfigException("unexpected argument '" + a.positional().get(0) + "'");
             }
-            if (cacheSlots < 1 || Integer.bitCount(cacheSlots) != 1) {
-                throw new IllegalArgumentException("--cache must be a power of two");
+            max = maxSpis(a.get("--max", "1e6"));
+            cacheSlots = a.intValue("--cache", 4096, 1, 1 << 30);
+            if (Integer.bitCount(cacheSlots) != 1) {
+                throw new ConfigException("--cache must be a power of two, got " + cacheSlots);
             }
-        } catch (RuntimeException e) {
+            backend = a.get("--backend", "jdk");
+            json = a.flag("--json");
+        } catch (ConfigException e) {
             err.println("SaMemory: " + e.getMessage());
             return 2;
         }
@@ -400,6 +407,20 @@ public final class SaMemory {
         }
         measure(sizes.stream().mapToInt(Integer::intValue).toArray(), cacheSlots, backend, json, out);
         return 0;
+    }
+
+    /** {@code --max}: a count such as 1e6, 1e3..1e7. */
+    private static long maxSpis(String v) throws ConfigException {
+        double d;
+        try {
+            d = Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new ConfigException("--max must be a number in 1e3..1e7, got '" + v + "'");
+        }
+        if (!(d >= 1000 && d <= 10_000_000)) {
+            throw new ConfigException("--max must be in 1e3..1e7, got " + v);
+        }
+        return (long) d;
     }
 
     public static void main(String[] args) {

@@ -55,18 +55,6 @@ public final class TrafficGenerator {
         this(seed, flows, 4, PacketHeaders.PROTO_UDP);
     }
 
-    public int flows() {
-        return flows;
-    }
-
-    public int ipVersion() {
-        return ipVersion;
-    }
-
-    public int l4Proto() {
-        return l4Proto;
-    }
-
     public int ipHeaderLength() {
         return ipVersion == 4 ? 20 : 40;
     }

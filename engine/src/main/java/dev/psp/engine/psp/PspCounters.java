@@ -72,10 +72,15 @@ public final class PspCounters {
 
     /** Non-zero reason counts, by reason name. */
     public Map<String, Long> reasonMap() {
+        return reasonMap(reasons);
+    }
+
+    /** Non-zero counts of a per-reason array (indexed by {@link Reason#code()}), by reason name, OK left out. */
+    public static Map<String, Long> reasonMap(long[] byReason) {
         Map<String, Long> m = new LinkedHashMap<>();
         for (Reason r : Reason.values()) {
-            if (r != Reason.OK && reasons[r.ordinal()] != 0) {
-                m.put(r.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'), reasons[r.ordinal()]);
+            if (r != Reason.OK && byReason[r.code()] != 0) {
+                m.put(r.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'), byReason[r.code()]);
             }
         }
         return m;

@@ -1,5 +1,6 @@
 package dev.psp.engine.report;
 
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -239,12 +240,16 @@ public final class Json {
 
     // ---- writing ----
 
-    /** Appends {@code v} (Map, Iterable, String, Number, Boolean, double[] or null) as JSON. NaN/Inf become null. */
+    /**
+     * Appends {@code v} (Map, Iterable, String, Number, Boolean, double[] or null) as JSON. NaN/Inf become null; a
+     * {@link BigDecimal} is written as its plain digits, scale kept (for fixed-decimal reports: 0.5000).
+     */
     public static StringBuilder write(StringBuilder b, Object v) {
         switch (v) {
             case null -> b.append("null");
             case String str -> string(b, str);
             case Boolean bo -> b.append(bo);
+            case BigDecimal d -> b.append(d.toPlainString());
             case Number n -> number(b, n.doubleValue());
             case double[] arr -> {
                 b.append('[');

@@ -307,8 +307,8 @@ public final class ResultsIO {
         return d;
     }
 
-    /** Parameter text: integral numbers without ".0". */
-    static String text(Object v) {
+    /** Parameter text, as the loaders derive it from a member: integral numbers without ".0". */
+    public static String text(Object v) {
         if (v instanceof Double d && d == Math.rint(d) && !d.isInfinite() && Math.abs(d) < 1e15) {
             return Long.toString(d.longValue());
         }

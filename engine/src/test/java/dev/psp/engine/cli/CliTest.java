@@ -157,6 +157,9 @@ class CliTest {
         }
         assertEquals(2, psp("encrypt", "-c", V.resolve("cfg/encrypt_tunnel_crypt_off_128.cfg").toString()).rc());
         assertEquals(2, psp("decrypt", "--bogus").rc());
+        Result flag = psp("decrypt", "--gro=yes");
+        assertEquals(2, flag.rc());
+        assertTrue(flag.err().contains("--gro takes no value"), flag.err());
         Result ic = psp("encrypt", "-c", V.resolve("cfg/encrypt_tunnel_crypt_off_128.cfg").toString(), "-i",
                 V.resolve("cleartext/v4_cleartext.pcap").toString(), "-o", tmp.resolve("o").toString(), "--reference-mode", "--inner-checksum");
         assertEquals(2, ic.rc());

@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.psp.engine.report.Json;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,21 +24,11 @@ class LineRateHarnessTest {
     private static final List<String> RESULTS_KEYS = List.of("name", "params", "score", "scoreError", "scoreConfidence",
             "unit", "higherIsBetter");
 
-    private record Run(int code, String out, String err) {}
-
-    private static Run run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = LineRateHarness.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
     @SuppressWarnings("unchecked")
-    private static List<Map<String, Object>> results(Run r, int expected) {
-        assertEquals(0, r.code, r.err);
-        assertEquals("", r.err);
-        Map<String, Object> doc = (Map<String, Object>) assertInstanceOf(Map.class, Json.parseStrict(r.out.strip()));
+    private static List<Map<String, Object>> results(BenchRun r, int expected) {
+        assertEquals(0, r.code(), r.err());
+        assertEquals("", r.err());
+        Map<String, Object> doc = (Map<String, Object>) assertInstanceOf(Map.class, Json.parseStrict(r.out().strip()));
         assertEquals("psp-results/1", doc.get("schema"));
         Map<String, Object> meta = (Map<String, Object>) assertInstanceOf(Map.class, doc.get("meta"));
         for (String k : META_KEYS) {
@@ -80,7 +67,8 @@ class LineRateHarnessTest {
     @ParameterizedTest
     @ValueSource(strings = {"encrypt", "decrypt", "roundtrip"})
     void everyModeReportsCleanJson(String mode) {
-        Run r = run("--mode", mode, "--sizes", "64,1400", "--duration", "0.2", "--warmup", "0", "--ring", "64", "--json");
+        BenchRun r = BenchRun.of("--mode", mode, "--sizes", "64,1400", "--duration", "0.2", "--warmup", "0", "--ring", "64",
+                "--json");
         List<Map<String, Object>> res = results(r, 2);
         assertEquals(mode, res.get(0).get("mode"));
         assertEquals(64.0, res.get(0).get("size"));
@@ -89,7 +77,7 @@ class LineRateHarnessTest {
 
     @Test
     void baselinesRunInTheSameReport() {
-        Run r = run("--baseline", "--sizes", "100", "--duration", "0.2", "--warmup", "0", "--workers", "2",
+        BenchRun r = BenchRun.of("--baseline", "--sizes", "100", "--duration", "0.2", "--warmup", "0", "--workers", "2",
                 "--psp-version", "1", "--json");
         List<Map<String, Object>> res = results(r, 3);
         assertEquals(List.of("encrypt", "raw-encrypt", "raw-encrypt"), res.stream().map(m -> m.get("mode")).toList());
@@ -100,7 +88,8 @@ class LineRateHarnessTest {
 
     @Test
     void allBaselinesRunEveryAvailableBackendsRawAead() {
-        Run r = run("--all-baselines", "--backend", "jdk", "--sizes", "64", "--duration", "0.1", "--warmup", "0", "--json");
+        BenchRun r = BenchRun.of("--all-baselines", "--backend", "jdk", "--sizes", "64", "--duration", "0.1", "--warmup", "0",
+                "--json");
         long available = dev.psp.engine.crypto.AeadBackends.all().stream().filter(b -> b.isAvailable()).count();
         List<Map<String, Object>> res = results(r, (int) available + 2);
         assertEquals("encrypt", res.get(0).get("mode"));
@@ -113,7 +102,7 @@ class LineRateHarnessTest {
     @ParameterizedTest
     @ValueSource(strings = {"rx-assoc", "kdf"})
     void keyOperationModesReportOpsPerSec(String mode) {
-        Run r = run("--mode", mode, "--duration", "0.1", "--warmup", "0", "--psp-version", "1", "--json");
+        BenchRun r = BenchRun.of("--mode", mode, "--duration", "0.1", "--warmup", "0", "--psp-version", "1", "--json");
         List<Map<String, Object>> res = results(r, 1);
         assertEquals(mode, res.get(0).get("mode"));
         double ops = ((Number) res.get(0).get("opsPerSec")).doubleValue();
@@ -123,35 +112,41 @@ class LineRateHarnessTest {
 
     @Test
     void gmacImixAndPerPacketKeysRunClean() {
-        Run r = run("--imix", "--psp-version", "3", "--mode", "roundtrip", "--key-cache", "0", "--ipv6", "--tcp",
-                "--duration", "0.2", "--warmup", "0", "--json");
+        BenchRun r = BenchRun.of("--imix", "--psp-version", "3", "--mode", "roundtrip", "--key-cache", "0", "--ipv6",
+                "--tcp", "--duration", "0.2", "--warmup", "0", "--json");
         Map<String, Object> res = results(r, 1).get(0);
         assertEquals("imix", res.get("traffic"));
     }
 
     @Test
     void tableAndCsvHaveOneRowPerRun() {
-        Run t = run("--sizes", "64:64:128", "--duration", "0.1", "--warmup", "0");
-        assertEquals(0, t.code, t.err);
-        assertEquals(5, t.out.strip().split("\n").length, t.out); // 2 comment lines, header, 2 rows
-        assertTrue(t.out.contains("payload bits"));
-        Run c = run("--sizes", "64", "--duration", "0.1", "--warmup", "0", "--csv", "--backend", "raw-jdk");
-        assertEquals(0, c.code, c.err);
-        String[] lines = c.out.strip().split("\n");
+        BenchRun t = BenchRun.of("--sizes", "64:64:128", "--duration", "0.1", "--warmup", "0");
+        assertEquals(0, t.code(), t.err());
+        assertEquals(5, t.out().strip().split("\n").length, t.out()); // 2 comment lines, header, 2 rows
+        assertTrue(t.out().contains("payload bits"));
+        BenchRun c = BenchRun.of("--sizes", "64", "--duration", "0.1", "--warmup", "0", "--csv", "--backend", "raw-jdk");
+        assertEquals(0, c.code(), c.err());
+        String[] lines = c.out().strip().split("\n");
         assertEquals(2, lines.length);
         assertTrue(lines[1].startsWith("raw-encrypt,raw-jdk,0,64,fixed,1,32,"), lines[1]);
+        // the header names the backend the rows show
+        BenchRun k = BenchRun.of("--mode", "kdf", "--duration", "0.05", "--warmup", "0");
+        assertEquals(0, k.code(), k.err());
+        String[] kl = k.out().strip().split("\n");
+        assertTrue(kl[0].startsWith("# psp bench: backend jdk,"), kl[0]);
+        assertTrue(kl[3].matches("kdf +jdk .*"), kl[3]);
     }
 
     @Test
     @SuppressWarnings("unchecked")
     void failedPacketsAreReportedNotHidden() {
         // ring of 64, every 4th buffer corrupted: exactly a quarter of the packets fail authentication
-        Run r = run("--mode", "decrypt", "--corrupt-every", "4", "--ring", "64", "--sizes", "200", "--duration", "0.2",
-                "--warmup", "0", "--baseline", "--json");
-        assertEquals(1, r.code, r.err);
-        assertEquals(3, r.err.strip().split("\n").length, r.err);
-        assertTrue(r.err.contains("packets failed"), r.err);
-        Map<String, Object> doc = (Map<String, Object>) Json.parseStrict(r.out.strip());
+        BenchRun r = BenchRun.of("--mode", "decrypt", "--corrupt-every", "4", "--ring", "64", "--sizes", "200",
+                "--duration", "0.2", "--warmup", "0", "--baseline", "--json");
+        assertEquals(1, r.code(), r.err());
+        assertEquals(3, r.err().strip().split("\n").length, r.err());
+        assertTrue(r.err().contains("packets failed"), r.err());
+        Map<String, Object> doc = (Map<String, Object>) Json.parseStrict(r.out().strip());
         List<Map<String, Object>> results = (List<Map<String, Object>>) doc.get("results");
         assertEquals(3, results.size());
         for (Map<String, Object> res : results) {
@@ -168,13 +163,13 @@ class LineRateHarnessTest {
     @ParameterizedTest
     @ValueSource(strings = {"--corrupt-every 2", "--sizes 10:0:20", "--sizes abc", "--sizes 64,,128", "--sizes 70000", "--workers 0",
             "--mode foo", "--backend nope", "--key-cache 3", "--bogus", "--duration -1", "--sizes", "--csv --json",
-            "--psp-version 4", "--burst x"})
+            "--psp-version 4", "--burst x", "--workers=x", "--imix=1", "64", "--seed 1.5", "--ring"})
     void badArgumentsGiveExitCodeTwoAndOneLine(String args) {
-        Run r = run(args.split(" "));
-        assertEquals(2, r.code, r.err);
-        assertEquals("", r.out);
-        assertEquals(1, r.err.strip().split("\n").length, r.err);
-        assertTrue(r.err.startsWith("psp bench: "), r.err);
+        BenchRun r = BenchRun.of(args.split(" "));
+        assertEquals(2, r.code(), r.err());
+        assertEquals("", r.out());
+        assertEquals(1, r.err().strip().split("\n").length, r.err());
+        assertTrue(r.err().startsWith("psp bench: "), r.err());
     }
 
     @Test
@@ -196,5 +191,13 @@ class LineRateHarnessTest {
         assertEquals(3, o.workers);
         assertEquals(BenchOptions.Mode.DECRYPT, o.mode);
         assertEquals(32, o.burst);
+        BenchOptions f = BenchOptions.parse(new String[] {"--imix", "--tcp", "--ipv6", "--seed", "-5", "--key-cache=0",
+                "--sizes=64:64:128", "--backend", "jdk"});
+        assertTrue(f.imix && f.tcp && !f.latency);
+        assertEquals(6, f.ipVersion);
+        assertEquals(-5, f.seed);
+        assertEquals(0, f.keyCache);
+        assertEquals(List.of(64, 128), f.sizes);
+        assertEquals("jdk", f.backend);
     }
 }

@@ -11,11 +11,12 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Fast SA-memory checks (1e3..1e5): bytes per stored transmit SA are bounded, and receive memory
- * does not grow with the number of distinct SPIs.
+ * SA-memory checks: the transmit key slab is 32 bytes per SA; in the slow suite, heap per stored
+ * transmit SA is bounded and receive memory does not grow with the number of distinct SPIs.
  */
 class SaMemoryTest {
     /**
@@ -26,13 +27,23 @@ class SaMemoryTest {
     static final long RX_SLACK = 16L << 20;
 
     @Test
-    void txBytesPerSaAreBounded() {
+    void txKeySlabIs32BytesPerSa() {
         SaMemory.TxResult t = SaMemory.measureTx(100_000);
         assertEquals(100_000L * SaTable.KEY_STRIDE, t.slabBytes(), "key slab: 32 B per SA");
-        assertTrue(t.heapPerSa() < 128, "heap per SA " + t.heapPerSa());
         // the process's native-memory delta (mallinfo2) is reported by the SaMemory tool, not asserted:
         // other threads and the JIT allocate C heap meanwhile; the slab size above is the deterministic part
         // at 1e3 SAs the device's fixed cost (about 1 MB) dominates the per-SA figure: not asserted
+    }
+
+    /**
+     * The retained-heap delta is whole-process, so in the JVM shared with the other test classes (their threads
+     * and the JIT allocate meanwhile) it is noise as much as SAs: slow suite, like the receive check below.
+     */
+    @Test
+    @Tag("slow")
+    void txHeapPerSaIsBounded() {
+        SaMemory.TxResult t = SaMemory.measureTx(100_000);
+        assertTrue(t.heapPerSa() < 128, "heap per SA " + t.heapPerSa());
     }
 
     /**
@@ -41,7 +52,7 @@ class SaMemoryTest {
      * ({@code bash scripts/test.sh -Pslow}); the SaMemory tool reports the same figures.
      */
     @Test
-    @org.junit.jupiter.api.Tag("slow")
+    @Tag("slow")
     void receiveMemoryDoesNotGrowWithSpis() {
         for (int n : new int[] {1_000, 1_000_000}) {
             SaMemory.RxResult d = SaMemory.measureRxDevice(n, 1024);
@@ -57,7 +68,6 @@ class SaMemoryTest {
     @SuppressWarnings("unchecked")
     void jsonRowsAndBadArguments() {
         ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
         int[] sizes = {1_000};
         SaMemory.measure(sizes, 256, "jdk", true, new PrintStream(o, true, StandardCharsets.UTF_8));
         List<Object> rows = (List<Object>) assertInstanceOf(List.class, Json.parseStrict(o.toString(StandardCharsets.UTF_8).strip()));
@@ -70,7 +80,11 @@ class SaMemoryTest {
             assertTrue(m.containsKey("unit"));
             assertEquals(Boolean.FALSE, m.get("higherIsBetter"));
         }
-        assertEquals(2, SaMemory.run(new String[] {"--max", "1e9"}, new PrintStream(o), new PrintStream(e)));
-        assertEquals(2, SaMemory.run(new String[] {"--bogus"}, new PrintStream(o), new PrintStream(e)));
+        for (String bad : new String[] {"--max 1e9", "--bogus", "--max", "--max x", "--cache 3", "--cache=x", "1000"}) {
+            ByteArrayOutputStream be = new ByteArrayOutputStream();
+            assertEquals(2, SaMemory.run(bad.split(" "), new PrintStream(o), new PrintStream(be, true, StandardCharsets.UTF_8)));
+            String err = be.toString(StandardCharsets.UTF_8);
+            assertTrue(err.startsWith("SaMemory: ") && err.strip().lines().count() == 1, bad + ": " + err);
+        }
     }
 }

@@ -32,6 +32,9 @@ class JsonStatsTest {
         w.put("tag", "</script>");
         assertEquals("{\"nan\":null,\"arr\":[0.5,2],\"tag\":\"\\u003c/script>\"}", Json.write(w));
         assertEquals(Json.parse(Json.write(w)).toString(), "{nan=null, arr=[0.5, 2.0], tag=</script>}");
+        // fixed decimals: the scale is kept
+        assertEquals("[0.5000,2000.0000,-0.0100]", Json.write(List.of(new java.math.BigDecimal("0.5000"),
+                new java.math.BigDecimal("2000.0000"), new java.math.BigDecimal("-0.0100"))));
     }
 
     @Test
