@@ -151,6 +151,10 @@ public final class BenchOptions {
         if (o.keyCache != 0 && Integer.bitCount(o.keyCache) != 1) {
             throw new BadOption("--key-cache must be 0 or a power of two, got " + o.keyCache);
         }
+        if (o.burst > o.ring) {
+            throw new BadOption("--burst " + o.burst + " is larger than --ring " + o.ring
+                    + " (a worker's packet buffers): a burst would hold one buffer twice");
+        }
         if (o.csv && o.json) {
             throw new BadOption("--csv and --json are exclusive");
         }

@@ -163,7 +163,7 @@ class LineRateHarnessTest {
     @ParameterizedTest
     @ValueSource(strings = {"--corrupt-every 2", "--sizes 10:0:20", "--sizes abc", "--sizes 64,,128", "--sizes 70000", "--workers 0",
             "--mode foo", "--backend nope", "--key-cache 3", "--bogus", "--duration -1", "--sizes", "--csv --json",
-            "--psp-version 4", "--burst x", "--workers=x", "--imix=1", "64", "--seed 1.5", "--ring"})
+            "--psp-version 4", "--burst x", "--workers=x", "--imix=1", "64", "--seed 1.5", "--ring", "--burst 64 --ring 16"})
     void badArgumentsGiveExitCodeTwoAndOneLine(String args) {
         BenchRun r = BenchRun.of(args.split(" "));
         assertEquals(2, r.code(), r.err());
