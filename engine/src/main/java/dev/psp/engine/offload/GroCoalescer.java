@@ -654,14 +654,19 @@ public final class GroCoalescer {
         if (len >= 8 && len <= 16) {
             return ((s.get(WORD, l4 + 20) ^ head[0]) | (s.get(WORD, l4 + thLen - 8) ^ head[1])) == 0;
         }
+        return sameOptionWords(s, l4 + 20, len, head);
+    }
+
+    /** Options of other lengths (4, or 20..40 bytes), word by word, a 4-byte tail as an int. */
+    private static boolean sameOptionWords(MemorySegment s, long off, int len, long[] head) {
         int i = 0;
         int k = 0;
         for (; i + 8 <= len; i += 8) {
-            if (s.get(WORD, l4 + 20 + i) != head[k++]) {
+            if (s.get(WORD, off + i) != head[k++]) {
                 return false;
             }
         }
-        return i >= len || s.get(ValueLayout.JAVA_INT_UNALIGNED, l4 + 20 + i) == head[k];
+        return i >= len || s.get(ValueLayout.JAVA_INT_UNALIGNED, off + i) == head[k];
     }
 
     /**
