@@ -14,13 +14,13 @@ import java.lang.foreign.MemorySegment;
  * regenerate what went in. Flow {@code f} is 10.0.f/16 port 1024+f to 10.1.0.1 port 9000. The
  * payload starts with the flow (u32) and its packet number (u32).
  *
- * <p>Sizes (whole frames, FCS excluded) cycle through a list, or the simple IMIX (7:4:1 of 64, 590,
- * 1514 bytes). {@link #truncateEvery} injects broken frames (cut inside the IP header) for
+ * <p>Sizes (whole frames, FCS excluded) cycle through a list, or the simple IMIX (7:4:1 of 60, 590,
+ * 1514 bytes: 64, 594 and 1518 on the wire with the FCS, as {@code perf.TrafficGenerator}'s). {@link #truncateEvery} injects broken frames (cut inside the IP header) for
  * failure-accounting tests. Not thread safe.
  */
 public final class SyntheticSource implements Source {
-    /** Simple IMIX frame sizes: 7 x 64, 4 x 590, 1 x 1514. */
-    public static final int[] IMIX = {64, 64, 64, 64, 64, 64, 64, 590, 590, 590, 590, 1514};
+    /** Simple IMIX frame sizes without the FCS: 7 x 60, 4 x 590, 1 x 1514 (64/594/1518 with it). */
+    public static final int[] IMIX = {60, 60, 60, 60, 60, 60, 60, 590, 590, 590, 590, 1514};
     public static final int DST_PORT = 9000;
     static final int TRUNCATED_LENGTH = 30;
 

@@ -18,6 +18,19 @@ import org.junit.jupiter.params.provider.CsvSource;
 class TrafficGeneratorTest {
     private static final long OFF = 128;
 
+    /** The pipeline's synthetic source and psp bench offer the same simple IMIX (one without the FCS). */
+    @Test
+    void thePipelineSourceHasTheSameImix() {
+        int[] expanded = new int[TrafficGenerator.IMIX_CYCLE];
+        int k = 0;
+        for (int i = 0; i < TrafficGenerator.IMIX_FRAME_SIZES.length; i++) {
+            for (int w = 0; w < TrafficGenerator.IMIX_WEIGHTS[i]; w++) {
+                expanded[k++] = TrafficGenerator.IMIX_FRAME_SIZES[i] - TrafficGenerator.FCS_LENGTH;
+            }
+        }
+        assertArrayEquals(expanded, dev.psp.engine.pipeline.SyntheticSource.IMIX);
+    }
+
     @ParameterizedTest
     @CsvSource({"4,17", "4,6", "6,17", "6,6"})
     void framesParseWithRightLengthsAndChecksums(int ipVersion, int proto) {
