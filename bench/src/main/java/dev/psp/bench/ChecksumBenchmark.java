@@ -27,7 +27,7 @@ public class ChecksumBenchmark extends PspBench {
 
     @Setup(Level.Trial)
     public void setUp() {
-        arena = Arena.ofConfined();
+        arena = BenchFixtures.packetArena();
         buf = arena.allocate(size + 64, 64);
         MemorySegment.copy(MemorySegment.ofArray(BenchFixtures.bytes(size + 64, 5)), 0, buf, 0, size + 64);
         for (int off = 0; off < 8; off++) {

@@ -85,7 +85,7 @@ public class EncapsulationBenchmark extends PspBench {
 
     @Setup
     public void setUp() {
-        arena = Arena.ofConfined();
+        arena = BenchFixtures.packetArena();
         byte[] frame = new byte[14 + 20 + 8 + 64];
         ByteBuffer b = ByteBuffer.wrap(frame);
         b.position(12);

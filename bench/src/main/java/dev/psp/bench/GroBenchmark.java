@@ -97,7 +97,7 @@ public class GroBenchmark extends PspBench {
 
     @Setup(Level.Trial)
     public void setUp() {
-        arena = Arena.ofConfined();
+        arena = BenchFixtures.packetArena();
         engine = BenchFixtures.backend(backend).newEngine();
         kdf = new KeyDerivation(BenchFixtures.MASTER_KEY_0, BenchFixtures.MASTER_KEY_1);
         TxSa sa = BenchFixtures.txSa(engine, kdf, OffloadFixtures.VERSION);

@@ -47,7 +47,7 @@ public class GroCoalesceBenchmark extends PspBench {
 
     @Setup(Level.Trial)
     public void setUp() {
-        arena = Arena.ofConfined();
+        arena = BenchFixtures.packetArena();
         AeadEngine engine = BenchFixtures.backend("jdk").newEngine();
         KeyDerivation kdf = new KeyDerivation(BenchFixtures.MASTER_KEY_0, BenchFixtures.MASTER_KEY_1);
         TxSa sa = BenchFixtures.txSa(engine, kdf, OffloadFixtures.VERSION);

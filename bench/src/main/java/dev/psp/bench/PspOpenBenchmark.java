@@ -66,7 +66,7 @@ public class PspOpenBenchmark extends PspBench {
 
     @Setup(Level.Trial)
     public void setUp() throws GeneralSecurityException {
-        arena = Arena.ofConfined();
+        arena = BenchFixtures.packetArena();
         engine = BenchFixtures.backend(backend).newEngine();
         kdf = new KeyDerivation(BenchFixtures.MASTER_KEY_0, BenchFixtures.MASTER_KEY_1);
         TxSa sa = BenchFixtures.txSa(engine, kdf, version);

@@ -60,7 +60,7 @@ public class PspSealBenchmark extends PspBench {
 
     @Setup(Level.Trial)
     public void setUp() throws GeneralSecurityException {
-        arena = Arena.ofConfined();
+        arena = BenchFixtures.packetArena();
         engine = BenchFixtures.backend(backend).newEngine();
         encoder = new PspEncoder(engine, new PspCounters());
         KeyDerivation kdf = new KeyDerivation(BenchFixtures.MASTER_KEY_0, BenchFixtures.MASTER_KEY_1);

@@ -4,16 +4,18 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A worker's ring of packet buffers over one confined off-heap segment, and a twin segment of
- * templates with the same layout: slot {@code i} is {@code [i*slotSize, (i+1)*slotSize)} in both.
+ * A worker's ring of packet buffers over one off-heap segment, and a twin segment of templates
+ * with the same layout: slot {@code i} is {@code [i*slotSize, (i+1)*slotSize)} in both.
  * Each benchmark iteration copies a template frame back over its slot (the encoder and decoder
- * work in place), so that copy is part of every measured loop, PSP and raw baselines alike.
+ * work in place), so that copy is part of every measured loop, PSP and raw baselines alike. The
+ * memory comes from a shared arena, as {@code PacketPool}'s does: a confined arena would add an
+ * owner-thread check to every segment access the engine makes, a cost the engine does not have.
  */
 final class PacketRing implements AutoCloseable {
     static final int HEADROOM = 256;
     static final int TAILROOM = 256;
 
-    final Arena arena = Arena.ofConfined();
+    final Arena arena = Arena.ofShared();
     final int slots;
     final int slotSize;
     final MemorySegment buffers;
