@@ -75,7 +75,7 @@ public final class Args {
             return dflt;
         }
         try {
-            int x = Integer.decode(v);
+            int x = parseInt(v);
             if (x < min || x > max) {
                 throw new NumberFormatException();
             }
@@ -83,6 +83,22 @@ public final class Args {
         } catch (NumberFormatException e) {
             throw new ConfigException("option " + name + " must be an integer in " + min + ".." + max + ", got '" + v + "'");
         }
+    }
+
+    /**
+     * Decimal, leading zeros allowed ({@code 010} is ten, not octal eight as {@link Integer#decode}
+     * reads it), or hexadecimal after {@code 0x}/{@code 0X}; an optional leading sign.
+     */
+    static int parseInt(String v) {
+        int sign = v.startsWith("-") || v.startsWith("+") ? 1 : 0;
+        if (v.startsWith("0x", sign) || v.startsWith("0X", sign)) {
+            String digits = v.substring(sign + 2);
+            if (digits.isEmpty() || digits.charAt(0) == '-' || digits.charAt(0) == '+') {
+                throw new NumberFormatException(v);
+            }
+            return Integer.parseInt(v.substring(0, sign) + digits, 16);
+        }
+        return Integer.parseInt(v, 10);
     }
 
     public List<String> positional() {
