@@ -28,7 +28,7 @@ final class BenchFixtures {
      * Packet memory as the engine's {@code PacketPool} allocates it: a shared arena (a pooled
      * packet may be touched by any thread). A confined arena adds an owner-thread check to every
      * segment access, which made header-heavy paths (GRO's checks: 9 loads per segment) look
-     * ~3 ns per segment slower than the engine runs them.
+     * ~2-3 ns per segment slower than the engine runs them.
      */
     static Arena packetArena() {
         return Arena.ofShared();
