@@ -164,6 +164,10 @@ public final class FileCodec implements AutoCloseable {
     private void run(Path in, Path out, int snaplen, boolean encrypt, TxSa sa, PspEncoder enc, PspDecoder dec)
             throws IOException {
         PacketPool pool = pool();
+        String same = FileArgs.sameFile(in, out);
+        if (same != null) {
+            throw new IOException(same); // before the output is created: truncating it would destroy the mapped input
+        }
         try (PcapReader reader = PcapReader.open(in);
              PcapWriter writer = PcapWriter.create(out, snaplen, LINKTYPE_ETHERNET, false)) {
             boolean more = true;

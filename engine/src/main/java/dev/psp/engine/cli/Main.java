@@ -108,6 +108,7 @@ public final class Main {
         PspConfig cfg = PspConfig.readEncrypt(config(a));
         Path in = input(a);
         Path outFile = Path.of(a.require("-o", "output pcap"));
+        FileArgs.requireDistinct(in, outFile);
         boolean reference = a.flag("--reference-mode");
         AeadBackend backend = backend(a.get("--backend", reference ? "jdk" : "best"));
         TxSa.Builder b = TxSa.builder().mode(cfg.mode)
@@ -164,6 +165,7 @@ public final class Main {
         PspConfig cfg = PspConfig.readDecrypt(config(a));
         Path in = input(a);
         Path outFile = Path.of(a.require("-o", "output pcap"));
+        FileArgs.requireDistinct(in, outFile);
         boolean reference = a.flag("--reference-mode");
         Mode mode;
         if (a.get("--mode") != null) {
