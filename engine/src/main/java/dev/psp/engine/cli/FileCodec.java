@@ -82,19 +82,49 @@ public final class FileCodec implements AutoCloseable {
         if (tcpMss > 0 || udpSegSize > 0) {
             int smallest = Math.min(tcpMss > 0 ? tcpMss : Integer.MAX_VALUE, udpSegSize > 0 ? udpSegSize : Integer.MAX_VALUE);
             int largest = Math.max(tcpMss, udpSegSize);
-            int segSlot = HEADROOM + largest + 512 + TAILROOM;
-            int nseg = 65535 / smallest + 2;
-            MemorySegment segSlab = arena.allocate((long) segSlot * nseg, 64);
+            int nseg = tsoSlotCount(smallest);
+            int nLarge = tsoSlotCount(largest);
+            MemorySegment segSlab = arena.allocate(tsoSlabBytes(tcpMss, udpSegSize), 64);
             tsoSlots = new Packet[nseg];
+            long base = 0;
             for (int i = 0; i < nseg; i++) {
+                // the segmenter fills a prefix: only the first nLarge slots ever hold a segment of the larger size
+                long size = tsoSlotSize(i < nLarge ? largest : smallest);
                 tsoSlots[i] = new Packet();
-                tsoSlots[i].wrap(segSlab, (long) segSlot * i, (long) segSlot * (i + 1), (long) segSlot * i + HEADROOM, 0);
+                tsoSlots[i].wrap(segSlab, base, base + size, base + HEADROOM, 0);
+                base += size;
             }
             tso = new TsoSegmenter(enc, tsoCounters, true);
             this.tcpMss = tcpMss;
             this.udpSegSize = udpSegSize;
         }
         run(in, out, snaplen, true, sa, enc, null);
+    }
+
+    /** Segment slots a protocol cut at {@code segSize} payload bytes can fill from one packet (0: not cut). */
+    static int tsoSlotCount(int segSize) {
+        return segSize > 0 ? 65535 / segSize + 2 : 0;
+    }
+
+    /** One segment slot: headroom, the L2-L4 headers (up to 512 bytes), {@code segSize} payload bytes, the ICV. */
+    static int tsoSlotSize(int segSize) {
+        return HEADROOM + segSize + 512 + TAILROOM;
+    }
+
+    /**
+     * The segment slab for {@code --tso-mss tcpMss --gso-size udpSegSize} (0 = off), sized per
+     * protocol: as many slots as the smaller segment size can fill, of which only as many as the
+     * larger can fill are large enough for it; the rest hold the smaller. (Every slot sized for the
+     * larger took 4.3 GB at 65535/1.)
+     */
+    static long tsoSlabBytes(int tcpMss, int udpSegSize) {
+        if (tcpMss <= 0 && udpSegSize <= 0) {
+            return 0;
+        }
+        int smallest = Math.min(tcpMss > 0 ? tcpMss : Integer.MAX_VALUE, udpSegSize > 0 ? udpSegSize : Integer.MAX_VALUE);
+        int largest = Math.max(tcpMss, udpSegSize);
+        int nLarge = tsoSlotCount(largest);
+        return (long) nLarge * tsoSlotSize(largest) + (long) (tsoSlotCount(smallest) - nLarge) * tsoSlotSize(smallest);
     }
 
     private GroCoalescer gro;
