@@ -8,7 +8,8 @@ import java.util.Set;
 
 /**
  * Minimal option parsing: {@code -x VALUE}, {@code --name VALUE}, {@code --name=VALUE} and flags.
- * Unknown options are errors (one line naming the option). Every {@code psp} command parses with it.
+ * Unknown options are errors (one line naming the option), and so is an option given twice (no
+ * command has a repeatable option: the last one silently won). Every {@code psp} command parses with it.
  */
 public final class Args {
     private final Map<String, String> values = new HashMap<>();
@@ -25,6 +26,9 @@ public final class Args {
                 if (s.startsWith("--") && eq > 0) {
                     name = s.substring(0, eq);
                     value = s.substring(eq + 1);
+                }
+                if ((withValue.contains(name) || flags.contains(name)) && a.values.containsKey(name)) {
+                    throw new ConfigException("option " + name + " given more than once");
                 }
                 if (withValue.contains(name)) {
                     if (value == null) {
@@ -103,5 +107,12 @@ public final class Args {
 
     public List<String> positional() {
         return positional;
+    }
+
+    /** For commands that take no positional arguments: refuses the first stray one, naming it. */
+    public void noPositional(String command) throws ConfigException {
+        if (!positional.isEmpty()) {
+            throw new ConfigException("unexpected argument '" + positional.get(0) + "' (see psp " + command + " --help)");
+        }
     }
 }

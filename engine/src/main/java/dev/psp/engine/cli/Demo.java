@@ -31,6 +31,7 @@ final class Demo {
 
     static int run(String[] args, PrintStream out, PrintStream err) throws ConfigException, IOException {
         Args a = Args.parse(args, 1, Set.of("--vectors", "--duration"), Set.of("--no-bench"));
+        a.noPositional("demo");
         Path dir = Path.of(a.get("--vectors", "../shared/vectors/google-psp"));
         if (!Files.isDirectory(dir.resolve("encrypted"))) {
             throw new ConfigException("vectors not found at " + dir + " (use --vectors DIR)");

@@ -53,7 +53,7 @@ public final class Main {
             return switch (args[0]) {
                 case "encrypt" -> encrypt(args, out);
                 case "decrypt" -> decrypt(args, out, err);
-                case "backends" -> backends(out);
+                case "backends" -> backends(args, out);
                 case "demo" -> Demo.run(args, out, err);
                 case "bench" -> Commands.bench(args, out, err);
                 case "device" -> Commands.device(args, out, err);
@@ -105,6 +105,7 @@ public final class Main {
     static int encrypt(String[] args, PrintStream out) throws ConfigException, IOException {
         Args a = Args.parse(args, 1, Set.of("-c", "-i", "-o", "--backend", "--sport", "--vc-value", "--tso-mss", "--gso-size"),
                 Set.of("--reference-mode", "--udp-checksum", "--inner-checksum", "--s-bit", "--d-bit", "--json", "-v"));
+        a.noPositional("encrypt");
         PspConfig cfg = PspConfig.readEncrypt(config(a));
         Path in = input(a);
         Path outFile = Path.of(a.require("-o", "output pcap"));
@@ -162,6 +163,7 @@ public final class Main {
     static int decrypt(String[] args, PrintStream out, PrintStream err) throws ConfigException, IOException {
         Args a = Args.parse(args, 1, Set.of("-c", "-i", "-o", "--backend", "--mode", "--key-cache", "--gro-max-segments",
                 "--gro-max-size", "--gro-merge"), Set.of("--reference-mode", "--json", "--gro", "--inner-checksum", "-v"));
+        a.noPositional("decrypt");
         PspConfig cfg = PspConfig.readDecrypt(config(a));
         Path in = input(a);
         Path outFile = Path.of(a.require("-o", "output pcap"));
@@ -289,7 +291,8 @@ public final class Main {
         }
     }
 
-    static int backends(PrintStream out) {
+    static int backends(String[] args, PrintStream out) throws ConfigException {
+        Args.parse(args, 1, Set.of(), Set.of()).noPositional("backends");
         out.printf("%-14s %-10s %s%n", "backend", "status", "version / reason");
         for (AeadBackend b : AeadBackends.all()) {
             if (b.isAvailable()) {
