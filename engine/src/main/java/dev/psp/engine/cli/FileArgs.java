@@ -1,7 +1,11 @@
 package dev.psp.engine.cli;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 
 /** Checks on the files a command is given, each failure one line naming the file and the problem. */
@@ -31,5 +35,90 @@ final class FileArgs {
         if (msg != null) {
             throw new ConfigException(msg);
         }
+    }
+
+    /**
+     * The input pcap: a readable regular file (it is memory-mapped: a pipe or device cannot be, and
+     * opening a FIFO would block). Refusals are bad arguments (exit 2), checked before any work.
+     */
+    static Path input(String name) throws ConfigException {
+        if (name.equals("-")) {
+            throw new ConfigException("cannot read input -: standard input is not supported (the input is memory-mapped), give a file");
+        }
+        Path in = path("read input", name);
+        String problem = Files.isDirectory(in) ? "is a directory"
+                : !Files.exists(in) ? (Files.isDirectory(parent(in)) ? "no such file" : "no such directory")
+                : !Files.isRegularFile(in) ? "not a regular file (a pipe or device cannot be memory-mapped)"
+                : !Files.isReadable(in) ? "permission denied" : null;
+        if (problem != null) {
+            throw new ConfigException("cannot read input " + in + ": " + problem);
+        }
+        return in;
+    }
+
+    /** A config file: readable and not a directory (a pipe is fine: it is read as text). */
+    static Path config(String name) throws ConfigException {
+        Path c = path("read config", name);
+        String problem = Files.isDirectory(c) ? "is a directory"
+                : !Files.exists(c) ? "no such file"
+                : !Files.isReadable(c) ? "permission denied" : null;
+        if (problem != null) {
+            throw new ConfigException("cannot read config " + c + ": " + problem);
+        }
+        return c;
+    }
+
+    /**
+     * The output pcap: not standard output ({@code -}), not a directory, in a directory that exists;
+     * created or truncated later. Devices such as /dev/null are allowed.
+     */
+    static Path output(String name) throws ConfigException {
+        if (name.equals("-")) {
+            throw new ConfigException("cannot write output -: standard output is not supported, give a file name");
+        }
+        Path out = path("write output", name);
+        Path dir = parent(out);
+        String problem = Files.isDirectory(out) ? "is a directory"
+                : !Files.exists(dir) ? "no such directory"
+                : !Files.isDirectory(dir) ? dir + " is not a directory"
+                : Files.exists(out) ? (Files.isWritable(out) ? null : "permission denied")
+                : !Files.isWritable(dir) ? "permission denied (directory " + dir + ")" : null;
+        if (problem != null) {
+            throw new ConfigException("cannot write output " + out + ": " + problem);
+        }
+        return out;
+    }
+
+    private static Path path(String what, String name) throws ConfigException {
+        if (name.isEmpty()) {
+            throw new ConfigException("cannot " + what + " '': empty file name");
+        }
+        try {
+            return Path.of(name);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new ConfigException("cannot " + what + " '" + name + "': " + e.getReason());
+        }
+    }
+
+    private static Path parent(Path p) {
+        Path parent = p.toAbsolutePath().getParent();
+        return parent == null ? p.toAbsolutePath() : parent;
+    }
+
+    /** What went wrong, without the file name (the caller names it): the OS reason where there is one. */
+    static String reason(IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return "no such file or directory";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof NotDirectoryException) {
+            return "not a directory";
+        }
+        if (e instanceof FileSystemException f) {
+            return f.getReason() != null ? f.getReason() : f.getClass().getSimpleName();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 }

@@ -98,7 +98,7 @@ public final class FileCodec implements AutoCloseable {
             this.tcpMss = tcpMss;
             this.udpSegSize = udpSegSize;
         }
-        run(in, out, snaplen, true, sa, enc, null);
+        runNamed(in, out, snaplen, true, sa, enc, null);
     }
 
     /** Segment slots a protocol cut at {@code segSize} payload bytes can fill from one packet (0: not cut). */
@@ -149,7 +149,7 @@ public final class FileCodec implements AutoCloseable {
             throws IOException {
         try (RxKeys keys = new RxKeys(kdf, engine, keyCache, BURST, 0xf)) {
             PspDecoder dec = new PspDecoder(engine, keys, counters, mode, BURST).verifyInnerChecksums(verifyInnerChecksums);
-            run(in, out, snaplen, false, null, null, dec);
+            runNamed(in, out, snaplen, false, null, null, dec);
         }
     }
 
@@ -191,15 +191,57 @@ public final class FileCodec implements AutoCloseable {
         return pool == null ? 0 : pool.doubleFrees();
     }
 
+    /** An I/O failure already worded for the user: names the file and the reason. */
+    static final class FileException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        FileException(String message, IOException cause) {
+            super(message, cause);
+        }
+    }
+
+    private static PcapReader openInput(Path in) throws IOException {
+        try {
+            return PcapReader.open(in);
+        } catch (dev.psp.engine.pcap.PcapFormatException e) {
+            throw e; // names the file, the offset and what is wrong with it
+        } catch (IOException e) {
+            throw new FileException("cannot read input " + in + ": " + FileArgs.reason(e), e);
+        }
+    }
+
+    private static PcapWriter createOutput(Path out, int snaplen) throws IOException {
+        try {
+            return PcapWriter.create(out, snaplen, LINKTYPE_ETHERNET, false);
+        } catch (IOException e) {
+            throw new FileException("cannot write output " + out + ": " + FileArgs.reason(e), e);
+        }
+    }
+
+    /**
+     * {@link #run}, naming the output in a failure to write it: once the input is mapped, reading
+     * it throws no IOException, so any other one came from writing (a full disk, /dev/full, EIO).
+     */
+    private void runNamed(Path in, Path out, int snaplen, boolean encrypt, TxSa sa, PspEncoder enc, PspDecoder dec)
+            throws IOException {
+        try {
+            run(in, out, snaplen, encrypt, sa, enc, dec);
+        } catch (FileException | dev.psp.engine.pcap.PcapFormatException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new FileException("cannot write output " + out + ": " + FileArgs.reason(e), e);
+        }
+    }
+
     private void run(Path in, Path out, int snaplen, boolean encrypt, TxSa sa, PspEncoder enc, PspDecoder dec)
             throws IOException {
         PacketPool pool = pool();
         String same = FileArgs.sameFile(in, out);
         if (same != null) {
-            throw new IOException(same); // before the output is created: truncating it would destroy the mapped input
+            throw new FileException(same, null); // before the output is created: truncating it would destroy the mapped input
         }
-        try (PcapReader reader = PcapReader.open(in);
-             PcapWriter writer = PcapWriter.create(out, snaplen, LINKTYPE_ETHERNET, false)) {
+        try (PcapReader reader = openInput(in);
+             PcapWriter writer = createOutput(out, snaplen)) {
             boolean more = true;
             while (more) {
                 if (!encrypt && gro != null && pool.available() < BURST) {

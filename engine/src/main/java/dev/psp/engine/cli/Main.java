@@ -87,19 +87,11 @@ public final class Main {
     }
 
     static Path input(Args a) throws ConfigException {
-        Path in = Path.of(a.require("-i", "input pcap"));
-        if (!Files.isReadable(in)) {
-            throw new ConfigException("cannot read input file " + in);
-        }
-        return in;
+        return FileArgs.input(a.require("-i", "input pcap"));
     }
 
     static Path config(Args a) throws ConfigException {
-        Path c = Path.of(a.require("-c", "config file"));
-        if (!Files.isReadable(c)) {
-            throw new ConfigException("cannot read config file " + c);
-        }
-        return c;
+        return FileArgs.config(a.require("-c", "config file"));
     }
 
     static int encrypt(String[] args, PrintStream out) throws ConfigException, IOException {
@@ -108,7 +100,7 @@ public final class Main {
         a.noPositional("encrypt");
         PspConfig cfg = PspConfig.readEncrypt(config(a));
         Path in = input(a);
-        Path outFile = Path.of(a.require("-o", "output pcap"));
+        Path outFile = FileArgs.output(a.require("-o", "output pcap"));
         FileArgs.requireDistinct(in, outFile);
         boolean reference = a.flag("--reference-mode");
         AeadBackend backend = backend(a.get("--backend", reference ? "jdk" : "best"));
@@ -166,7 +158,7 @@ public final class Main {
         a.noPositional("decrypt");
         PspConfig cfg = PspConfig.readDecrypt(config(a));
         Path in = input(a);
-        Path outFile = Path.of(a.require("-o", "output pcap"));
+        Path outFile = FileArgs.output(a.require("-o", "output pcap"));
         FileArgs.requireDistinct(in, outFile);
         boolean reference = a.flag("--reference-mode");
         Mode mode;

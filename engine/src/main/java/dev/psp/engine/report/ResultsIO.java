@@ -79,7 +79,14 @@ public final class ResultsIO {
         if (!Files.isRegularFile(file)) {
             throw new IOException(file + ": no such file");
         }
-        String text = Files.readString(file, StandardCharsets.UTF_8);
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            // MalformedInputException's own message is "Input length = 1"
+            throw new IOException(file + ": binary data, not a results file (expected JSON results: " + PSP_BENCH + ", "
+                    + PSP_RESULTS + " or a JMH array)", e);
+        }
         try {
             return parse(text, file.toString());
         } catch (IllegalArgumentException e) {
