@@ -4,6 +4,11 @@ import java.io.PrintStream;
 
 /** Commands implemented by other packages, wired in one place. */
 final class Commands {
+    static final String DEVICE_USAGE = """
+            usage: psp device [--rotation-period SECONDS]
+              PSP device console: reads commands (dev-get, key-rotate, rx-assoc, tx-assoc, get-stats...)
+              from the terminal or standard input; 'help' lists them""";
+
     private Commands() {}
 
     static int bench(String[] args, PrintStream out, PrintStream err) {
@@ -12,7 +17,11 @@ final class Commands {
 
     /** {@code psp device}: the device console, reading commands from the terminal or standard input. */
     static int device(String[] args, PrintStream out, PrintStream err) throws ConfigException, java.io.IOException {
-        Args a = Args.parse(args, 1, java.util.Set.of("--rotation-period"), java.util.Set.of());
+        Args a = Args.parse(args, 1, java.util.Set.of("--rotation-period"), java.util.Set.of("--help", "-h"));
+        if (Main.help(a, out, DEVICE_USAGE)) {
+            return 0;
+        }
+        a.noPositional("device");
         dev.psp.engine.device.PspDevice.Builder b = dev.psp.engine.device.PspDevice.builder();
         if (a.get("--rotation-period") != null) {
             b.rotationPeriod(java.time.Duration.ofSeconds(a.intValue("--rotation-period", 86400, 1, Integer.MAX_VALUE)));

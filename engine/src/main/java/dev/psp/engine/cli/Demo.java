@@ -27,11 +27,30 @@ import java.util.stream.Stream;
  * merged counters, then runs a short benchmark.
  */
 final class Demo {
+    static final String USAGE = """
+            usage: psp demo [--vectors DIR] [--duration SECONDS] [--no-bench]
+              encrypts and decrypts the shared reference vectors (default ../shared/vectors/google-psp),
+              compares with the reference output, prints the counters, then a short benchmark
+              (--duration seconds per size, default 1; --no-bench skips it)""";
+
     private Demo() {}
 
     static int run(String[] args, PrintStream out, PrintStream err) throws ConfigException, IOException {
-        Args a = Args.parse(args, 1, Set.of("--vectors", "--duration"), Set.of("--no-bench"));
+        Args a = Args.parse(args, 1, Set.of("--vectors", "--duration"), Set.of("--no-bench", "--help", "-h"));
+        if (Main.help(a, out, USAGE)) {
+            return 0;
+        }
         a.noPositional("demo");
+        String[] bench = {"bench", "--sizes", "64,1400,8900", "--mode", "encrypt", "--duration", a.get("--duration", "1"),
+            "--warmup", "0.5", "--baseline"};
+        if (!a.flag("--no-bench")) {
+            try {
+                dev.psp.engine.perf.BenchOptions.parse(Arrays.copyOfRange(bench, 1, bench.length)); // before the vectors run
+            } catch (dev.psp.engine.perf.BenchOptions.BadOption e) {
+                err.println("psp demo: " + e.getMessage());
+                return 2;
+            }
+        }
         Path dir = Path.of(a.get("--vectors", "../shared/vectors/google-psp"));
         if (!Files.isDirectory(dir.resolve("encrypted"))) {
             throw new ConfigException("vectors not found at " + dir + " (use --vectors DIR)");
@@ -100,8 +119,6 @@ final class Demo {
         deleteTree(tmp);
         int rc = mismatches == 0 ? 0 : 1;
         if (!a.flag("--no-bench")) {
-            String[] bench = {"bench", "--sizes", "64,1400,8900", "--mode", "encrypt", "--duration", a.get("--duration", "1"),
-                "--warmup", "0.5", "--baseline"};
             out.println("== short benchmark (psp " + String.join(" ", bench) + ")");
             int brc = Commands.bench(bench, out, err);
             if (brc != 0) {

@@ -37,7 +37,30 @@ public final class Main {
               export --format bmf|csv|json RESULTS... [-o FILE]
               help""";
 
+    static final String ENCRYPT_USAGE = """
+            usage: psp encrypt -c CFG -i IN -o OUT [--reference-mode] [--backend NAME|best]
+                               [--sport hash|xor|fixed:N|table:P,..] [--udp-checksum] [--inner-checksum]
+                               [--vc-value HEX] [--s-bit] [--d-bit] [--tso-mss N] [--gso-size N] [--json]
+              encrypts every packet of the pcap/pcapng IN with the SA of config CFG into the pcap OUT""";
+    static final String DECRYPT_USAGE = """
+            usage: psp decrypt -c CFG -i IN -o OUT [--mode transport|tunnel|auto] [--reference-mode]
+                               [--backend NAME|best] [--key-cache N] [--inner-checksum] [--gro]
+                               [--gro-max-segments N] [--gro-max-size N] [--gro-merge chain|copy] [--json]
+              decrypts every PSP packet of IN with keys derived from config CFG into the pcap OUT""";
+    static final String BACKENDS_USAGE = """
+            usage: psp backends
+              lists the AEAD backends, their versions or why they are unavailable""";
+
     private Main() {}
+
+    /** A {@code --help} or {@code -h} among the options: prints {@code usage} and returns true. */
+    static boolean help(Args a, PrintStream out, String usage) {
+        if (a.flag("--help") || a.flag("-h")) {
+            out.println(usage);
+            return true;
+        }
+        return false;
+    }
 
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
@@ -96,7 +119,10 @@ public final class Main {
 
     static int encrypt(String[] args, PrintStream out) throws ConfigException, IOException {
         Args a = Args.parse(args, 1, Set.of("-c", "-i", "-o", "--backend", "--sport", "--vc-value", "--tso-mss", "--gso-size"),
-                Set.of("--reference-mode", "--udp-checksum", "--inner-checksum", "--s-bit", "--d-bit", "--json", "-v"));
+                Set.of("--reference-mode", "--udp-checksum", "--inner-checksum", "--s-bit", "--d-bit", "--json", "-v", "--help", "-h"));
+        if (help(a, out, ENCRYPT_USAGE)) {
+            return 0;
+        }
         a.noPositional("encrypt");
         PspConfig cfg = PspConfig.readEncrypt(config(a));
         Path in = input(a);
@@ -154,7 +180,10 @@ public final class Main {
 
     static int decrypt(String[] args, PrintStream out, PrintStream err) throws ConfigException, IOException {
         Args a = Args.parse(args, 1, Set.of("-c", "-i", "-o", "--backend", "--mode", "--key-cache", "--gro-max-segments",
-                "--gro-max-size", "--gro-merge"), Set.of("--reference-mode", "--json", "--gro", "--inner-checksum", "-v"));
+                "--gro-max-size", "--gro-merge"), Set.of("--reference-mode", "--json", "--gro", "--inner-checksum", "-v", "--help", "-h"));
+        if (help(a, out, DECRYPT_USAGE)) {
+            return 0;
+        }
         a.noPositional("decrypt");
         PspConfig cfg = PspConfig.readDecrypt(config(a));
         Path in = input(a);
@@ -284,7 +313,11 @@ public final class Main {
     }
 
     static int backends(String[] args, PrintStream out) throws ConfigException {
-        Args.parse(args, 1, Set.of(), Set.of()).noPositional("backends");
+        Args a = Args.parse(args, 1, Set.of(), Set.of("--help", "-h"));
+        if (help(a, out, BACKENDS_USAGE)) {
+            return 0;
+        }
+        a.noPositional("backends");
         out.printf("%-14s %-10s %s%n", "backend", "status", "version / reason");
         for (AeadBackend b : AeadBackends.all()) {
             if (b.isAvailable()) {

@@ -1,0 +1,54 @@
+package dev.psp.engine.cli;
+
+import static dev.psp.engine.cli.CliTest.psp;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.psp.engine.TestVectors;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** README: {@code psp <cmd> --help} prints the command's usage and exits 0, for every command. */
+class CliHelpTest {
+    static final Path V = TestVectors.googlePsp();
+
+    @ParameterizedTest
+    @ValueSource(strings = {"encrypt", "decrypt", "backends", "demo", "bench", "device", "report", "compare", "export"})
+    void everyCommandPrintsItsUsage(String cmd) {
+        for (String h : new String[] {"--help", "-h"}) {
+            CliTest.Result r = psp(cmd, h);
+            assertEquals(0, r.rc(), cmd + " " + h + ": " + r.err());
+            assertTrue(r.out().contains("usage: psp " + cmd), cmd + " " + h + ": " + r.out());
+            assertEquals("", r.err(), cmd + " " + h);
+        }
+        assertEquals(0, psp("help").rc());
+    }
+
+    /** The bench options of psp demo are checked before the vectors run, and the error names psp demo. */
+    @Test
+    void demoRefusesABadDurationBeforeAnyWork() {
+        for (String d : new String[] {"abc", "-1", "0"}) {
+            CliTest.Result r = psp("demo", "--vectors", V.toString(), "--duration", d);
+            assertEquals(2, r.rc(), r.err());
+            assertEquals("", r.out(), "nothing ran");
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().startsWith("psp demo: ") && r.err().contains("--duration"), r.err());
+        }
+    }
+
+    @Test
+    void standardOutputAsOutputIsRefused() {
+        String clear = V.resolve("cleartext/v4_cleartext.pcap").toString();
+        for (String[] args : new String[][] {
+                {"encrypt", "-c", V.resolve("cfg/encrypt_transport_crypt_off_128.cfg").toString(), "-i", clear, "-o", "-"},
+                {"decrypt", "-c", V.resolve("cfg/decrypt.cfg").toString(), "-i", clear, "-o", "-", "--mode", "auto"}}) {
+            CliTest.Result r = psp(args);
+            assertEquals(2, r.rc(), r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().contains("cannot write output -: standard output is not supported"), r.err());
+            assertEquals("", r.out());
+        }
+    }
+}
