@@ -456,8 +456,22 @@ public final class PcapReader implements AutoCloseable {
             long lo = frac * NANOS_PER_SECOND;
             nanos = (hi << (64 - n)) | (lo >>> n);
         }
-        timestampSeconds = sec + tsoffset;
+        timestampSeconds = addSeconds(sec, tsoffset);
         timestampNanos = (int) nanos;
+    }
+
+    /**
+     * {@code sec} (unsigned: a whole-second resolution makes the 64-bit timestamp the seconds) plus
+     * the signed {@code if_tsoffset}, saturated at {@link Long#MAX_VALUE} rather than wrapped to a
+     * negative (before-the-epoch) value. The sum cannot fall below {@link Long#MIN_VALUE}.
+     */
+    static long addSeconds(long sec, long tsoffset) {
+        long sum = sec + tsoffset;
+        if (sec >= 0) {
+            return tsoffset > 0 && sum < 0 ? Long.MAX_VALUE : sum;
+        }
+        // sec is 2^63 or more: only a negative offset can bring it back below 2^63
+        return tsoffset < 0 && sum >= 0 ? sum : Long.MAX_VALUE;
     }
 
     private boolean fail(long offset, String reason) {
@@ -511,7 +525,12 @@ public final class PcapReader implements AutoCloseable {
         return originalLength;
     }
 
-    /** Seconds since the epoch of the current record (0 for a pcapng Simple Packet Block, which has none). */
+    /**
+     * Seconds since the epoch of the current record (0 for a pcapng Simple Packet Block, which has
+     * none). Classic files give 0..2^32-1; pcapng can give any value, negative with a negative
+     * {@code if_tsoffset}, saturated at {@link Long#MAX_VALUE} when the 64-bit unsigned timestamp
+     * plus the offset exceeds it.
+     */
     public long timestampSeconds() {
         return timestampSeconds;
     }

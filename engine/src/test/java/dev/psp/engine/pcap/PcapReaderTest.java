@@ -200,6 +200,40 @@ class PcapReaderTest {
         }
     }
 
+    /**
+     * Whole-second resolutions (10^0, 2^0) make the 64-bit unsigned timestamp the seconds, and
+     * if_tsoffset adds a signed 64-bit value: a sum beyond a signed long saturates at
+     * Long.MAX_VALUE (it used to wrap to a negative, before-the-epoch time); a negative one stays.
+     */
+    @Test
+    void wholeSecondTimestampsBeyondALongSaturate() throws IOException {
+        Path f = PcapBytes.pcapng().shb(LE)
+                .idb(1, 0, 0x80, 0)                      // 2^0 s
+                .idb(1, 0, 0, -10)                       // 10^0 s, if_tsoffset -10 s
+                .idb(1, 0, 0, Long.MAX_VALUE)            // 10^0 s, if_tsoffset 2^63-1 s
+                .idb(1, 0, -1, -5_000_000_000L)          // us, if_tsoffset -5e9 s
+                .epb(0, (1L << 63) + 5, PcapBytes.data(4, 0), 4)
+                .epb(0, -1L, PcapBytes.data(4, 0), 4)
+                .epb(1, (1L << 63) + 5, PcapBytes.data(4, 0), 4)
+                .epb(1, -1L, PcapBytes.data(4, 0), 4)
+                .epb(1, 3, PcapBytes.data(4, 0), 4)
+                .epb(2, 1, PcapBytes.data(4, 0), 4)
+                .epb(2, 0, PcapBytes.data(4, 0), 4)
+                .epb(3, 1_000_000, PcapBytes.data(4, 0), 4)
+                .write(dir.resolve("sat.pcapng"));
+        long[] expect = {Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE - 4, Long.MAX_VALUE, -7,
+                Long.MAX_VALUE, Long.MAX_VALUE, 1 - 5_000_000_000L};
+        try (PcapReader r = PcapReader.open(f)) {
+            for (int i = 0; i < expect.length; i++) {
+                assertTrue(r.next(), "record " + i);
+                assertEquals(expect[i], r.timestampSeconds(), "record " + i);
+                assertEquals(0, r.timestampNanos(), "record " + i);
+            }
+            assertFalse(r.next());
+            assertFalse(r.truncated(), r.error());
+        }
+    }
+
     @Test
     void bigEndianSectionsAndInterfaceIdsResetPerSection() throws IOException {
         byte[] a = PcapBytes.data(17, 1);
