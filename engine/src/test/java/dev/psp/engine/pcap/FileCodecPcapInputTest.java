@@ -104,4 +104,122 @@ class FileCodecPcapInputTest {
             assertArrayEquals(frame(i + 1), recs.get(i).data(), "record " + i);
         }
     }
+
+    /**
+     * A classic record with a microsecond fraction of 1000000 is skipped and counted as one
+     * malformed input record (tx-malformed, rx-truncated on decrypt); the records after it are
+     * processed, and the summary says what was skipped, in text and in --json ("input-error").
+     */
+    @Test
+    void aBadClassicRecordIsSkippedAndCountedAndTheRestProcessed() throws Exception {
+        PcapBytes b = PcapBytes.classic(LE, false, 65535, 1);
+        for (int i = 1; i <= 5; i++) {
+            b.record(100 + i, i == 2 ? 1_000_000 : 0, frame(i), frame(i).length);
+        }
+        Path in = b.write(dir.resolve("badfrac.pcap"));
+        Path enc = dir.resolve("enc.pcap");
+        Result r = encrypt(in, enc, "--json");
+        assertEquals(0, r.rc(), r.err() + r.out());
+        assertTrue(r.out().contains("\"written\":4"), r.out());
+        assertTrue(r.out().contains("\"tx-packets\":4"), r.out());
+        assertTrue(r.out().contains("\"tx-error\":1"), r.out());
+        assertTrue(r.out().contains("\"tx-malformed\":1"), r.out());
+        assertTrue(r.out().contains("\"input-error\":\"1 malformed input record skipped, the first: "), r.out());
+        assertTrue(r.out().contains("offset " + (24 + 16 + frame(1).length) + ": timestamp fraction 1000000 out of range"), r.out());
+        assertEquals(List.of(101L, 103L, 104L, 105L), TestPcap.read(enc).stream().map(TestPcap.Rec::sec).toList());
+
+        r = encrypt(in, enc);
+        assertEquals(0, r.rc(), r.err() + r.out());
+        assertTrue(r.out().contains("  input: 1 malformed input record skipped, the first: "), r.out());
+
+        Path dec = dir.resolve("dec.pcap");
+        r = decrypt(in, dec, "--json");
+        assertEquals(0, r.rc(), r.err() + r.out());
+        assertTrue(r.out().contains("\"written\":4"), r.out());
+        assertTrue(r.out().contains("\"rx-passthrough\":4"), r.out());
+        assertTrue(r.out().contains("\"rx-truncated\":1"), r.out());
+        assertTrue(r.out().contains("timestamp fraction 1000000 out of range"), r.out());
+        assertEquals(4, TestPcap.read(dec).size());
+
+        // a clean input: the field is there, null
+        r = encrypt(PcapBytes.classic(LE, false, 65535, 1).record(1, 0, frame(1), frame(1).length)
+                .write(dir.resolve("ok.pcap")), enc, "--json");
+        assertEquals(0, r.rc(), r.err() + r.out());
+        assertTrue(r.out().contains("\"input-error\":null"), r.out());
+        assertTrue(r.out().contains("\"tx-error\":0"), r.out());
+    }
+
+    /**
+     * pcapng: an EPB naming an undeclared interface and one whose captured length exceeds its block
+     * are skipped and counted, the packets around them processed; a block whose trailing length
+     * disagrees still ends the input (counted once more), and --json now says why.
+     */
+    @Test
+    void badPcapngBlocksAreSkippedAndAFramingErrorIsReportedInJson() throws Exception {
+        PcapBytes b = PcapBytes.pcapng().shb(LE).idb(1, 0)
+                .epb(0, 1_000_000, frame(1), frame(1).length)
+                .epb(5, 2_000_000, frame(2), frame(2).length)       // interface 5 of 1
+                .epb(0, 3_000_000, frame(3), frame(3).length);
+        int capGt = b.position();
+        b.epb(0, 4_000_000, frame(4), frame(4).length)              // captured length patched below
+                .epb(0, 5_000_000, frame(5), frame(5).length);
+        byte[] skipOnly = b.toArray();
+        java.nio.ByteBuffer.wrap(skipOnly).order(LE).putInt(capGt + 20, frame(4).length + 100);
+        Path in = java.nio.file.Files.write(dir.resolve("skip.pcapng"), skipOnly);
+        Path enc = dir.resolve("enc.pcap");
+        Result r = encrypt(in, enc, "--json");
+        assertEquals(0, r.rc(), r.err() + r.out());
+        assertTrue(r.out().contains("\"written\":3"), r.out());
+        assertTrue(r.out().contains("\"tx-malformed\":2"), r.out());
+        assertTrue(r.out().contains("\"input-error\":\"2 malformed input records skipped, the first: "), r.out());
+        assertTrue(r.out().contains("enhanced packet block names interface 5 but the section has 1"), r.out());
+        assertEquals(List.of(1L, 3L, 5L), TestPcap.read(enc).stream().map(TestPcap.Rec::sec).toList());
+
+        // then a block whose trailing length is 1: the input ends there, and says so
+        int bad = b.position();
+        b.epb(0, 6_000_000, frame(6), frame(6).length).epb(0, 7_000_000, frame(7), frame(7).length);
+        byte[] stops = b.toArray();
+        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(stops).order(LE);
+        bb.putInt(capGt + 20, frame(4).length + 100);
+        bb.putInt(bad + bb.getInt(bad + 4) - 4, 1);
+        in = java.nio.file.Files.write(dir.resolve("stop.pcapng"), stops);
+        r = encrypt(in, enc, "--json");
+        assertEquals(0, r.rc(), r.err() + r.out());
+        assertTrue(r.out().contains("\"written\":3"), r.out());
+        assertTrue(r.out().contains("\"tx-malformed\":3"), r.out());
+        assertTrue(r.out().contains("offset " + bad + ": block type 0x00000006: leading length"), r.out());
+        assertTrue(r.out().contains("!= trailing length 1; 2 malformed input records skipped, the first: "), r.out());
+        Path dec = dir.resolve("dec.pcap");
+        r = decrypt(in, dec, "--json");
+        assertEquals(0, r.rc(), r.err() + r.out());
+        assertTrue(r.out().contains("\"written\":3"), r.out());
+        assertTrue(r.out().contains("\"rx-truncated\":3"), r.out());
+        assertTrue(r.out().contains("\"input-error\":\""), r.out());
+        assertTrue(r.out().contains("trailing length 1"), r.out());
+    }
+
+    /** The pipeline's PcapSource counts the records the reader skipped as skipped (never silent). */
+    @Test
+    void pipelineSourceCountsSkippedRecords() throws Exception {
+        PcapBytes b = PcapBytes.classic(LE, true, 65535, 1);
+        for (int i = 1; i <= 4; i++) {
+            b.record(i, i == 3 ? 1_000_000_000L : 0, frame(i), frame(i).length);
+        }
+        Path in = b.write(dir.resolve("src.pcap"));
+        try (dev.psp.engine.pool.PacketPool pool = dev.psp.engine.pool.PacketPool.create(8);
+             dev.psp.engine.pipeline.PcapSource src = dev.psp.engine.pipeline.PcapSource.open(in)) {
+            dev.psp.engine.psp.Packet[] out = new dev.psp.engine.psp.Packet[8];
+            int got = 0;
+            for (int k; (k = src.poll(pool, out, 8)) != dev.psp.engine.pipeline.Source.END; ) {
+                got += k;
+                for (int i = 0; i < k; i++) {
+                    pool.free(out[i]);
+                }
+            }
+            assertEquals(3, got);
+            assertEquals(1, src.skipped());
+            assertEquals(4, src.recordsRead());
+            assertEquals(null, src.error());
+        }
+    }
 }
