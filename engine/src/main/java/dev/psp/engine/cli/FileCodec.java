@@ -53,8 +53,12 @@ public final class FileCodec implements AutoCloseable {
     private final Packet[] order = new Packet[BURST];
     private final Packet[] work = new Packet[BURST];
     public final PspCounters counters = new PspCounters();
-    /** Input records that could not be read (truncated file) or are not processable captures. */
+    /**
+     * Input records that could not be read: a malformed record skipped (bad timestamp fraction,
+     * undeclared pcapng interface...) or the truncated/corrupt one that ended the input.
+     */
     public long readErrors;
+    /** Why the input ended early and/or what was skipped as malformed (the first one), or null. */
     public String readError;
     public long written;
 
@@ -243,6 +247,8 @@ public final class FileCodec implements AutoCloseable {
         try (PcapReader reader = openInput(in);
              PcapWriter writer = createOutput(out, snaplen)) {
             boolean more = true;
+            long skipped = 0; // malformed records the reader has skipped, counted so far
+            int malformed = encrypt ? Reason.TX_MALFORMED.code() : Reason.RX_TRUNCATED.code();
             while (more) {
                 if (!encrypt && gro != null && pool.available() < BURST) {
                     // held chains ran the pool low: deliver them before reading on
@@ -251,12 +257,22 @@ public final class FileCodec implements AutoCloseable {
                 }
                 int n = 0;
                 while (n < BURST) {
-                    if (!reader.next()) {
+                    boolean got = reader.next();
+                    // well delimited but invalid records the reader went past: each one malformed
+                    for (; skipped < reader.malformedRecords(); skipped++) {
+                        readErrors++;
+                        counters.count(malformed);
+                    }
+                    if (!got) {
                         more = false;
                         if (reader.truncated()) {
                             readErrors++;
                             readError = reader.error();
-                            counters.count(encrypt ? Reason.TX_MALFORMED.code() : Reason.RX_TRUNCATED.code());
+                            counters.count(malformed);
+                        }
+                        if (skipped > 0) {
+                            readError = (readError == null ? "" : readError + "; ") + skipped + " malformed input record"
+                                    + (skipped == 1 ? "" : "s") + " skipped, the first: " + reader.firstMalformedError();
                         }
                         break;
                     }

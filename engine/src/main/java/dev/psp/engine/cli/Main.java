@@ -282,7 +282,13 @@ public final class Main {
             appendMap(sb, c.reasonMap());
             sb.append("},\"offload\":{");
             appendMap(sb, codec.offloadCounters());
-            sb.append("}}");
+            sb.append("},\"input-error\":"); // the text's "input:" line: input ended early / records skipped
+            if (codec.readError == null) {
+                sb.append("null");
+            } else {
+                dev.psp.engine.report.Json.string(sb, codec.readError);
+            }
+            sb.append('}');
             out.println(sb);
             return;
         }

@@ -21,9 +21,17 @@ import java.util.Arrays;
  * Enhanced and Simple Packet Blocks. Every other block type is skipped by its total length.
  *
  * <p>Failure: an unusable global header or first Section Header Block makes {@link #open} throw
- * {@link PcapFormatException}. A truncated or corrupt record makes {@link #next()} return false for
- * good, with {@link #truncated()} true and {@link #error()} naming the file offset; a clean end of
- * file leaves {@link #error()} null. {@code next()} never throws.
+ * {@link PcapFormatException}. A record that is well delimited (its end is known and inside the
+ * file) but invalid is skipped: {@link #next()} goes on with the record after it, and counts it in
+ * {@link #malformedRecords()} ({@link #firstMalformedError()} names the first). Skipped are: a
+ * classic record whose timestamp fraction is a second or more, or whose lengths exceed 2^31-1; a
+ * pcapng Enhanced Packet Block naming an interface the section has not declared, too short for
+ * its fields, with a captured length larger than its block or an original length over 2^31-1; a
+ * Simple Packet Block before any interface or too short. Framing the cursor cannot get past (a
+ * truncated record or block, a bad block total length or one that disagrees with its trailer, a
+ * bad Section Header or Interface Description Block) makes {@code next()} return false for good,
+ * with {@link #truncated()} true and {@link #error()} naming the file offset; a clean end of file
+ * leaves {@link #error()} null. {@code next()} never throws.
  *
  * <p>Thread safety: none; one thread drives the cursor. The mapping (and every slice of
  * {@link #segment()}) is valid until {@link #close()}, which may be called from any thread once the
@@ -129,6 +137,8 @@ public final class PcapReader implements AutoCloseable {
     private boolean failed;
     private String error;
     private long errorOffset = -1;
+    private long malformedRecords;
+    private String firstMalformedError;
 
     // The current record.
     private long recordOffset = -1;
@@ -203,8 +213,9 @@ public final class PcapReader implements AutoCloseable {
     }
 
     /**
-     * Advances to the next packet record. Returns false at a clean end of file, or at the first
-     * truncated/corrupt record (then {@link #truncated()} is true); never throws.
+     * Advances to the next packet record, skipping (and counting in {@link #malformedRecords()})
+     * well-delimited invalid ones. Returns false at a clean end of file, or at the first framing
+     * error (then {@link #truncated()} is true); never throws.
      */
     public boolean next() {
         if (failed) {
@@ -214,28 +225,35 @@ public final class PcapReader implements AutoCloseable {
     }
 
     private boolean nextClassic() {
-        long p = position;
-        long remaining = size - p;
-        if (remaining == 0) {
-            return false;
+        while (true) {
+            long p = position;
+            long remaining = size - p;
+            if (remaining == 0) {
+                return false;
+            }
+            if (remaining < CLASSIC_RECORD_HEADER_LENGTH) {
+                return fail(p, "truncated record header: " + remaining + " of " + CLASSIC_RECORD_HEADER_LENGTH + " bytes");
+            }
+            long cap = u32(p + REC_CAPLEN_OFFSET);
+            long available = remaining - CLASSIC_RECORD_HEADER_LENGTH;
+            if (cap > available) {
+                return fail(p, "captured length " + cap + " exceeds the " + available + " bytes left in the file");
+            }
+            // From here the record's end is known: a bad field skips it, not the rest of the file.
+            long next = p + CLASSIC_RECORD_HEADER_LENGTH + cap;
+            long orig = u32(p + REC_ORIGLEN_OFFSET);
+            long frac = u32(p + REC_TS_FRAC_OFFSET);
+            if (cap > Integer.MAX_VALUE || orig > Integer.MAX_VALUE) {
+                skip(p, next, "record length out of range: captured " + cap + ", original " + orig);
+            } else if (frac >= (nanosecondResolution ? NANOS_PER_SECOND : 1_000_000L)) {
+                skip(p, next, "timestamp fraction " + frac + " out of range");
+            } else {
+                return setClassicRecord(p, u32(p + REC_TS_SEC_OFFSET), frac, cap, orig);
+            }
         }
-        if (remaining < CLASSIC_RECORD_HEADER_LENGTH) {
-            return fail(p, "truncated record header: " + remaining + " of " + CLASSIC_RECORD_HEADER_LENGTH + " bytes");
-        }
-        long sec = u32(p + REC_TS_SEC_OFFSET);
-        long frac = u32(p + REC_TS_FRAC_OFFSET);
-        long cap = u32(p + REC_CAPLEN_OFFSET);
-        long orig = u32(p + REC_ORIGLEN_OFFSET);
-        long available = remaining - CLASSIC_RECORD_HEADER_LENGTH;
-        if (cap > available) {
-            return fail(p, "captured length " + cap + " exceeds the " + available + " bytes left in the file");
-        }
-        if (cap > Integer.MAX_VALUE || orig > Integer.MAX_VALUE) {
-            return fail(p, "record length out of range: captured " + cap + ", original " + orig);
-        }
-        if (frac >= (nanosecondResolution ? NANOS_PER_SECOND : 1_000_000L)) {
-            return fail(p, "timestamp fraction " + frac + " out of range");
-        }
+    }
+
+    private boolean setClassicRecord(long p, long sec, long frac, long cap, long orig) {
         recordOffset = p;
         dataOffset = p + CLASSIC_RECORD_HEADER_LENGTH;
         capturedLength = (int) cap;
@@ -274,10 +292,16 @@ public final class PcapReader implements AutoCloseable {
                     }
                 }
                 case BLOCK_EPB -> {
-                    return readEnhancedPacket(p, len);
+                    if (readEnhancedPacket(p, len)) {
+                        return true;
+                    }
+                    continue; // skipped (position is past it)
                 }
                 case BLOCK_SPB -> {
-                    return readSimplePacket(p, len);
+                    if (readSimplePacket(p, len)) {
+                        return true;
+                    }
+                    continue;
                 }
                 default -> {
                     // Unknown or uninteresting (NRB, ISB, DSB, custom...): skip by length (section 3.1).
@@ -376,22 +400,23 @@ public final class PcapReader implements AutoCloseable {
         return true;
     }
 
+    /** Reads an EPB whose total length has been checked; false when it was skipped as malformed. */
     private boolean readEnhancedPacket(long p, long len) {
         if (len < MIN_EPB_LENGTH) {
-            return fail(p, "enhanced packet block too short: " + len + " bytes");
+            return skip(p, p + len, "enhanced packet block too short: " + len + " bytes");
         }
         long id = u32(p + EPB_IFID_OFFSET);
         if (id >= interfaceCount) {
-            return fail(p, "enhanced packet block names interface " + id + " but the section has " + interfaceCount);
+            return skip(p, p + len, "enhanced packet block names interface " + id + " but the section has " + interfaceCount);
         }
         long cap = u32(p + EPB_CAPLEN_OFFSET);
         long orig = u32(p + EPB_ORIGLEN_OFFSET);
         long room = len - MIN_EPB_LENGTH;
         if (cap > room) {
-            return fail(p, "captured length " + cap + " exceeds the " + room + " data bytes of its block");
+            return skip(p, p + len, "captured length " + cap + " exceeds the " + room + " data bytes of its block");
         }
         if (orig > Integer.MAX_VALUE) {
-            return fail(p, "original length out of range: " + orig);
+            return skip(p, p + len, "original length out of range: " + orig);
         }
         int ifid = (int) id;
         long ts = (u32(p + EPB_TS_HIGH_OFFSET) << 32) | u32(p + EPB_TS_LOW_OFFSET);
@@ -406,16 +431,17 @@ public final class PcapReader implements AutoCloseable {
         return true;
     }
 
+    /** Reads an SPB whose total length has been checked; false when it was skipped as malformed. */
     private boolean readSimplePacket(long p, long len) {
         if (len < MIN_SPB_LENGTH) {
-            return fail(p, "simple packet block too short: " + len + " bytes");
+            return skip(p, p + len, "simple packet block too short: " + len + " bytes");
         }
         if (interfaceCount == 0) {
-            return fail(p, "simple packet block before any interface description block");
+            return skip(p, p + len, "simple packet block before any interface description block");
         }
         long orig = u32(p + SPB_ORIGLEN_OFFSET);
         if (orig > Integer.MAX_VALUE) {
-            return fail(p, "original length out of range: " + orig);
+            return skip(p, p + len, "original length out of range: " + orig);
         }
         // Section 4.4: captured = min(original, snaplen of interface 0, room in the block).
         long cap = Math.min(orig, len - MIN_SPB_LENGTH);
@@ -456,8 +482,36 @@ public final class PcapReader implements AutoCloseable {
             long lo = frac * NANOS_PER_SECOND;
             nanos = (hi << (64 - n)) | (lo >>> n);
         }
-        timestampSeconds = sec + tsoffset;
+        timestampSeconds = addSeconds(sec, tsoffset);
         timestampNanos = (int) nanos;
+    }
+
+    /**
+     * {@code sec} (unsigned: a whole-second resolution makes the 64-bit timestamp the seconds) plus
+     * the signed {@code if_tsoffset}, saturated at {@link Long#MAX_VALUE} rather than wrapped to a
+     * negative (before-the-epoch) value. The sum cannot fall below {@link Long#MIN_VALUE}.
+     */
+    static long addSeconds(long sec, long tsoffset) {
+        long sum = sec + tsoffset;
+        if (sec >= 0) {
+            return tsoffset > 0 && sum < 0 ? Long.MAX_VALUE : sum;
+        }
+        // sec is 2^63 or more: only a negative offset can bring it back below 2^63
+        return tsoffset < 0 && sum >= 0 ? sum : Long.MAX_VALUE;
+    }
+
+    /**
+     * Skips the well-delimited but invalid record at {@code offset}: counts it, remembers the first
+     * reason and moves the cursor to {@code next}, where the following record starts. Returns false
+     * (no record) for the callers' convenience.
+     */
+    private boolean skip(long offset, long next, String reason) {
+        malformedRecords++;
+        if (firstMalformedError == null) {
+            firstMalformedError = message(offset, reason);
+        }
+        position = next;
+        return false;
     }
 
     private boolean fail(long offset, String reason) {
@@ -511,7 +565,12 @@ public final class PcapReader implements AutoCloseable {
         return originalLength;
     }
 
-    /** Seconds since the epoch of the current record (0 for a pcapng Simple Packet Block, which has none). */
+    /**
+     * Seconds since the epoch of the current record (0 for a pcapng Simple Packet Block, which has
+     * none). Classic files give 0..2^32-1; pcapng can give any value, negative with a negative
+     * {@code if_tsoffset}, saturated at {@link Long#MAX_VALUE} when the 64-bit unsigned timestamp
+     * plus the offset exceeds it.
+     */
     public long timestampSeconds() {
         return timestampSeconds;
     }
@@ -546,17 +605,30 @@ public final class PcapReader implements AutoCloseable {
         return pcapng;
     }
 
+    /**
+     * Records skipped so far because they were well delimited but invalid (see the class comment);
+     * {@link #next()} went on past each. They are not counted in {@link #truncated()}.
+     */
+    public long malformedRecords() {
+        return malformedRecords;
+    }
+
+    /** One-line description of the first skipped record with its file offset, or null when none was skipped. */
+    public String firstMalformedError() {
+        return firstMalformedError;
+    }
+
     /** True once {@link #next()} stopped at a truncated or corrupt record rather than a clean end of file. */
     public boolean truncated() {
         return failed;
     }
 
-    /** One-line description of the bad record with its file offset, or null when none was met. */
+    /** One-line description of the record that stopped the cursor, with its file offset, or null when none did. */
     public String error() {
         return error;
     }
 
-    /** File offset of the bad record, or -1 when none was met. */
+    /** File offset of the record that stopped the cursor, or -1 when none did. */
     public long errorOffset() {
         return errorOffset;
     }

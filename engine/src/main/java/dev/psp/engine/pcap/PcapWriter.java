@@ -16,6 +16,13 @@ import java.nio.file.StandardOpenOption;
  * allocation. Records are captured up to the snap length; timestamps are stored in microseconds
  * ({@code a1b2c3d4}, the default) or nanoseconds ({@code a1b23c4d}).
  *
+ * <p>Timestamps: a classic record holds unsigned 32-bit seconds (1970 to 2106) and a fraction
+ * below one second. A timestamp outside that range (pcapng input can carry one: 64-bit
+ * timestamps, a whole-second or binary {@code if_tsresol}, a negative {@code if_tsoffset}) is
+ * clamped, not refused: seconds below 0 are written as 0.000000000, seconds above 2^32-1 as
+ * 2^32-1 s and the largest fraction (999999 us or 999999999 ns); a fraction outside
+ * 0..999999999 ns is clamped into it. The record is written either way.
+ *
  * <p>Thread safety: none; one thread writes. Bytes reach the file when the buffer fills, on
  * {@link #flush()} and on {@link #close()}; an {@link IOException} leaves the file incomplete.
  */
@@ -33,6 +40,7 @@ public final class PcapWriter implements AutoCloseable {
     private static final int VERSION_MAJOR = 2;
     private static final int VERSION_MINOR = 4;
     private static final long MAX_U32 = 0xFFFF_FFFFL;
+    private static final int MAX_NANOS = 999_999_999;
 
     private final FileChannel channel;
     private final Arena arena;
@@ -97,9 +105,10 @@ public final class PcapWriter implements AutoCloseable {
      * with original length {@code origLen}. The caller keeps ownership of {@code seg}; its bytes are
      * copied before this returns.
      *
-     * @param tsSeconds seconds since the epoch, 0..2^32-1
-     * @param tsNanos   nanoseconds within the second, 0..999999999 (divided by 1000 for microsecond files)
-     * @throws IllegalArgumentException when a length or timestamp is out of range (nothing is written)
+     * @param tsSeconds seconds since the epoch; clamped into 0..2^32-1 (see the class comment)
+     * @param tsNanos   nanoseconds within the second, 0..999999999 (divided by 1000 for microsecond
+     *                  files); clamped into that range
+     * @throws IllegalArgumentException when a length is out of range (nothing is written)
      */
     public void write(MemorySegment seg, long off, int len, int origLen, long tsSeconds, int tsNanos) throws IOException {
         if (len < 0 || origLen < len) {
@@ -116,9 +125,10 @@ public final class PcapWriter implements AutoCloseable {
      * (zero-copy GRO super-packet, {@link Packet#next}) gathered from the head's bytes and each
      * fragment's, with no intermediate copy; the record equals what {@link Packet#toByteArray()}
      * gives, cut at the snap length ({@link Packet#copyFrameTo(MemorySegment, long, int)}). The
-     * caller keeps ownership of the descriptors.
+     * caller keeps ownership of the descriptors. A timestamp classic pcap cannot hold is clamped
+     * (see the class comment).
      *
-     * @throws IllegalArgumentException when a length or timestamp is out of range (nothing is written)
+     * @throws IllegalArgumentException when a length is out of range (nothing is written)
      */
     public void write(Packet p) throws IOException {
         if (p.length < 0 || p.chainBytes < 0) {
@@ -134,11 +144,18 @@ public final class PcapWriter implements AutoCloseable {
     /**
      * Writes a record header for {@code cap} captured bytes into the buffer (flushing first if need
      * be) and returns where its {@code cap} data bytes go; the caller copies them, then moves
-     * {@code fill} past them (a failed copy leaves the record out).
+     * {@code fill} past them (a failed copy leaves the record out). The timestamp is clamped into
+     * what the record can hold.
      */
     private long reserve(int cap, int origLen, long tsSeconds, int tsNanos) throws IOException {
-        if (tsSeconds < 0 || tsSeconds > MAX_U32 || tsNanos < 0 || tsNanos >= 1_000_000_000) {
-            throw new IllegalArgumentException("timestamp out of range: " + tsSeconds + "s " + tsNanos + "ns");
+        if (tsSeconds < 0) {
+            tsSeconds = 0;
+            tsNanos = 0;
+        } else if (tsSeconds > MAX_U32) {
+            tsSeconds = MAX_U32;
+            tsNanos = MAX_NANOS;
+        } else {
+            tsNanos = Math.clamp(tsNanos, 0, MAX_NANOS);
         }
         if (closed) {
             throw new IllegalStateException("writer closed");

@@ -10,8 +10,9 @@ import java.nio.file.Path;
 
 /**
  * Reads a pcap/pcapng file and copies each Ethernet record into a pool slot with its timestamp.
- * Records that do not fit a slot's data room or are not Ethernet are skipped and counted. A corrupt
- * record ends the source ({@link #error()} says where).
+ * Records that do not fit a slot's data room or are not Ethernet are skipped and counted, as are
+ * the well-delimited invalid records the reader skips ({@link PcapReader#malformedRecords()}). A
+ * truncated or corrupt record the reader cannot get past ends the source ({@link #error()} says where).
  */
 public final class PcapSource implements Source {
     private final PcapReader reader;
@@ -65,14 +66,14 @@ public final class PcapSource implements Source {
         return filled;
     }
 
-    /** Records read from the file so far (skipped ones included). */
+    /** Records read from the file so far (skipped ones included, malformed ones too). */
     public long recordsRead() {
-        return read;
+        return read + reader.malformedRecords();
     }
 
     @Override
     public long skipped() {
-        return skipped;
+        return skipped + reader.malformedRecords();
     }
 
     /** Why reading stopped early (corrupt or truncated record), or null. */

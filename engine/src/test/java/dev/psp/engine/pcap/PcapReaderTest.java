@@ -200,6 +200,40 @@ class PcapReaderTest {
         }
     }
 
+    /**
+     * Whole-second resolutions (10^0, 2^0) make the 64-bit unsigned timestamp the seconds, and
+     * if_tsoffset adds a signed 64-bit value: a sum beyond a signed long saturates at
+     * Long.MAX_VALUE (it used to wrap to a negative, before-the-epoch time); a negative one stays.
+     */
+    @Test
+    void wholeSecondTimestampsBeyondALongSaturate() throws IOException {
+        Path f = PcapBytes.pcapng().shb(LE)
+                .idb(1, 0, 0x80, 0)                      // 2^0 s
+                .idb(1, 0, 0, -10)                       // 10^0 s, if_tsoffset -10 s
+                .idb(1, 0, 0, Long.MAX_VALUE)            // 10^0 s, if_tsoffset 2^63-1 s
+                .idb(1, 0, -1, -5_000_000_000L)          // us, if_tsoffset -5e9 s
+                .epb(0, (1L << 63) + 5, PcapBytes.data(4, 0), 4)
+                .epb(0, -1L, PcapBytes.data(4, 0), 4)
+                .epb(1, (1L << 63) + 5, PcapBytes.data(4, 0), 4)
+                .epb(1, -1L, PcapBytes.data(4, 0), 4)
+                .epb(1, 3, PcapBytes.data(4, 0), 4)
+                .epb(2, 1, PcapBytes.data(4, 0), 4)
+                .epb(2, 0, PcapBytes.data(4, 0), 4)
+                .epb(3, 1_000_000, PcapBytes.data(4, 0), 4)
+                .write(dir.resolve("sat.pcapng"));
+        long[] expect = {Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE - 4, Long.MAX_VALUE, -7,
+                Long.MAX_VALUE, Long.MAX_VALUE, 1 - 5_000_000_000L};
+        try (PcapReader r = PcapReader.open(f)) {
+            for (int i = 0; i < expect.length; i++) {
+                assertTrue(r.next(), "record " + i);
+                assertEquals(expect[i], r.timestampSeconds(), "record " + i);
+                assertEquals(0, r.timestampNanos(), "record " + i);
+            }
+            assertFalse(r.next());
+            assertFalse(r.truncated(), r.error());
+        }
+    }
+
     @Test
     void bigEndianSectionsAndInterfaceIdsResetPerSection() throws IOException {
         byte[] a = PcapBytes.data(17, 1);
@@ -265,7 +299,7 @@ class PcapReaderTest {
         }
     }
 
-    // ---- malformed input: open() throws for a bad header, next() stops at the first bad record ----
+    // ---- malformed input: open() throws for a bad header, next() skips a bad record it can get past, stops at bad framing ----
 
     private PcapFormatException openFails(byte[] bytes) throws IOException {
         Path f = Files.write(dir.resolve("bad"), bytes);
@@ -353,8 +387,129 @@ class PcapReaderTest {
         badFrac[24 + 5] = 0x42;
         badFrac[24 + 6] = 0x0F;
         try (PcapReader r = reopen(badFrac)) {
-            assertEquals(List.of(), drain(r));
-            assertTrue(r.error().contains("timestamp fraction 1000000 out of range"), r.error());
+            assertEquals(List.of(50), drain(r), "the bad record is skipped, the next one read");
+            assertFalse(r.truncated());
+            assertNull(r.error());
+            assertEquals(1, r.malformedRecords());
+            assertTrue(r.firstMalformedError().contains("offset 24: timestamp fraction 1000000 out of range"),
+                    r.firstMalformedError());
+        }
+    }
+
+    /**
+     * A record that is well delimited but invalid is skipped and counted ({@link
+     * PcapReader#malformedRecords()}, the first one described with its offset), and reading goes on
+     * with the next record: it does not end the file. Only framing the cursor cannot get past
+     * (a length running off the file, a trailer that disagrees) still stops it.
+     */
+    @ParameterizedTest(name = "{0} nanos={1}")
+    @MethodSource("classicVariants")
+    void classicBadRecordsAreSkippedAndReadingGoesOn(ByteOrder order, boolean nanos) throws IOException {
+        long second = nanos ? 1_000_000_000L : 1_000_000L;
+        byte[] bytes = PcapBytes.classic(order, nanos, 65535, 1)
+                .record(1, 0, PcapBytes.data(10, 1), 10)
+                .record(2, second, PcapBytes.data(20, 2), 20)              // fraction = 1 s
+                .record(3, 0, PcapBytes.data(30, 3), 30)
+                .record(4, 0xFFFF_FFFFL, PcapBytes.data(40, 4), 40)        // fraction 2^32-1
+                .record(5, 0, PcapBytes.data(50, 5), Integer.MIN_VALUE)                  // original 2^31
+                .record(6, second - 1, PcapBytes.data(60, 6), 60)
+                .toArray();
+        try (PcapReader r = reopen(bytes)) {
+            List<Long> secs = new ArrayList<>();
+            List<Integer> lens = new ArrayList<>();
+            while (r.next()) {
+                secs.add(r.timestampSeconds());
+                lens.add(r.capturedLength());
+            }
+            assertEquals(List.of(1L, 3L, 6L), secs);
+            assertEquals(List.of(10, 30, 60), lens);
+            assertFalse(r.truncated(), r.error());
+            assertNull(r.error());
+            assertEquals(-1, r.errorOffset());
+            assertEquals(3, r.malformedRecords());
+            assertTrue(r.firstMalformedError().contains("offset " + (24 + 16 + 10) + ": timestamp fraction " + second
+                    + " out of range"), r.firstMalformedError());
+        }
+        // a bad record that is also the last one: a clean end of file after it
+        byte[] last = PcapBytes.classic(order, nanos, 65535, 1)
+                .record(1, 0, PcapBytes.data(10, 1), 10)
+                .record(2, second, PcapBytes.data(20, 2), 20)
+                .toArray();
+        try (PcapReader r = reopen(last)) {
+            assertEquals(List.of(10), drain(r));
+            assertFalse(r.truncated());
+            assertEquals(1, r.malformedRecords());
+        }
+        // a clean file: nothing skipped
+        try (PcapReader r = reopen(Arrays.copyOf(last, 24 + 16 + 10))) {
+            assertEquals(List.of(10), drain(r));
+            assertEquals(0, r.malformedRecords());
+            assertNull(r.firstMalformedError());
+        }
+    }
+
+    @Test
+    void pcapngBadBlocksAreSkippedAndReadingGoesOn() throws IOException {
+        PcapBytes b = PcapBytes.pcapng().shb(LE);
+        int spbBeforeIdb = b.position();
+        b.spb(4, PcapBytes.data(4, 0))                                  // no interface yet
+                .idb(1, 0)
+                .epb(0, 1, PcapBytes.data(11, 1), 11);
+        int badIf = b.position();
+        b.epb(5, 2, PcapBytes.data(12, 2), 12)                         // interface 5 of 1
+                .epb(0, 3, PcapBytes.data(13, 3), 13);
+        int capGt = b.position();
+        b.epb(0, 4, PcapBytes.data(14, 4), 14)                         // captured length patched below
+                .epb(0, 5, PcapBytes.data(15, 5), 15);
+        int origHuge = b.position();
+        b.epb(0, 6, PcapBytes.data(16, 6), 16)                         // original length patched below
+                .block(6, PcapBytes.data(12, 7))                        // EPB of 24 bytes: too short
+                .block(3, new byte[0])                                  // SPB of 12 bytes: too short
+                .epb(0, 7, PcapBytes.data(17, 7), 17);
+        byte[] bytes = b.toArray();
+        java.nio.ByteBuffer.wrap(bytes).order(LE).putInt(capGt + 20, 10_000).putInt(origHuge + 24, 0x8000_0000);
+        try (PcapReader r = reopen(bytes)) {
+            assertEquals(List.of(11, 13, 15, 17), drain(r));
+            assertFalse(r.truncated(), r.error());
+            assertNull(r.error());
+            assertEquals(6, r.malformedRecords());
+            assertTrue(r.firstMalformedError().contains("offset " + spbBeforeIdb + ": simple packet block before any"),
+                    r.firstMalformedError());
+        }
+        // first error is the first skipped one, whatever comes after
+        try (PcapReader r = reopen(Arrays.copyOfRange(bytes, 0, capGt))) {
+            assertEquals(List.of(11, 13), drain(r));
+            assertEquals(2, r.malformedRecords());
+        }
+        byte[] noSpb = PcapBytes.pcapng().shb(LE).idb(1, 0).toArray();
+        byte[] withBadIf = Arrays.copyOf(noSpb, noSpb.length + (capGt - badIf));
+        System.arraycopy(bytes, badIf, withBadIf, noSpb.length, capGt - badIf);
+        try (PcapReader r = reopen(withBadIf)) {
+            assertEquals(List.of(13), drain(r));
+            assertEquals(1, r.malformedRecords());
+            assertTrue(r.firstMalformedError().contains("offset " + noSpb.length
+                    + ": enhanced packet block names interface 5 but the section has 1"), r.firstMalformedError());
+        }
+    }
+
+    /** Framing the cursor cannot get past still ends the input, after any skipped records, and says why. */
+    @Test
+    void pcapngTrailerMismatchStillStopsAfterSkippedRecords() throws IOException {
+        PcapBytes b = PcapBytes.pcapng().shb(LE).idb(1, 0)
+                .epb(0, 1, PcapBytes.data(11, 1), 11)
+                .epb(3, 2, PcapBytes.data(12, 2), 12);                 // skipped: no interface 3
+        int bad = b.position();
+        b.epb(0, 3, PcapBytes.data(13, 3), 13);
+        b.epb(0, 4, PcapBytes.data(14, 4), 14);
+        byte[] bytes = b.toArray();
+        int badLen = java.nio.ByteBuffer.wrap(bytes).order(LE).getInt(bad + 4);
+        java.nio.ByteBuffer.wrap(bytes).order(LE).putInt(bad + badLen - 4, 1);  // trailing length 1
+        try (PcapReader r = reopen(bytes)) {
+            assertEquals(List.of(11), drain(r));
+            assertTrue(r.truncated());
+            assertEquals(bad, r.errorOffset());
+            assertTrue(r.error().contains("leading length " + badLen + " != trailing length 1"), r.error());
+            assertEquals(1, r.malformedRecords());
         }
     }
 
@@ -392,24 +547,33 @@ class PcapReaderTest {
             assertEquals(1, drain(r).size());
             assertTrue(r.error().contains("trailing length"), r.error());
         }
+        // Well delimited but invalid: skipped and counted, the next block read.
         // Captured length larger than the block.
         byte[] cap = full.clone();
-        cap[secondEpb + 20] = (byte) 200;
+        cap[firstEpb + 20] = (byte) 200;
         try (PcapReader r = reopen(cap)) {
-            assertEquals(1, drain(r).size());
-            assertTrue(r.error().contains("captured length 200 exceeds"), r.error());
+            assertEquals(List.of(50), drain(r));
+            assertFalse(r.truncated());
+            assertNull(r.error());
+            assertEquals(1, r.malformedRecords());
+            assertTrue(r.firstMalformedError().contains("offset " + firstEpb + ": captured length 200 exceeds"),
+                    r.firstMalformedError());
         }
         // Unknown interface id.
         byte[] ifid = full.clone();
-        ifid[secondEpb + 8] = 3;
+        ifid[firstEpb + 8] = 3;
         try (PcapReader r = reopen(ifid)) {
-            assertEquals(1, drain(r).size());
-            assertTrue(r.error().contains("interface 3"), r.error());
+            assertEquals(List.of(50), drain(r));
+            assertFalse(r.truncated());
+            assertEquals(1, r.malformedRecords());
+            assertTrue(r.firstMalformedError().contains("interface 3"), r.firstMalformedError());
         }
         // Packet block before any IDB; SPB without interface.
         try (PcapReader r = reopen(PcapBytes.pcapng().shb(LE).spb(4, new byte[4]).toArray())) {
             assertEquals(0, drain(r).size());
-            assertTrue(r.error().contains("before any interface"), r.error());
+            assertFalse(r.truncated());
+            assertEquals(1, r.malformedRecords());
+            assertTrue(r.firstMalformedError().contains("before any interface"), r.firstMalformedError());
         }
         // Second section with a bad byte-order magic.
         PcapBytes two = PcapBytes.pcapng().shb(LE).idb(1, 0).epb(0, 0, new byte[4], 4);

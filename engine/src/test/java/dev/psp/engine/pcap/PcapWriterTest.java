@@ -112,14 +112,67 @@ class PcapWriterTest {
         PcapWriter w = PcapWriter.create(f);
         assertThrows(IllegalArgumentException.class, () -> w.write(seg, 0, -1, 0, 0));
         assertThrows(IllegalArgumentException.class, () -> w.write(seg, 0, 10, 9, 0, 0));
-        assertThrows(IllegalArgumentException.class, () -> w.write(seg, 0, 10, -1, 0));
-        assertThrows(IllegalArgumentException.class, () -> w.write(seg, 0, 10, 1L << 32, 0));
-        assertThrows(IllegalArgumentException.class, () -> w.write(seg, 0, 10, 0, 1_000_000_000));
         assertThrows(IndexOutOfBoundsException.class, () -> w.write(seg, 5, 10, 0, 0));
         w.close();
         w.close();
         assertThrows(IllegalStateException.class, () -> w.write(seg, 0, 10, 0, 0));
         assertEquals(24, Files.size(f), "only the global header");
+    }
+
+    /**
+     * A timestamp classic pcap cannot hold (seconds outside 0..2^32-1, as pcapng timestamps, a
+     * binary if_tsresol or a negative if_tsoffset give) is clamped to the nearest representable
+     * instant, the fraction kept in 0..1 s; the record is written, nothing throws.
+     */
+    @ParameterizedTest(name = "nanos={0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void timestampsOutsideTheClassicRangeAreClampedNotThrown(boolean nanos) throws IOException {
+        Path f = dir.resolve("clamp.pcap");
+        byte[] pkt = PcapBytes.data(20, 7);
+        MemorySegment seg = MemorySegment.ofArray(pkt);
+        long max = 0xFFFF_FFFFL;
+        long maxFrac = nanos ? 999_999_999 : 999_999;
+        try (PcapWriter w = PcapWriter.create(f, 100, 1, nanos)) {
+            w.write(seg, 0, 20, -1, 500);                      // before the epoch
+            w.write(seg, 0, 20, Long.MIN_VALUE, 999_999_999);
+            w.write(seg, 0, 20, 1L << 32, 0);                  // past 2106
+            w.write(seg, 0, 20, 1L << 40, 123_456_789);
+            w.write(seg, 0, 20, Long.MAX_VALUE, 0);
+            w.write(seg, 0, 20, 9, -1);                        // fraction out of range: kept inside the second
+            w.write(seg, 0, 20, 9, 1_000_000_000);
+            w.write(seg, 0, 20, 9, Integer.MAX_VALUE);
+            w.write(seg, 0, 20, max, 999_999_999);             // the bounds themselves are unchanged
+            w.write(seg, 0, 20, 0, 0);
+            Packet p = new Packet().wrap(seg, 0, 20, 0, 20);    // the Packet path too
+            p.tsSeconds = -5_000_000_000L;
+            p.tsNanos = 42;
+            w.write(p);
+            p.tsSeconds = 1L << 33;
+            w.write(p);
+        }
+        byte[] expected = PcapBytes.classic(ByteOrder.LITTLE_ENDIAN, nanos, 100, 1)
+                .record(0, 0, pkt, 20)
+                .record(0, 0, pkt, 20)
+                .record(max, maxFrac, pkt, 20)
+                .record(max, maxFrac, pkt, 20)
+                .record(max, maxFrac, pkt, 20)
+                .record(9, 0, pkt, 20)
+                .record(9, maxFrac, pkt, 20)
+                .record(9, maxFrac, pkt, 20)
+                .record(max, maxFrac, pkt, 20)
+                .record(0, 0, pkt, 20)
+                .record(0, 0, pkt, 20)
+                .record(max, maxFrac, pkt, 20)
+                .toArray();
+        assertArrayEquals(expected, Files.readAllBytes(f));
+        try (PcapReader r = PcapReader.open(f)) {
+            int n = 0;
+            while (r.next()) {
+                n++;
+            }
+            assertEquals(12, n);
+            assertFalse(r.truncated(), r.error());
+        }
     }
 
     static Stream<Path> googleFiles() throws IOException {
