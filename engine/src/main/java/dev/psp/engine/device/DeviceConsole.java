@@ -107,8 +107,10 @@ public final class DeviceConsole {
             }
             case "rotation-period" -> {
                 long s = parseLong(a[2], "seconds");
-                if (s <= 0) {
-                    throw new CommandException("rotation period must be positive");
+                long max = PspDevice.MAX_ROTATION_PERIOD.toSeconds();
+                if (s <= 0 || s > max) {
+                    // Beyond max the period does not fit the device's long nanosecond clock.
+                    throw new CommandException("rotation period must be 1.." + max + " seconds, got " + a[2]);
                 }
                 device.rotationPeriod(Duration.ofSeconds(s));
                 out.println("rotation-period-s=" + s);
@@ -179,7 +181,12 @@ public final class DeviceConsole {
                     case "--spi" -> spi = (int) parseHexLong(value(a, ++i), "spi", 0xFFFF_FFFFL);
                     case "--version" -> version = parseInt(value(a, ++i), "version");
                     case "--key" -> key = parseKey(value(a, ++i));
-                    case "--sa" -> sa = parseInt(value(a, ++i), "sa");
+                    case "--sa" -> {
+                        sa = parseInt(value(a, ++i), "sa");
+                        if (sa < 0) {
+                            throw new CommandException("--sa must be an SA index (0 or more), got " + a[i]);
+                        }
+                    }
                     default -> throw new CommandException("unknown option " + a[i]);
                 }
             }
@@ -259,7 +266,7 @@ public final class DeviceConsole {
         try {
             return Integer.parseInt(s);
         } catch (NumberFormatException e) {
-            throw new CommandException(what + " must be a number: " + s);
+            throw new CommandException(what + (s.matches("[+-]?[0-9]+") ? " out of range: " : " must be a number: ") + s);
         }
     }
 
@@ -267,7 +274,7 @@ public final class DeviceConsole {
         try {
             return Long.parseLong(s);
         } catch (NumberFormatException e) {
-            throw new CommandException(what + " must be a number: " + s);
+            throw new CommandException(what + (s.matches("[+-]?[0-9]+") ? " out of range: " : " must be a number: ") + s);
         }
     }
 
