@@ -129,4 +129,37 @@ class DeviceConsoleTest {
             assertEquals(Duration.ofSeconds(9_223_372_036L), d.rotationPeriod());
         }
     }
+
+    @Test
+    void aKeyTypedWhereAnotherValueBelongsIsNeverEchoed() throws Exception {
+        String key = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+        try (PspDevice d = device()) {
+            int rc = run(d, """
+                    tx-assoc add --spi K --version 0 --key 10
+                    tx-assoc add --spi 10 --version K --key 10
+                    tx-assoc add --spi 10 --version 0 --key 10 --sa K
+                    tx-assoc add --spi 10 --version 0 --key 10 K
+                    tx-assoc K
+                    tx-assoc del K
+                    dev-set versions K
+                    dev-set versions 0,K
+                    dev-set rotation-period K
+                    dev-set K 1
+                    rx-assoc --count K
+                    rx-assoc K
+                    K
+                    dev-set rotation-period 123456789012345678901234567890
+                    """.replace("K", key));
+            String err = errBytes.toString(StandardCharsets.UTF_8);
+            assertEquals(1, rc);
+            String[] lines = err.strip().split("\n");
+            assertEquals(14, lines.length, err);
+            for (int i = 0; i + 16 <= key.length(); i++) {
+                assertFalse(err.contains(key.substring(i, i + 16)), err);
+            }
+            assertTrue(lines[0].contains("spi must be hex: a 64-character value"), err);
+            assertTrue(lines[12].startsWith("error: a 64-character value: unknown command"), err);
+            assertTrue(lines[13].contains("out of range: a 30-character value"), err);
+        }
+    }
 }
