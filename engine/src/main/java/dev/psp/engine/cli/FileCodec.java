@@ -138,7 +138,7 @@ public final class FileCodec implements AutoCloseable {
     /** Coalesces what decrypt delivers (GRO), flushing at the end of every burst. */
     public void gro(GroConfig config) {
         // a file has no clock: merges end by the GRO rules, on table eviction, or at end of input
-        gro = new GroCoalescer(config.withFlushTimeoutNanos(Long.MAX_VALUE), groCounters);
+        gro = new GroCoalescer(config.withFlushTimeoutNanos(Long.MAX_VALUE), groCounters).specCounters(counters);
         groBatch = gro.newBatch(BURST);
     }
 

@@ -17,7 +17,9 @@ import java.util.List;
  * whitespace separated. Decrypt: the two master keys. Besides the reference's {@code aes-gcm-128}
  * and {@code aes-gcm-256} the algorithm may be {@code aes-gmac-128} or {@code aes-gmac-256}.
  * Unlike the reference, crypt offsets above 63 (they do not fit the 6-bit field) and reserved SPIs
- * are refused. Error messages name the field, never key bytes. Wipe keys with {@link #wipe()}.
+ * are refused, and so are signs ({@code +1}) and fields after the last one. Error messages name the
+ * field and show a bad token only when it is too short to be key material ({@link #shown}). Wipe keys
+ * with {@link #wipe()}.
  */
 public final class PspConfig {
     public final byte[] masterKey0;
@@ -31,6 +33,13 @@ public final class PspConfig {
     public final int cryptOffsetTunnelV4;
     public final int cryptOffsetTunnelV6;
     public final boolean vc;
+
+    /**
+     * Longest token an error message may quote: 12, the longest valid token ({@code aes-gmac-256};
+     * an SPI is at most 10 with {@code 0x}). Anything longer could be key material (a misplaced
+     * 64-hex key) and is described by its length only.
+     */
+    static final int MAX_SHOWN_TOKEN = 12;
 
     private PspConfig(byte[] mk0, byte[] mk1, boolean hasSa, int spi, Mode mode, int version, int co, int co4, int co6, boolean vc) {
         this.masterKey0 = mk0;
@@ -71,32 +80,28 @@ public final class PspConfig {
         byte[] mk0 = masterKey(name, tok, pos, 0);
         byte[] mk1 = masterKey(name, tok, pos, 1);
         if (!encrypt) {
+            noMoreFields(name, tok, pos, "master key 1 (a decrypt config is the two master keys)");
             return new PspConfig(mk0, mk1, false, 0, null, 0, 0, 0, 0, false);
         }
         String spiTok = next(name, tok, pos, "SPI");
-        int spi;
-        try {
-            String s = spiTok.startsWith("0x") || spiTok.startsWith("0X") ? spiTok.substring(2) : spiTok;
-            long v = Long.parseLong(s, 16);
-            if (v < 0 || v > 0xffffffffL) {
-                throw new NumberFormatException();
-            }
-            spi = (int) v;
-        } catch (NumberFormatException e) {
-            throw new ConfigException(name + ": SPI must be a 32-bit hex value, got '" + spiTok + "'");
+        String hex = spiTok.startsWith("0x") || spiTok.startsWith("0X") ? spiTok.substring(2) : spiTok;
+        String significant = hex.replaceFirst("^0+", "");
+        if (hex.isEmpty() || !hex.chars().allMatch(c -> hexDigit((char) c) >= 0) || significant.length() > 8) {
+            throw new ConfigException(name + ": SPI must be a 32-bit hex value, got " + shown(spiTok));
         }
+        int spi = significant.isEmpty() ? 0 : (int) Long.parseLong(significant, 16);
         if (!PspHeader.validSpi(spi)) {
-            throw new ConfigException(name + ": SPI " + spiTok + " is reserved (its low 31 bits must be non-zero)");
+            throw new ConfigException(name + ": SPI " + shown(spiTok) + " is reserved (its low 31 bits must be non-zero)");
         }
         String modeTok = next(name, tok, pos, "encap mode");
         Mode mode = Mode.parse(modeTok);
         if (mode == null || mode == Mode.AUTO) {
-            throw new ConfigException(name + ": encap mode must be 'transport' or 'tunnel', got '" + modeTok + "'");
+            throw new ConfigException(name + ": encap mode must be 'transport' or 'tunnel', got " + shown(modeTok));
         }
         String algTok = next(name, tok, pos, "crypto algorithm");
         int version = PspHeader.parseVersion(algTok);
         if (version < 0 || algTok.length() == 1) {
-            throw new ConfigException(name + ": crypto algorithm must be aes-gcm-128, aes-gcm-256, aes-gmac-128 or aes-gmac-256, got '" + algTok + "'");
+            throw new ConfigException(name + ": crypto algorithm must be aes-gcm-128, aes-gcm-256, aes-gmac-128 or aes-gmac-256, got " + shown(algTok));
         }
         int co = offset(name, tok, pos, "transport crypt offset");
         int co4 = offset(name, tok, pos, "IPv4 tunnel crypt offset");
@@ -108,9 +113,30 @@ public final class PspConfig {
         } else if (vcTok.equals("no-vc")) {
             vc = false;
         } else {
-            throw new ConfigException(name + ": vc mode must be 'vc' or 'no-vc', got '" + vcTok + "'");
+            throw new ConfigException(name + ": vc mode must be 'vc' or 'no-vc', got " + shown(vcTok));
         }
+        noMoreFields(name, tok, pos, "the vc mode (an encrypt config ends there)");
         return new PspConfig(mk0, mk1, true, spi, mode, version, co, co4, co6, vc);
+    }
+
+    /** An ASCII hex digit's value, else -1 (no signs, no other scripts' digits). */
+    private static int hexDigit(char c) {
+        return c < 0x80 ? Character.digit(c, 16) : -1;
+    }
+
+    /** Quotes a token short enough not to be key material, else describes it by its length. */
+    static String shown(String token) {
+        if (token.length() <= MAX_SHOWN_TOKEN) {
+            return "'" + token + "'";
+        }
+        return "a " + token.length() + "-character value";
+    }
+
+    private static void noMoreFields(Path name, List<String> tok, int[] pos, String after) throws ConfigException {
+        if (pos[0] < tok.size()) {
+            // Fields are counted from 1 over the whole file; the token itself is never shown (it may be a key).
+            throw new ConfigException(name + ": unexpected extra field " + (pos[0] + 1) + " after " + after);
+        }
     }
 
     private static String next(Path name, List<String> tok, int[] pos, String what) throws ConfigException {
@@ -125,8 +151,8 @@ public final class PspConfig {
         if (pos[0] < tok.size() && tok.get(pos[0]).length() == 64) {
             String t = tok.get(pos[0]++);
             for (int i = 0; i < 32; i++) {
-                int hi = Character.digit(t.charAt(2 * i), 16);
-                int lo = Character.digit(t.charAt(2 * i + 1), 16);
+                int hi = hexDigit(t.charAt(2 * i));
+                int lo = hexDigit(t.charAt(2 * i + 1));
                 if (hi < 0 || lo < 0) {
                     throw new ConfigException(name + ": master key " + index + " is not hex");
                 }
@@ -143,12 +169,10 @@ public final class PspConfig {
                 t = t.substring(2);
             }
             int v = -1;
-            if (t.length() >= 1 && t.length() <= 2) {
-                try {
-                    v = Integer.parseInt(t, 16);
-                } catch (NumberFormatException e) {
-                    v = -1;
-                }
+            if (t.length() == 1) {
+                v = hexDigit(t.charAt(0));
+            } else if (t.length() == 2 && hexDigit(t.charAt(0)) >= 0 && hexDigit(t.charAt(1)) >= 0) {
+                v = hexDigit(t.charAt(0)) << 4 | hexDigit(t.charAt(1));
             }
             if (v < 0) {
                 throw new ConfigException(name + ": master key " + index + " byte " + i + " is not a hex byte");
@@ -160,15 +184,15 @@ public final class PspConfig {
 
     private static int offset(Path name, List<String> tok, int[] pos, String what) throws ConfigException {
         String t = next(name, tok, pos, what);
-        int v;
-        try {
-            v = Integer.parseInt(t);
-        } catch (NumberFormatException e) {
-            throw new ConfigException(name + ": " + what + " must be a number of 4-byte units, got '" + t + "'");
+        if (t.isEmpty() || !t.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            // Plain decimal digits only: no sign, no hex, no non-ASCII digits.
+            throw new ConfigException(name + ": " + what + " must be a number of 4-byte units, got " + shown(t));
         }
-        if (v < 0 || v > PspHeader.CRYPT_OFFSET_MAX) {
+        String significant = t.replaceFirst("^0+", "");
+        int v = significant.length() > 2 ? Integer.MAX_VALUE : significant.isEmpty() ? 0 : Integer.parseInt(significant);
+        if (v > PspHeader.CRYPT_OFFSET_MAX) {
             throw new ConfigException(name + ": " + what + " must be 0.." + PspHeader.CRYPT_OFFSET_MAX
-                    + " (a 6-bit field in 4-byte units), got " + v);
+                    + " (a 6-bit field in 4-byte units), got " + shown(t).replace("'", ""));
         }
         return v;
     }

@@ -57,7 +57,7 @@ public final class DeviceConsole {
             try {
                 execute(args, out);
             } catch (CommandException | IllegalArgumentException e) {
-                err.println("error: " + args[0] + ": " + e.getMessage());
+                err.println("error: " + shown(args[0]) + ": " + e.getMessage());
                 failed = true;
             }
         }
@@ -98,7 +98,7 @@ public final class DeviceConsole {
                 for (String v : a[2].split(",")) {
                     int n = parseInt(v, "version");
                     if (n < 0 || n > 3) {
-                        throw new CommandException("version must be 0..3: " + v);
+                        throw new CommandException("version must be 0..3: " + shown(v));
                     }
                     mask |= 1 << n;
                 }
@@ -107,13 +107,15 @@ public final class DeviceConsole {
             }
             case "rotation-period" -> {
                 long s = parseLong(a[2], "seconds");
-                if (s <= 0) {
-                    throw new CommandException("rotation period must be positive");
+                long max = PspDevice.MAX_ROTATION_PERIOD.toSeconds();
+                if (s <= 0 || s > max) {
+                    // Beyond max the period does not fit the device's long nanosecond clock.
+                    throw new CommandException("rotation period must be 1.." + max + " seconds, got " + shown(a[2]));
                 }
                 device.rotationPeriod(Duration.ofSeconds(s));
                 out.println("rotation-period-s=" + s);
             }
-            default -> throw new CommandException("unknown setting " + a[1] + " (versions, rotation-period)");
+            default -> throw new CommandException("unknown setting " + shown(a[1]) + " (versions, rotation-period)");
         }
     }
 
@@ -126,7 +128,7 @@ public final class DeviceConsole {
                 case "--version" -> version = parseInt(value(a, ++i), "version");
                 case "--count" -> count = parseInt(value(a, ++i), "count");
                 case "--show-key" -> showKey = true;
-                default -> throw new CommandException("unknown option " + a[i]);
+                default -> throw new CommandException("unknown option " + shown(a[i]));
             }
         }
         if (count < 1 || count > 1_000_000) {
@@ -167,7 +169,7 @@ public final class DeviceConsole {
             return;
         }
         if (!a[1].equals("add")) {
-            throw new CommandException("unknown subcommand " + a[1] + " (add, del)");
+            throw new CommandException("unknown subcommand " + shown(a[1]) + " (add, del)");
         }
         Integer spi = null;
         Integer version = null;
@@ -179,8 +181,13 @@ public final class DeviceConsole {
                     case "--spi" -> spi = (int) parseHexLong(value(a, ++i), "spi", 0xFFFF_FFFFL);
                     case "--version" -> version = parseInt(value(a, ++i), "version");
                     case "--key" -> key = parseKey(value(a, ++i));
-                    case "--sa" -> sa = parseInt(value(a, ++i), "sa");
-                    default -> throw new CommandException("unknown option " + a[i]);
+                    case "--sa" -> {
+                        sa = parseInt(value(a, ++i), "sa");
+                        if (sa < 0) {
+                            throw new CommandException("--sa must be an SA index (0 or more), got " + shown(a[i]));
+                        }
+                    }
+                    default -> throw new CommandException("unknown option " + shown(a[i]));
                 }
             }
             if (spi == null || version == null || key == null) {
@@ -244,9 +251,17 @@ public final class DeviceConsole {
 
     private static String value(String[] a, int i) {
         if (i >= a.length) {
-            throw new CommandException(a[i - 1] + " needs a value");
+            throw new CommandException(shown(a[i - 1]) + " needs a value");
         }
         return a[i];
+    }
+
+    /**
+     * A user's token as error messages show it: quoted as is up to 12 characters, else only its
+     * length, so a key typed where another value belongs is never echoed (like PspConfig).
+     */
+    static String shown(String token) {
+        return token.length() <= 12 ? token : "a " + token.length() + "-character value";
     }
 
     private static void expectArgs(String[] a, int n) {
@@ -259,7 +274,7 @@ public final class DeviceConsole {
         try {
             return Integer.parseInt(s);
         } catch (NumberFormatException e) {
-            throw new CommandException(what + " must be a number: " + s);
+            throw new CommandException(what + (s.matches("[+-]?[0-9]+") ? " out of range: " : " must be a number: ") + shown(s));
         }
     }
 
@@ -267,7 +282,7 @@ public final class DeviceConsole {
         try {
             return Long.parseLong(s);
         } catch (NumberFormatException e) {
-            throw new CommandException(what + " must be a number: " + s);
+            throw new CommandException(what + (s.matches("[+-]?[0-9]+") ? " out of range: " : " must be a number: ") + shown(s));
         }
     }
 
@@ -276,11 +291,11 @@ public final class DeviceConsole {
         try {
             long v = Long.parseLong(h, 16);
             if (v < 0 || v > max) {
-                throw new CommandException(what + " out of range: " + s);
+                throw new CommandException(what + " out of range: " + shown(s));
             }
             return v;
         } catch (NumberFormatException e) {
-            throw new CommandException(what + " must be hex: " + s);
+            throw new CommandException(what + " must be hex: " + shown(s));
         }
     }
 

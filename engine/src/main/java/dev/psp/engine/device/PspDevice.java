@@ -38,6 +38,8 @@ import java.util.random.RandomGenerator;
 public final class PspDevice implements AutoCloseable {
     /** Default rotation period: 24 hours (the spec's nominal value). */
     public static final Duration DEFAULT_ROTATION_PERIOD = Duration.ofHours(24);
+    /** Longest rotation period: the monotonic clock is a long of nanoseconds (about 292 years). */
+    public static final Duration MAX_ROTATION_PERIOD = Duration.ofNanos(Long.MAX_VALUE);
     /** All four versions (0..3). */
     public static final int ALL_VERSIONS = 0xF;
     private static final int MASTER_KEY_LENGTH = 32;
@@ -116,10 +118,9 @@ public final class PspDevice implements AutoCloseable {
             return this;
         }
 
+        /** Positive and at most {@link #MAX_ROTATION_PERIOD}. */
         public Builder rotationPeriod(Duration period) {
-            if (period.isNegative() || period.isZero()) {
-                throw new IllegalArgumentException("rotation period must be positive");
-            }
+            checkRotationPeriod(period);
             this.rotationPeriod = period;
             return this;
         }
@@ -186,11 +187,21 @@ public final class PspDevice implements AutoCloseable {
         return Duration.ofNanos(rotationPeriodNanos);
     }
 
+    /** Positive and at most {@link #MAX_ROTATION_PERIOD}, else {@link IllegalArgumentException}. */
     public synchronized void rotationPeriod(Duration period) {
+        rotationPeriodNanos = checkRotationPeriod(period);
+    }
+
+    /** Returns the period in nanoseconds; refuses periods that are not positive or do not fit a long. */
+    private static long checkRotationPeriod(Duration period) {
         if (period.isNegative() || period.isZero()) {
             throw new IllegalArgumentException("rotation period must be positive");
         }
-        rotationPeriodNanos = period.toNanos();
+        if (period.compareTo(MAX_ROTATION_PERIOD) > 0) {
+            throw new IllegalArgumentException("rotation period must be at most " + MAX_ROTATION_PERIOD.toSeconds()
+                    + " seconds (2^63-1 ns, about 292 years), got " + period.toSeconds() + " s");
+        }
+        return period.toNanos();
     }
 
     /** Change counter that resolvers and caches compare to their snapshot. */

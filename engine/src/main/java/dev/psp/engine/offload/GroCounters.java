@@ -64,7 +64,10 @@ public final class GroCounters {
      * SYN/RST/URG/PSH/FIN, no payload (also counted as refused when it met a held flow).
      */
     public long notMergeable;
-    /** Inner TCP/UDP checksum failed after decryption ({@code rx-inner-csum-bad}). */
+    /**
+     * Inner TCP/UDP checksum failed after decryption ({@code rx-inner-csum-bad}); when dropped, the spec
+     * counters attached with {@link GroCoalescer#specCounters} count it in rx-error, not rx-packets.
+     */
     public long innerCsumBad;
 
     public void addTo(GroCounters t) {

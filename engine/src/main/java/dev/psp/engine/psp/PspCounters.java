@@ -35,6 +35,22 @@ public final class PspCounters {
         }
     }
 
+    /** The bytes a delivered packet adds to rx-bytes (after the IV up to the ICV, VC included). */
+    static long rxBytes(Packet p) {
+        return p.aadLen - PspHeader.BASE_LENGTH + p.textLen;
+    }
+
+    /**
+     * A packet the decoder delivered (counted in rx-packets and rx-bytes) that a later receive stage
+     * drops, such as GRO refusing a bad inner checksum: it leaves rx-packets / rx-bytes and is counted
+     * under {@code reasonCode}'s spec counter instead, so it stays counted exactly once.
+     */
+    public void dropDelivered(Packet p, int reasonCode) {
+        rxPackets--;
+        rxBytes -= rxBytes(p);
+        count(reasonCode);
+    }
+
     public void addTo(PspCounters total) {
         total.txPackets += txPackets;
         total.txBytes += txBytes;

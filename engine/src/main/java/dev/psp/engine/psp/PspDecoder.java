@@ -68,8 +68,8 @@ public final class PspDecoder {
     /**
      * Also verify, after decryption, the inner TCP or UDP checksum of each delivered packet (transport
      * mode: the packet's own L4; tunnel mode: the inner IP packet's, unfragmented): a packet whose
-     * checksum is wrong is counted in rx-packets (PSP authenticated it) and under
-     * {@link Reason#RX_INNER_CSUM_BAD}, and not delivered; a good one is marked
+     * checksum is wrong is not delivered and counted under {@link Reason#RX_INNER_CSUM_BAD} (rx-error,
+     * not rx-packets: each packet lands in one spec counter); a good one is marked
      * {@link Packet#innerCsumVerified} (GRO then skips its own pass over the payload). A zero UDP
      * checksum (none sent) passes; other protocols are not checked. Off by default: one pass over the
      * payload per packet.
@@ -290,11 +290,11 @@ public final class PspDecoder {
         if (rc != 0) {
             return fail(p, rc);
         }
-        counters.rxPackets++;
-        counters.rxBytes += p.aadLen - BASE_LENGTH + p.textLen;
         if (verifyInnerChecksums && !innerChecksumOk(p)) {
             return fail(p, Reason.RX_INNER_CSUM_BAD.code());
         }
+        counters.rxPackets++;
+        counters.rxBytes += PspCounters.rxBytes(p);
         p.authenticated = true;
         p.result = 0;
         return 0;

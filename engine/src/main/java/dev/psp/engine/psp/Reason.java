@@ -34,10 +34,11 @@ public enum Reason {
     RX_NOT_ALLOWED(Counter.RX_BAD, "SPI not allowed for this flow"),
     RX_REPLAY(Counter.RX_BAD, "replayed IV"),
     /**
-     * Decrypt with inner checksum verification on: authenticated and decrypted (counted in
-     * rx-packets), but its inner TCP/UDP checksum is wrong; not delivered. Named like the GRO counter.
+     * Authenticated and decrypted, but the inner TCP/UDP checksum is wrong, so not delivered
+     * ({@code psp decrypt --inner-checksum} in the decoder, or GRO's drop): a malformed inner packet,
+     * rx-error, and not in rx-packets / rx-bytes. Named like the GRO counter.
      */
-    RX_INNER_CSUM_BAD(Counter.NONE, "bad inner TCP/UDP checksum");
+    RX_INNER_CSUM_BAD(Counter.RX_ERROR, "bad inner TCP/UDP checksum");
 
     /** The spec counter a reason lands in. */
     public enum Counter { NONE, TX_ERROR, RX_ERROR, RX_BAD, RX_AUTH_FAIL, RX_PASSTHROUGH }

@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -91,6 +92,74 @@ class DeviceConsoleTest {
             assertFalse(err.contains("1111") || err.contains("2222"), "keys never echoed");
             assertTrue(out.matches("(?s)sa=0 spi=0x[0-9a-f]{8} version=0 key=[0-9a-f]{32}\n.*"), out);
             assertTrue(out.contains("generation=0"), "console continued");
+        }
+    }
+
+    @Test
+    void hugeNumbersGiveOneErrorLineEachAndTheConsoleContinues() throws Exception {
+        try (PspDevice d = device()) {
+            int rc = run(d, """
+                    dev-set rotation-period 99999999999999
+                    dev-set rotation-period 9223372036854775807
+                    dev-set rotation-period 99999999999999999999
+                    dev-set versions 99999999999
+                    rx-assoc --version 2147483647
+                    rx-assoc --count 99999999999
+                    tx-assoc add --spi 0x1ffffffff --version 0 --key %s
+                    tx-assoc add --spi 10 --version 0 --key %s --sa 2147483647
+                    tx-assoc add --spi 10 --version 0 --key %s --sa -5
+                    tx-assoc del 99999999999
+                    dev-set rotation-period 9223372036
+                    dev-get
+                    """.formatted("11".repeat(16), "22".repeat(16), "33".repeat(16)));
+            String out = outBytes.toString(StandardCharsets.UTF_8);
+            String err = errBytes.toString(StandardCharsets.UTF_8);
+            assertEquals(1, rc);
+            String[] lines = err.strip().split("\n");
+            assertEquals(10, lines.length, err);
+            for (String l : lines) {
+                assertTrue(l.startsWith("error: "), err);
+            }
+            assertTrue(lines[0].contains("rotation period must be 1..9223372036 seconds"), err);
+            assertTrue(lines[8].startsWith("error: tx-assoc: --sa"), err);
+            assertFalse(err.contains("1111") || err.contains("2222") || err.contains("3333"), "keys never echoed");
+            // The largest period in range is accepted; the console ran to the end.
+            assertTrue(out.contains("rotation-period-s=9223372036\n"), out);
+            assertTrue(out.contains("rotation-period-s=9223372036 "), out);
+            assertEquals(Duration.ofSeconds(9_223_372_036L), d.rotationPeriod());
+        }
+    }
+
+    @Test
+    void aKeyTypedWhereAnotherValueBelongsIsNeverEchoed() throws Exception {
+        String key = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+        try (PspDevice d = device()) {
+            int rc = run(d, """
+                    tx-assoc add --spi K --version 0 --key 10
+                    tx-assoc add --spi 10 --version K --key 10
+                    tx-assoc add --spi 10 --version 0 --key 10 --sa K
+                    tx-assoc add --spi 10 --version 0 --key 10 K
+                    tx-assoc K
+                    tx-assoc del K
+                    dev-set versions K
+                    dev-set versions 0,K
+                    dev-set rotation-period K
+                    dev-set K 1
+                    rx-assoc --count K
+                    rx-assoc K
+                    K
+                    dev-set rotation-period 123456789012345678901234567890
+                    """.replace("K", key));
+            String err = errBytes.toString(StandardCharsets.UTF_8);
+            assertEquals(1, rc);
+            String[] lines = err.strip().split("\n");
+            assertEquals(14, lines.length, err);
+            for (int i = 0; i + 16 <= key.length(); i++) {
+                assertFalse(err.contains(key.substring(i, i + 16)), err);
+            }
+            assertTrue(lines[0].contains("spi must be hex: a 64-character value"), err);
+            assertTrue(lines[12].startsWith("error: a 64-character value: unknown command"), err);
+            assertTrue(lines[13].contains("out of range: a 30-character value"), err);
         }
     }
 }

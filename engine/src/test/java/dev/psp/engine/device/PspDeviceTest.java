@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.psp.engine.crypto.KeyDerivation;
@@ -218,6 +219,21 @@ class PspDeviceTest {
             assertTrue(d.maybeRotate());
             assertEquals(2, d.generation());
         }
+    }
+
+    @Test
+    void rotationPeriodBeyondLongNanosIsAnIllegalArgument() {
+        Duration max = Duration.ofNanos(Long.MAX_VALUE);
+        try (PspDevice d = PspDevice.builder().random(new SplittableRandom(4)).saCapacity(8).build()) {
+            Duration before = d.rotationPeriod();
+            assertThrows(IllegalArgumentException.class, () -> d.rotationPeriod(Duration.ofSeconds(99_999_999_999_999L)));
+            assertThrows(IllegalArgumentException.class, () -> d.rotationPeriod(max.plusNanos(1)));
+            assertEquals(before, d.rotationPeriod(), "unchanged after a refused period");
+            d.rotationPeriod(max);
+            assertEquals(max, d.rotationPeriod());
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> PspDevice.builder().rotationPeriod(Duration.ofSeconds(Long.MAX_VALUE)));
     }
 
     @Test
