@@ -336,7 +336,7 @@ public final class GroCoalescer {
             csumOk = true;
         } else {
             deferPaySum = false;
-            long pseudo = Checksum.pseudoHeader(s, l3, ipVersion, PacketHeaders.PROTO_TCP, thLen + payLen);
+            long pseudo = Checksum.pseudoHeader(s, l3, ipVersion, PacketHeaders.PROTO_TCP, l4, thLen + payLen);
             long headerSum = Checksum.sum(s, l4, thLen, pseudo);
             paySum = Checksum.fold(Checksum.sum(s, l4 + thLen, payLen, 0));
             csumOk = Checksum.finish(headerSum + paySum) == 0;
@@ -529,6 +529,15 @@ public final class GroCoalescer {
                 int w = Bytes.u32(s, l3 + i);
                 x = x * 31 + w;
                 sum += w & 0xffffffffL;
+            }
+            if (l4 != l3 + 40) {
+                // the pseudo-header's destination is the final one (RFC 8200 8.1), maybe a routing header's
+                long dst = PacketHeaders.pseudoDestination(s, l3, l4);
+                if (dst != l3 + 24) {
+                    for (int i = 0; i < 16; i += 4) {
+                        sum += (Bytes.u32(s, dst + i) & 0xffffffffL) - (Bytes.u32(s, l3 + 24 + i) & 0xffffffffL);
+                    }
+                }
             }
             addrSum = sum;
         }
@@ -855,7 +864,7 @@ public final class GroCoalescer {
             Bytes.u8(s, l4 + 13, Bytes.u8(s, l4 + 13) | f.extraFlags);
         }
         int l4Len = (int) (f.end - l4);
-        long pseudo = Checksum.pseudoHeader(s, l3, f.ipVersion, PacketHeaders.PROTO_TCP, l4Len);
+        long pseudo = Checksum.pseudoHeader(s, l3, f.ipVersion, PacketHeaders.PROTO_TCP, l4, l4Len);
         Bytes.u16(s, l4 + 16, 0);
         if (cfg.recomputeChecksum()) {
             Bytes.u16(s, l4 + 16, Checksum.finish(Checksum.sum(s, l4, f.thLen, pseudo) + f.paySum));

@@ -276,7 +276,7 @@ public final class TsoSegmenter {
         long l3 = sp.offset + l3Rel;
         long l4 = sp.offset + l4Rel;
         int l4Len = l4HdrLen + segSize;
-        long sum = Checksum.pseudoHeader(s, l3, ipVersion, l4Proto, l4Len);
+        long sum = Checksum.pseudoHeader(s, l3, ipVersion, l4Proto, l4, l4Len);
         if (l4Proto == PacketHeaders.PROTO_TCP) {
             sum += Bytes.u16(s, l4) + Bytes.u16(s, l4 + 2); // ports
             sum += Bytes.u16(s, l4 + 8) + Bytes.u16(s, l4 + 10); // ack
@@ -303,7 +303,7 @@ public final class TsoSegmenter {
         }
         if (computeChecksums) {
             Bytes.u16(ds, l4 + csumField, 0);
-            long sum = Checksum.pseudoHeader(ds, l3, ipVersion, l4Proto, l4Len);
+            long sum = Checksum.pseudoHeader(ds, l3, ipVersion, l4Proto, l4, l4Len);
             sum = Checksum.sum(ds, l4, l4HdrLen, sum);
             sum = Checksum.sum(src, srcOff, chunk, sum);
             int c = Checksum.finish(sum);

@@ -106,16 +106,22 @@ public final class Checksum {
 
     /**
      * Pseudo-header sum for an L4 checksum: addresses from the IP header at {@code ipOff}
-     * (version 4 or 6), protocol and L4 length.
+     * (version 4 or 6), protocol and L4 length. For IPv6 the destination is the final one (RFC 8200
+     * section 8.1: a Routing header's, see {@link PacketHeaders#pseudoDestination}), looked for
+     * only when extension headers lie between the fixed header and the L4 header at {@code l4Off}.
      */
-    public static long pseudoHeader(MemorySegment s, long ipOff, int ipVersion, int proto, int l4Len) {
+    public static long pseudoHeader(MemorySegment s, long ipOff, int ipVersion, int proto, long l4Off, int l4Len) {
         long sum = proto + (long) l4Len;
         if (ipVersion == 4) {
-            sum = sum(s, ipOff + 12, 8, sum);
-        } else {
-            sum = sum(s, ipOff + 8, 32, sum);
+            return sum(s, ipOff + 12, 8, sum);
         }
-        return sum;
+        if (l4Off != ipOff + 40) {
+            long dst = PacketHeaders.pseudoDestination(s, ipOff, l4Off);
+            if (dst != ipOff + 24) {
+                return sum(s, dst, 16, sum(s, ipOff + 8, 16, sum));
+            }
+        }
+        return sum(s, ipOff + 8, 32, sum);
     }
 
     /**
@@ -126,7 +132,7 @@ public final class Checksum {
      */
     public static int l4(MemorySegment s, long ipOff, int ipVersion, int proto, long l4Off, int l4Len, int csumFieldOffset) {
         long cancel = ~Bytes.u16(s, l4Off + csumFieldOffset) & 0xffff;
-        int c = finish(sum(s, l4Off, l4Len, pseudoHeader(s, ipOff, ipVersion, proto, l4Len)) + cancel);
+        int c = finish(sum(s, l4Off, l4Len, pseudoHeader(s, ipOff, ipVersion, proto, l4Off, l4Len)) + cancel);
         if (c == 0 && proto == 17) {
             c = 0xffff; // RFC 768: a computed zero is sent as all ones
         }
@@ -135,6 +141,6 @@ public final class Checksum {
 
     /** True when an L4 checksum verifies (the stored field included in the sum). */
     public static boolean l4Valid(MemorySegment s, long ipOff, int ipVersion, int proto, long l4Off, int l4Len) {
-        return finish(sum(s, l4Off, l4Len, pseudoHeader(s, ipOff, ipVersion, proto, l4Len))) == 0;
+        return finish(sum(s, l4Off, l4Len, pseudoHeader(s, ipOff, ipVersion, proto, l4Off, l4Len))) == 0;
     }
 }

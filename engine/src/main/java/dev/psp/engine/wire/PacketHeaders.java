@@ -193,6 +193,63 @@ public final class PacketHeaders {
         return BAD_IP;
     }
 
+    /**
+     * Offset of the destination address an upper-layer checksum's pseudo-header takes for the IPv6
+     * packet at {@code l3} whose upper-layer header is at {@code l4} (RFC 8200 section 8.1): with a
+     * Routing header whose Segments Left is not zero, the final destination, that is the last
+     * address of a type 0 or type 2 header or Segment List[0] of a Segment Routing Header (RFC 8754,
+     * type 4); otherwise the fixed header's Destination Address ({@code l3 + 24}). The extension
+     * headers between are walked as {@link #parse} walks them; a routing header too short for what
+     * it claims, Segments Left beyond its address count, a chain that does not end at {@code l4},
+     * and other routing types (type 3 RPL carries compressed addresses) keep the fixed header's
+     * address. Nothing is walked when {@code l4 == l3 + 40}.
+     */
+    public static long pseudoDestination(MemorySegment seg, long l3, long l4) {
+        long fixed = l3 + 24;
+        if (l4 == l3 + 40) {
+            return fixed;
+        }
+        int nh = Bytes.u8(seg, l3 + 6);
+        long p = l3 + 40;
+        for (int guard = 0; guard < 16 && p + 8 <= l4; guard++) {
+            int extLen;
+            switch (nh) {
+                case 0, 43, 60, 135, 139, 140 -> extLen = (Bytes.u8(seg, p + 1) + 1) * 8;
+                case 44 -> extLen = 8;
+                case 51 -> extLen = (Bytes.u8(seg, p + 1) + 2) * 4;
+                default -> {
+                    return fixed;
+                }
+            }
+            if (p + extLen > l4) {
+                return fixed;
+            }
+            if (nh == 43) {
+                return routingFinalDestination(seg, p, extLen, fixed);
+            }
+            nh = Bytes.u8(seg, p);
+            p += extLen;
+        }
+        return fixed;
+    }
+
+    /** The final destination named by the Routing header at {@code rh} ({@code len} bytes), or {@code fixed}. */
+    private static long routingFinalDestination(MemorySegment seg, long rh, int len, long fixed) {
+        int type = Bytes.u8(seg, rh + 2);
+        int segmentsLeft = Bytes.u8(seg, rh + 3);
+        if (segmentsLeft == 0) {
+            return fixed; // the fixed header already holds the final destination
+        }
+        int addresses = (len - 8) / 16;
+        if (type == 0 || type == 2) { // RFC 2460 type 0, RFC 6275 type 2: the last address
+            return addresses >= 1 && segmentsLeft <= addresses ? rh + 8 + 16L * (addresses - 1) : fixed;
+        } else if (type == 4) { // RFC 8754 SRH: Segment List[0]; Last Entry + 1 segments, TLVs after them
+            int segments = Bytes.u8(seg, rh + 4) + 1;
+            return segments <= addresses && segmentsLeft <= segments ? rh + 8 : fixed;
+        }
+        return fixed;
+    }
+
     private void readPorts(MemorySegment seg, boolean nonFirstFragment) {
         if ((l4Proto == PROTO_TCP || l4Proto == PROTO_UDP) && !nonFirstFragment && l4Off + 4 <= ipEnd) {
             int ports = Bytes.u32(seg, l4Off);

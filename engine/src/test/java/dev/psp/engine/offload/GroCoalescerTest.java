@@ -512,7 +512,7 @@ class GroCoalescerTest {
             byte[] got = b.out[0].toByteArray();
             TcpFrames.Layout l = TcpFrames.layout(got);
             MemorySegment g = MemorySegment.ofArray(got);
-            int pseudo = ~Checksum.finish(Checksum.pseudoHeader(g, l.l3(), 4, 6, l.ipEnd() - l.l4())) & 0xffff;
+            int pseudo = ~Checksum.finish(Checksum.pseudoHeader(g, l.l3(), 4, 6, l.l4(), l.ipEnd() - l.l4())) & 0xffff;
             assertEquals(pseudo, ByteBuffer.wrap(got).getShort(l.l4() + 16) & 0xffff);
             TcpFrames.fixChecksums(got); // completing the checksum gives the original super-packet
             assertArrayEquals(sup, got);

@@ -102,7 +102,7 @@ class ChecksumTest {
             int len = 20 + r.nextInt(b.length - 60 - (int) l4);
             int got = Checksum.l4(s, 14, ipv, proto, l4, len, field);
             Bytes.u16(s, l4 + field, 0);
-            int c = Checksum.finish(sumReference(s, l4, len, Checksum.pseudoHeader(s, 14, ipv, proto, len)));
+            int c = Checksum.finish(sumReference(s, l4, len, Checksum.pseudoHeader(s, 14, ipv, proto, l4, len)));
             assertEquals(proto == 17 && c == 0 ? 0xffff : c, got, "round " + round);
         }
     }
