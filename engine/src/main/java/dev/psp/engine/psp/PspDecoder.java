@@ -199,7 +199,9 @@ public final class PspDecoder {
         }
         int hdrLen = PspHeader.headerLength(word0);
         boolean vcPresent = (flags & PspHeader.FLAG_V) != 0;
-        if (hdrLen < BASE_LENGTH || (vcPresent && hdrLen < BASE_LENGTH + PspHeader.VC_LENGTH)) {
+        // Hdr Ext Len is 1, or 2 with a VC (PSP.md): anything else (2 without V included) is refused,
+        // never skipped over as if it were a header extension
+        if (hdrLen != (vcPresent ? BASE_LENGTH + PspHeader.VC_LENGTH : BASE_LENGTH)) {
             return Reason.RX_BAD_HEADER.code();
         }
         int region = (int) (icvOff - psp - BASE_LENGTH); // after the IV up to the ICV
