@@ -199,7 +199,9 @@ public final class PspDecoder {
         }
         int hdrLen = PspHeader.headerLength(word0);
         boolean vcPresent = (flags & PspHeader.FLAG_V) != 0;
-        if (hdrLen < BASE_LENGTH || (vcPresent && hdrLen < BASE_LENGTH + PspHeader.VC_LENGTH)) {
+        // Hdr Ext Len is 1, or 2 with a VC (PSP.md): anything else (2 without V included) is refused,
+        // never skipped over as if it were a header extension
+        if (hdrLen != (vcPresent ? BASE_LENGTH + PspHeader.VC_LENGTH : BASE_LENGTH)) {
             return Reason.RX_BAD_HEADER.code();
         }
         int region = (int) (icvOff - psp - BASE_LENGTH); // after the IV up to the ICV
@@ -392,18 +394,19 @@ public final class PspDecoder {
             setLayout(p, l3, p.udpOff + shift, innerEnd, p.ipVersion, p.ipHeaderLen, nh);
             return 0;
         }
-        // tunnel: the inner packet must be an IP packet of the family the next header names
+        // tunnel: the next header is 4 or 41 (PSP.md) and the inner packet is an IP packet of the
+        // family it names; any other next header (6, 17, ...) is a bad inner packet, not delivered
         if (innerLen < 1) {
             return Reason.RX_BAD_INNER.code();
         }
         int v = Bytes.u8(s, innerOff) >>> 4;
         int innerTotal;
-        if (v == 4 && nh != PacketHeaders.PROTO_IPV6) {
+        if (v == 4 && nh == PacketHeaders.PROTO_IPV4) {
             if (innerLen < 20) {
                 return Reason.RX_BAD_INNER.code();
             }
             innerTotal = Bytes.u16(s, innerOff + 2);
-        } else if (v == 6 && nh != PacketHeaders.PROTO_IPV4) {
+        } else if (v == 6 && nh == PacketHeaders.PROTO_IPV6) {
             if (innerLen < 40) {
                 return Reason.RX_BAD_INNER.code();
             }
