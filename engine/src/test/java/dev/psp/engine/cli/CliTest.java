@@ -26,14 +26,15 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The psp command line, end to end on files. */
-class CliTest {
+public class CliTest {
     static final Path V = TestVectors.googlePsp();
     @TempDir
     Path tmp;
 
-    record Result(int rc, String out, String err) {}
+    /** What one in-process {@code psp} run returned and printed (other test packages use it too). */
+    public record Result(int rc, String out, String err) {}
 
-    static Result psp(String... args) {
+    public static Result psp(String... args) {
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         ByteArrayOutputStream e = new ByteArrayOutputStream();
         int rc = Main.run(args, new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8));

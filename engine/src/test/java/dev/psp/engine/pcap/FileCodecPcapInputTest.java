@@ -1,16 +1,14 @@
 package dev.psp.engine.pcap;
 
+import static dev.psp.engine.cli.CliTest.psp;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.psp.engine.Frames;
 import dev.psp.engine.TestPcap;
-import dev.psp.engine.cli.Main;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
+import dev.psp.engine.cli.CliTest.Result;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -27,15 +25,6 @@ class FileCodecPcapInputTest {
 
     @TempDir
     Path dir;
-
-    record Result(int rc, String out, String err) {}
-
-    static Result psp(String... args) {
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        int rc = Main.run(args, new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8));
-        return new Result(rc, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-    }
 
     static Result encrypt(Path in, Path out, String... extra) {
         String cfg = PcapBytes.googlePsp().resolve("cfg/encrypt_transport_crypt_off_128.cfg").toString();
