@@ -4,16 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.psp.engine.Frames;
+import dev.psp.engine.TestFiles;
 import dev.psp.engine.TestPcap;
 import dev.psp.engine.TestVectors;
-import dev.psp.engine.crypto.AeadBackends;
-import dev.psp.engine.crypto.AeadEngine;
-import dev.psp.engine.crypto.KeyDerivation;
 import dev.psp.engine.offload.GroConfig;
 import dev.psp.engine.pcap.PcapWriter;
 import dev.psp.engine.psp.Mode;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -98,20 +94,12 @@ class FileCodecGroPoolTest {
     }
 
     private static FileCodec decrypt(Path enc, Path out, GroConfig gro) throws Exception {
-        PspConfig cfg = PspConfig.readDecrypt(V.resolve("cfg/decrypt.cfg"));
-        KeyDerivation kdf = new KeyDerivation(cfg.masterKey0, cfg.masterKey1);
         FileCodec codec = new FileCodec();
         codec.gro(gro);
-        try (AeadEngine engine = AeadBackends.byName("jdk").newEngine()) {
-            codec.decrypt(engine, kdf, Mode.TUNNEL, 256, enc, out, 262144);
-        } finally {
-            kdf.destroy();
-        }
-        return codec;
+        return TestFiles.decryptWithVectorKeys(codec, Mode.TUNNEL, 256, enc, out);
     }
 
     private static int cli(String... args) {
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        return Main.run(args, new PrintStream(o), new PrintStream(o));
+        return CliTest.psp(args).rc();
     }
 }

@@ -4,18 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.psp.engine.Frames;
+import dev.psp.engine.TestFiles;
 import dev.psp.engine.TestPcap;
 import dev.psp.engine.TestVectors;
-import dev.psp.engine.crypto.AeadBackends;
-import dev.psp.engine.crypto.AeadEngine;
-import dev.psp.engine.crypto.KeyDerivation;
 import dev.psp.engine.offload.GroConfig;
-import dev.psp.engine.pcap.PcapWriter;
 import dev.psp.engine.psp.Mode;
 import dev.psp.engine.psp.PspCounters;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,7 +82,7 @@ class RxCounterIdentityTest {
         for (int i = 0; i < input.size(); i++) {
             mixed.add(input.get((i * 7) % input.size()));
         }
-        Path in = write(tmp.resolve("in.pcap"), mixed);
+        Path in = TestFiles.writePcap(tmp.resolve("in.pcap"), mixed);
 
         FileCodec codec = decrypt(in, tmp.resolve("out.pcap"), verify, gro ? GroConfig.defaults().withDropBadChecksum(drop) : null);
         PspCounters c = codec.counters;
@@ -122,15 +116,15 @@ class RxCounterIdentityTest {
     }
 
     private List<byte[]> encrypt(List<byte[]> frames, boolean innerChecksum) throws Exception {
-        Path clear = write(tmp.resolve("clear-" + innerChecksum + ".pcap"), frames);
+        Path clear = TestFiles.writePcap(tmp.resolve("clear-" + innerChecksum + ".pcap"), frames);
         Path enc = tmp.resolve("enc-" + innerChecksum + ".pcap");
         List<String> args = new ArrayList<>(List.of("encrypt", "-c", V.resolve("cfg/encrypt_transport_no_crypt_off_128.cfg").toString(),
                 "-i", clear.toString(), "-o", enc.toString()));
         if (innerChecksum) {
             args.add("--inner-checksum");
         }
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        assertEquals(0, Main.run(args.toArray(String[]::new), new PrintStream(o), new PrintStream(o)), o.toString());
+        CliTest.Result run = CliTest.psp(args.toArray(String[]::new));
+        assertEquals(0, run.rc(), run.err());
         List<byte[]> out = new ArrayList<>();
         for (TestPcap.Rec r : TestPcap.read(enc)) {
             out.add(r.data());
@@ -139,29 +133,12 @@ class RxCounterIdentityTest {
         return out;
     }
 
-    private static Path write(Path file, List<byte[]> frames) throws Exception {
-        try (PcapWriter w = PcapWriter.create(file, 262144, 1, false)) {
-            int t = 1;
-            for (byte[] f : frames) {
-                w.write(MemorySegment.ofArray(f), 0, f.length, t++, 0);
-            }
-        }
-        return file;
-    }
-
     private static FileCodec decrypt(Path in, Path out, boolean verify, GroConfig gro) throws Exception {
-        PspConfig cfg = PspConfig.readDecrypt(V.resolve("cfg/decrypt.cfg"));
-        KeyDerivation kdf = new KeyDerivation(cfg.masterKey0, cfg.masterKey1);
         FileCodec codec = new FileCodec();
         codec.verifyInnerChecksums = verify;
         if (gro != null) {
             codec.gro(gro);
         }
-        try (AeadEngine engine = AeadBackends.byName("jdk").newEngine()) {
-            codec.decrypt(engine, kdf, Mode.TRANSPORT, 0, in, out, 262144);
-        } finally {
-            kdf.destroy();
-        }
-        return codec;
+        return TestFiles.decryptWithVectorKeys(codec, Mode.TRANSPORT, 0, in, out);
     }
 }

@@ -9,14 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.psp.engine.TestFiles;
 import dev.psp.engine.TestPcap;
 import dev.psp.engine.TestVectors;
+import dev.psp.engine.cli.CliTest;
 import dev.psp.engine.cli.FileCodec;
-import dev.psp.engine.cli.Main;
-import dev.psp.engine.cli.PspConfig;
-import dev.psp.engine.crypto.AeadBackends;
-import dev.psp.engine.crypto.AeadEngine;
-import dev.psp.engine.crypto.KeyDerivation;
 import dev.psp.engine.pcap.PcapWriter;
 import dev.psp.engine.pool.PacketPool;
 import dev.psp.engine.pool.PoolAssertions;
@@ -24,7 +21,6 @@ import dev.psp.engine.psp.Mode;
 import dev.psp.engine.psp.Packet;
 import dev.psp.engine.psp.TxSa;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -267,8 +263,7 @@ class GroChainTest {
     }
 
     private static int cli(String... args) {
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        return Main.run(args, new PrintStream(o), new PrintStream(o));
+        return CliTest.psp(args).rc();
     }
 
     /** TSO'd, interleaved flows encrypted to a file for the decrypt tests; returns the originals. */
@@ -301,16 +296,9 @@ class GroChainTest {
     }
 
     private FileCodec decrypt(Path enc, Path out, GroConfig.Merge merge) throws Exception {
-        PspConfig cfg = PspConfig.readDecrypt(TestVectors.googlePsp().resolve("cfg/decrypt.cfg"));
-        KeyDerivation kdf = new KeyDerivation(cfg.masterKey0, cfg.masterKey1);
         FileCodec codec = new FileCodec();
         codec.gro(GroConfig.defaults().withMerge(merge));
-        try (AeadEngine engine = AeadBackends.byName("jdk").newEngine()) {
-            codec.decrypt(engine, kdf, Mode.TUNNEL, 256, enc, out, 262144);
-        } finally {
-            kdf.destroy();
-        }
-        return codec;
+        return TestFiles.decryptWithVectorKeys(codec, Mode.TUNNEL, 256, enc, out);
     }
 
     /** FileCodec decrypt --gro: the same file in both modes, every pool slot back exactly once. */
