@@ -1,5 +1,6 @@
 package dev.psp.engine.cli;
 
+import dev.psp.engine.crypto.Redact;
 import dev.psp.engine.psp.Mode;
 import dev.psp.engine.psp.PspHeader;
 import java.io.IOException;
@@ -18,7 +19,7 @@ import java.util.List;
  * and {@code aes-gcm-256} the algorithm may be {@code aes-gmac-128} or {@code aes-gmac-256}.
  * Unlike the reference, crypt offsets above 63 (they do not fit the 6-bit field) and reserved SPIs
  * are refused, and so are signs ({@code +1}) and fields after the last one. Error messages name the
- * field and show a bad token only when it is too short to be key material ({@link #shown}). Wipe keys
+ * field and show a bad token only when it is too short to be key material ({@link Redact}). Wipe keys
  * with {@link #wipe()}.
  */
 public final class PspConfig {
@@ -33,13 +34,6 @@ public final class PspConfig {
     public final int cryptOffsetTunnelV4;
     public final int cryptOffsetTunnelV6;
     public final boolean vc;
-
-    /**
-     * Longest token an error message may quote: 12, the longest valid token ({@code aes-gmac-256};
-     * an SPI is at most 10 with {@code 0x}). Anything longer could be key material (a misplaced
-     * 64-hex key) and is described by its length only.
-     */
-    static final int MAX_SHOWN_TOKEN = 12;
 
     private PspConfig(byte[] mk0, byte[] mk1, boolean hasSa, int spi, Mode mode, int version, int co, int co4, int co6, boolean vc) {
         this.masterKey0 = mk0;
@@ -87,21 +81,21 @@ public final class PspConfig {
         String hex = spiTok.startsWith("0x") || spiTok.startsWith("0X") ? spiTok.substring(2) : spiTok;
         String significant = hex.replaceFirst("^0+", "");
         if (hex.isEmpty() || !hex.chars().allMatch(c -> hexDigit((char) c) >= 0) || significant.length() > 8) {
-            throw new ConfigException(name + ": SPI must be a 32-bit hex value, got " + shown(spiTok));
+            throw new ConfigException(name + ": SPI must be a 32-bit hex value, got " + Redact.quoted(spiTok));
         }
         int spi = significant.isEmpty() ? 0 : (int) Long.parseLong(significant, 16);
         if (!PspHeader.validSpi(spi)) {
-            throw new ConfigException(name + ": SPI " + shown(spiTok) + " is reserved (its low 31 bits must be non-zero)");
+            throw new ConfigException(name + ": SPI " + Redact.quoted(spiTok) + " is reserved (its low 31 bits must be non-zero)");
         }
         String modeTok = next(name, tok, pos, "encap mode");
         Mode mode = Mode.parse(modeTok);
         if (mode == null || mode == Mode.AUTO) {
-            throw new ConfigException(name + ": encap mode must be 'transport' or 'tunnel', got " + shown(modeTok));
+            throw new ConfigException(name + ": encap mode must be 'transport' or 'tunnel', got " + Redact.quoted(modeTok));
         }
         String algTok = next(name, tok, pos, "crypto algorithm");
         int version = PspHeader.parseVersion(algTok);
         if (version < 0 || algTok.length() == 1) {
-            throw new ConfigException(name + ": crypto algorithm must be aes-gcm-128, aes-gcm-256, aes-gmac-128 or aes-gmac-256, got " + shown(algTok));
+            throw new ConfigException(name + ": crypto algorithm must be aes-gcm-128, aes-gcm-256, aes-gmac-128 or aes-gmac-256, got " + Redact.quoted(algTok));
         }
         int co = offset(name, tok, pos, "transport crypt offset");
         int co4 = offset(name, tok, pos, "IPv4 tunnel crypt offset");
@@ -113,7 +107,7 @@ public final class PspConfig {
         } else if (vcTok.equals("no-vc")) {
             vc = false;
         } else {
-            throw new ConfigException(name + ": vc mode must be 'vc' or 'no-vc', got " + shown(vcTok));
+            throw new ConfigException(name + ": vc mode must be 'vc' or 'no-vc', got " + Redact.quoted(vcTok));
         }
         noMoreFields(name, tok, pos, "the vc mode (an encrypt config ends there)");
         return new PspConfig(mk0, mk1, true, spi, mode, version, co, co4, co6, vc);
@@ -122,14 +116,6 @@ public final class PspConfig {
     /** An ASCII hex digit's value, else -1 (no signs, no other scripts' digits). */
     private static int hexDigit(char c) {
         return c < 0x80 ? Character.digit(c, 16) : -1;
-    }
-
-    /** Quotes a token short enough not to be key material, else describes it by its length. */
-    static String shown(String token) {
-        if (token.length() <= MAX_SHOWN_TOKEN) {
-            return "'" + token + "'";
-        }
-        return "a " + token.length() + "-character value";
     }
 
     private static void noMoreFields(Path name, List<String> tok, int[] pos, String after) throws ConfigException {
@@ -186,13 +172,13 @@ public final class PspConfig {
         String t = next(name, tok, pos, what);
         if (t.isEmpty() || !t.chars().allMatch(c -> c >= '0' && c <= '9')) {
             // Plain decimal digits only: no sign, no hex, no non-ASCII digits.
-            throw new ConfigException(name + ": " + what + " must be a number of 4-byte units, got " + shown(t));
+            throw new ConfigException(name + ": " + what + " must be a number of 4-byte units, got " + Redact.quoted(t));
         }
         String significant = t.replaceFirst("^0+", "");
         int v = significant.length() > 2 ? Integer.MAX_VALUE : significant.isEmpty() ? 0 : Integer.parseInt(significant);
         if (v > PspHeader.CRYPT_OFFSET_MAX) {
             throw new ConfigException(name + ": " + what + " must be 0.." + PspHeader.CRYPT_OFFSET_MAX
-                    + " (a 6-bit field in 4-byte units), got " + shown(t).replace("'", ""));
+                    + " (a 6-bit field in 4-byte units), got " + Redact.quoted(t));
         }
         return v;
     }

@@ -83,7 +83,7 @@ class PspConfigTest {
         assertTrue(refused(encryptWith(1, "auto"), true).getMessage().contains("'auto'"));
         assertTrue(refused(encryptWith(2, "aes-gcm-1024"), true).getMessage().contains("'aes-gcm-1024'"));
         assertTrue(refused(encryptWith(3, "one"), true).getMessage().contains("'one'"));
-        assertTrue(refused(encryptWith(4, "64"), true).getMessage().contains("got 64"));
+        assertTrue(refused(encryptWith(4, "64"), true).getMessage().contains("got '64'"));
         assertTrue(refused(encryptWith(6, "VC"), true).getMessage().contains("'VC'"));
         String m = refused(encryptWith(1, "transport-mode"), true).getMessage();
         assertTrue(m.contains("a 14-character value"), m);

@@ -1,0 +1,28 @@
+package dev.psp.engine.crypto;
+
+/**
+ * How a user's token may appear in an error message: as is only when it is too short to be key
+ * material, else described by its length, so a key typed or written where another value belongs is
+ * never echoed. Twelve characters is the longest valid non-key token ({@code aes-gmac-256}); a
+ * longer quote could already carry key bytes.
+ */
+public final class Redact {
+    /** Longest token shown as is. */
+    public static final int MAX_SHOWN = 12;
+
+    private Redact() {}
+
+    /** The token quoted ({@code 'tok'}), or {@code a N-character value}. */
+    public static String quoted(String token) {
+        return token.length() <= MAX_SHOWN ? "'" + token + "'" : described(token);
+    }
+
+    /** The token as is, or {@code a N-character value}. */
+    public static String bare(String token) {
+        return token.length() <= MAX_SHOWN ? token : described(token);
+    }
+
+    private static String described(String token) {
+        return "a " + token.length() + "-character value";
+    }
+}
