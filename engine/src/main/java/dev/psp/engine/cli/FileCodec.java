@@ -138,7 +138,7 @@ public final class FileCodec implements AutoCloseable {
     /** Coalesces what decrypt delivers (GRO), flushing at the end of every burst. */
     public void gro(GroConfig config) {
         // a file has no clock: merges end by the GRO rules, on table eviction, or at end of input
-        gro = new GroCoalescer(config.withFlushTimeoutNanos(Long.MAX_VALUE), groCounters).specCounters(counters);
+        gro = new GroCoalescer(config.withFlushTimeoutNanos(Long.MAX_VALUE), groCounters);
         groBatch = gro.newBatch(BURST);
     }
 
@@ -152,7 +152,10 @@ public final class FileCodec implements AutoCloseable {
     public void decrypt(AeadEngine engine, KeyDerivation kdf, Mode mode, int keyCache, Path in, Path out, int snaplen)
             throws IOException {
         try (RxKeys keys = new RxKeys(kdf, engine, keyCache, BURST, 0xf)) {
-            PspDecoder dec = new PspDecoder(engine, keys, counters, mode, BURST).verifyInnerChecksums(verifyInnerChecksums);
+            // GRO dropping bad inner checksums: the decoder judges them (the same one pass over the payload
+            // GRO would make), so each lands in rx-error once, never in rx-packets
+            boolean verify = verifyInnerChecksums || (gro != null && gro.config().dropBadChecksum());
+            PspDecoder dec = new PspDecoder(engine, keys, counters, mode, BURST).verifyInnerChecksums(verify);
             runNamed(in, out, snaplen, false, null, null, dec);
         }
     }

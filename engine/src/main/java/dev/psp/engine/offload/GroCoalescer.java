@@ -1,8 +1,6 @@
 package dev.psp.engine.offload;
 
 import dev.psp.engine.psp.Packet;
-import dev.psp.engine.psp.PspCounters;
-import dev.psp.engine.psp.Reason;
 import dev.psp.engine.wire.Bytes;
 import dev.psp.engine.wire.Checksum;
 import dev.psp.engine.wire.PacketHeaders;
@@ -79,7 +77,6 @@ public final class GroCoalescer {
     /** The flow the last merged or started segment belongs to: the candidate of {@link #joinHot}. */
     private Flow hot;
     private boolean fastPath = true;
-    private PspCounters specCounters;
     /** Segments {@link #joinHot} merged (tests check the fast path was exercised). */
     long hotJoins;
     private final Flow[] free;
@@ -145,16 +142,6 @@ public final class GroCoalescer {
      * Turns the one-pass path for segments continuing the last flow off (tests compare both ways;
      * the decisions and bytes are the same). Returns this.
      */
-    /**
-     * The decoder's spec counters: a segment dropped for a bad inner checksum ({@link GroConfig#dropBadChecksum})
-     * is moved from their rx-packets / rx-bytes to rx-error (reason {@code rx-inner-csum-bad}), so every packet
-     * read stays in exactly one spec counter. Null (the default): only {@link GroCounters#innerCsumBad} counts it.
-     */
-    public GroCoalescer specCounters(PspCounters counters) {
-        this.specCounters = counters;
-        return this;
-    }
-
     public GroCoalescer fastPath(boolean on) {
         this.fastPath = on;
         return this;
@@ -454,9 +441,6 @@ public final class GroCoalescer {
     private void badChecksum(Packet p, GroBatch batch, Flow f) {
         counters.innerCsumBad++;
         if (cfg.dropBadChecksum()) {
-            if (specCounters != null) {
-                specCounters.dropDelivered(p, Reason.RX_INNER_CSUM_BAD.code());
-            }
             batch.dropped[batch.droppedCount++] = p;
             return;
         }

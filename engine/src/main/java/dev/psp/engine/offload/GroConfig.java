@@ -13,8 +13,7 @@ package dev.psp.engine.offload;
  *                         false: the checksum field holds the pseudo-header sum (Linux CHECKSUM_PARTIAL) and the
  *                         output is marked {@link GroBatch#csumPartial}
  * @param dropBadChecksum  true (default): a segment whose inner TCP/UDP checksum fails is dropped (to
- *                         {@link GroBatch#dropped}; with {@link GroCoalescer#specCounters} it also moves from
- *                         rx-packets to rx-error); false: it is delivered alone, never merged. Both count
+ *                         {@link GroBatch#dropped}); false: it is delivered alone, never merged. Both count
  *                         {@code rx-inner-csum-bad}
  * @param merge            how a segment joins a super-packet: {@link Merge#CHAIN} (default, zero-copy) or
  *                         {@link Merge#COPY}

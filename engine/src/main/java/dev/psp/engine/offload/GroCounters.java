@@ -65,8 +65,8 @@ public final class GroCounters {
      */
     public long notMergeable;
     /**
-     * Inner TCP/UDP checksum failed after decryption ({@code rx-inner-csum-bad}); when dropped, the spec
-     * counters attached with {@link GroCoalescer#specCounters} count it in rx-error, not rx-packets.
+     * Inner TCP/UDP checksum failed after decryption ({@code rx-inner-csum-bad}), found by GRO itself
+     * (a decoder with {@code verifyInnerChecksums} drops and counts such packets before GRO, in rx-error).
      */
     public long innerCsumBad;
 

@@ -40,17 +40,6 @@ public final class PspCounters {
         return p.aadLen - PspHeader.BASE_LENGTH + p.textLen;
     }
 
-    /**
-     * A packet the decoder delivered (counted in rx-packets and rx-bytes) that a later receive stage
-     * drops, such as GRO refusing a bad inner checksum: it leaves rx-packets / rx-bytes and is counted
-     * under {@code reasonCode}'s spec counter instead, so it stays counted exactly once.
-     */
-    public void dropDelivered(Packet p, int reasonCode) {
-        rxPackets--;
-        rxBytes -= rxBytes(p);
-        count(reasonCode);
-    }
-
     public void addTo(PspCounters total) {
         total.txPackets += txPackets;
         total.txBytes += txBytes;

@@ -96,7 +96,6 @@ class RxCounterIdentityTest {
         assertEquals(RESERVED_SPI, c.rxBad, all);
         assertEquals(CLEAR, c.rxPassthrough, all);
         if (dropped) {
-            assertEquals(GOOD, c.rxPackets);
             assertEquals(goodBytes, c.rxBytes, "rx-bytes: the delivered packets only; " + all);
             assertEquals(BAD_INNER, c.reasonMap().get("rx-inner-csum-bad"), all);
         } else {
@@ -106,8 +105,9 @@ class RxCounterIdentityTest {
         long reasons = c.reasonMap().values().stream().mapToLong(Long::longValue).sum();
         assertEquals(c.rxAuthFail + c.rxError + c.rxBad + c.rxPassthrough, reasons, all);
         if (gro) {
-            // GRO sees what the decoder delivered; it verifies what the decoder did not
-            assertEquals(verify ? 0 : BAD_INNER, codec.groCounters.innerCsumBad, all);
+            // GRO sees what the decoder delivered: when GRO drops, the decoder verified (and dropped)
+            // first; a GRO that delivers bad checksums finds them itself
+            assertEquals(verify || drop ? 0 : BAD_INNER, codec.groCounters.innerCsumBad, all);
         }
         assertEquals(delivered + CLEAR, codec.written, all); // no two good packets share a flow: nothing merges
         assertEquals(delivered + CLEAR, TestPcap.read(tmp.resolve("out.pcap")).size());
