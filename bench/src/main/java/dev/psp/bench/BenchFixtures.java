@@ -7,7 +7,6 @@ import dev.psp.engine.crypto.KeyDerivation;
 import dev.psp.engine.perf.TrafficGenerator;
 import dev.psp.engine.psp.PspHeader;
 import dev.psp.engine.psp.TxSa;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 
@@ -23,16 +22,6 @@ final class BenchFixtures {
     static final int SPI = 0x1234;
     static final byte[] MASTER_KEY_0 = bytes(32, 1);
     static final byte[] MASTER_KEY_1 = bytes(32, 2);
-
-    /**
-     * Packet memory as the engine's {@code PacketPool} allocates it: a shared arena (a pooled
-     * packet may be touched by any thread). A confined arena adds an owner-thread check to every
-     * segment access, which made header-heavy paths (GRO's checks: 9 loads per segment) look
-     * ~2-3 ns per segment slower than the engine runs them.
-     */
-    static Arena packetArena() {
-        return Arena.ofShared();
-    }
 
     private BenchFixtures() {}
 

@@ -1,5 +1,6 @@
 package dev.psp.bench;
 
+import dev.psp.engine.pool.PacketPool;
 import dev.psp.engine.wire.Bytes;
 import dev.psp.engine.wire.Checksum;
 import java.lang.foreign.Arena;
@@ -27,7 +28,7 @@ public class ChecksumBenchmark extends PspBench {
 
     @Setup(Level.Trial)
     public void setUp() {
-        arena = BenchFixtures.packetArena();
+        arena = PacketPool.packetArena();
         buf = arena.allocate(size + 64, 64);
         MemorySegment.copy(MemorySegment.ofArray(BenchFixtures.bytes(size + 64, 5)), 0, buf, 0, size + 64);
         for (int off = 0; off < 8; off++) {

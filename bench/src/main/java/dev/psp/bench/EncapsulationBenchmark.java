@@ -4,6 +4,7 @@ import dev.psp.engine.crypto.AeadBackend;
 import dev.psp.engine.crypto.AeadBurst;
 import dev.psp.engine.crypto.AeadEngine;
 import dev.psp.engine.crypto.AeadKey;
+import dev.psp.engine.pool.PacketPool;
 import dev.psp.engine.psp.CounterIvSource;
 import dev.psp.engine.psp.Packet;
 import dev.psp.engine.psp.PspCounters;
@@ -85,7 +86,7 @@ public class EncapsulationBenchmark extends PspBench {
 
     @Setup
     public void setUp() {
-        arena = BenchFixtures.packetArena();
+        arena = PacketPool.packetArena();
         byte[] frame = new byte[14 + 20 + 8 + 64];
         ByteBuffer b = ByteBuffer.wrap(frame);
         b.position(12);

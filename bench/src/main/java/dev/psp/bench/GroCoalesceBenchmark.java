@@ -6,6 +6,7 @@ import dev.psp.engine.offload.GroBatch;
 import dev.psp.engine.offload.GroCoalescer;
 import dev.psp.engine.offload.GroConfig;
 import dev.psp.engine.offload.GroCounters;
+import dev.psp.engine.pool.PacketPool;
 import dev.psp.engine.psp.Packet;
 import dev.psp.engine.psp.PspDecoder;
 import dev.psp.engine.psp.TxSa;
@@ -47,7 +48,7 @@ public class GroCoalesceBenchmark extends PspBench {
 
     @Setup(Level.Trial)
     public void setUp() {
-        arena = BenchFixtures.packetArena();
+        arena = PacketPool.packetArena();
         AeadEngine engine = BenchFixtures.backend("jdk").newEngine();
         KeyDerivation kdf = new KeyDerivation(BenchFixtures.MASTER_KEY_0, BenchFixtures.MASTER_KEY_1);
         TxSa sa = BenchFixtures.txSa(engine, kdf, OffloadFixtures.VERSION);

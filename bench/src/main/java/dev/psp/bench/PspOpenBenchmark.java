@@ -3,6 +3,7 @@ package dev.psp.bench;
 import dev.psp.engine.crypto.AeadEngine;
 import dev.psp.engine.crypto.AeadKey;
 import dev.psp.engine.crypto.KeyDerivation;
+import dev.psp.engine.pool.PacketPool;
 import dev.psp.engine.psp.Mode;
 import dev.psp.engine.psp.Packet;
 import dev.psp.engine.psp.PspCounters;
@@ -66,7 +67,7 @@ public class PspOpenBenchmark extends PspBench {
 
     @Setup(Level.Trial)
     public void setUp() throws GeneralSecurityException {
-        arena = BenchFixtures.packetArena();
+        arena = PacketPool.packetArena();
         engine = BenchFixtures.backend(backend).newEngine();
         kdf = new KeyDerivation(BenchFixtures.MASTER_KEY_0, BenchFixtures.MASTER_KEY_1);
         TxSa sa = BenchFixtures.txSa(engine, kdf, version);

@@ -4,6 +4,7 @@ import dev.psp.engine.crypto.AeadEngine;
 import dev.psp.engine.crypto.KeyDerivation;
 import dev.psp.engine.offload.TsoCounters;
 import dev.psp.engine.offload.TsoSegmenter;
+import dev.psp.engine.pool.PacketPool;
 import dev.psp.engine.psp.Packet;
 import dev.psp.engine.psp.PspCounters;
 import dev.psp.engine.psp.PspDecoder;
@@ -97,7 +98,7 @@ public class TsoBenchmark extends PspBench {
 
     @Setup(Level.Trial)
     public void setUp() {
-        arena = BenchFixtures.packetArena();
+        arena = PacketPool.packetArena();
         engine = NO_CIPHER.equals(backend) ? new EncapsulationBenchmark.NullEngine() : BenchFixtures.backend(backend).newEngine();
         kdf = new KeyDerivation(BenchFixtures.MASTER_KEY_0, BenchFixtures.MASTER_KEY_1);
         sa = BenchFixtures.txSa(engine, kdf, OffloadFixtures.VERSION);

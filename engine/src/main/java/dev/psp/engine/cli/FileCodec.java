@@ -37,7 +37,7 @@ public final class FileCodec implements AutoCloseable {
     public static final int BURST = 32;
     public static final int LINKTYPE_ETHERNET = 1;
 
-    private final Arena arena = Arena.ofConfined();
+    private final Arena arena = PacketPool.packetArena(); // the TSO segment slab: packet memory like the pool's
     /**
      * Zero-copy GRO ({@link GroConfig.Merge#CHAIN}): how many flows' chains of the configured
      * {@link GroConfig#maxSegments} the pool holds across bursts at once.

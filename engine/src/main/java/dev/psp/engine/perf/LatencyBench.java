@@ -228,7 +228,7 @@ public final class LatencyBench {
         int[] sizes = templatePayloads(o.flows, payloads, gen.frameLength(maxPayload), TEMPLATE_BYTES_CAP);
         byte[][] frames = new byte[sizes.length][];
         boolean seal = o.mode == BenchOptions.Mode.DECRYPT;
-        try (Arena arena = Arena.ofShared(); AeadEngine engine = seal ? backend.newEngine() : null) {
+        try (Arena arena = PacketPool.packetArena(); AeadEngine engine = seal ? backend.newEngine() : null) {
             long headroom = 256;
             MemorySegment seg = arena.allocate(headroom + gen.frameLength(maxPayload) + 256, 64);
             PspEncoder encoder = seal ? new PspEncoder(engine, new PspCounters(), 1) : null;

@@ -1,5 +1,6 @@
 package dev.psp.engine.perf;
 
+import dev.psp.engine.pool.PacketPool;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -8,14 +9,13 @@ import java.lang.foreign.MemorySegment;
  * with the same layout: slot {@code i} is {@code [i*slotSize, (i+1)*slotSize)} in both.
  * Each benchmark iteration copies a template frame back over its slot (the encoder and decoder
  * work in place), so that copy is part of every measured loop, PSP and raw baselines alike. The
- * memory comes from a shared arena, as {@code PacketPool}'s does: a confined arena would add an
- * owner-thread check to every segment access the engine makes, a cost the engine does not have.
+ * memory comes from {@link PacketPool#packetArena}, as pooled packets' does.
  */
 final class PacketRing implements AutoCloseable {
     static final int HEADROOM = 256;
     static final int TAILROOM = 256;
 
-    final Arena arena = Arena.ofShared();
+    final Arena arena = PacketPool.packetArena();
     final int slots;
     final int slotSize;
     final MemorySegment buffers;

@@ -73,7 +73,7 @@ public final class PacketPool implements AutoCloseable {
         long raw = (long) headroom + dataRoom + tailroom;
         this.slotSize = (raw + SLOT_ALIGN - 1) / SLOT_ALIGN * SLOT_ALIGN;
         this.id = register(this);
-        this.arena = Arena.ofShared();
+        this.arena = packetArena();
         try {
             this.slab = arena.allocate(slotSize * capacity, SLOT_ALIGN);
         } catch (RuntimeException | OutOfMemoryError e) {
@@ -95,6 +95,16 @@ public final class PacketPool implements AutoCloseable {
         }
         this.top = capacity;
         this.returns = new ManyToOneConcurrentArrayQueue<>(capacity);
+    }
+
+    /**
+     * A new arena for packet memory, as every pool allocates its slab: shared, since a pooled packet
+     * may be touched by any thread. Other packet buffers (benchmark rings, TSO segment slabs) use it
+     * too, so they pay what pooled packets pay per segment access (a confined arena adds an
+     * owner-thread check to every access).
+     */
+    public static Arena packetArena() {
+        return Arena.ofShared();
     }
 
     /** A pool of {@code capacity} jumbo slots with the default headroom and tailroom. */
