@@ -27,7 +27,7 @@ public final class Args {
                     name = s.substring(0, eq);
                     value = s.substring(eq + 1);
                 }
-                if ((withValue.contains(name) || flags.contains(name)) && a.values.containsKey(name)) {
+                if (a.values.containsKey(name)) { // only known names are ever stored
                     throw new ConfigException("option " + name + " given more than once");
                 }
                 if (withValue.contains(name)) {

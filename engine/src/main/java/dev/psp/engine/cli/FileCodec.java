@@ -53,11 +53,6 @@ public final class FileCodec implements AutoCloseable {
     private final Packet[] order = new Packet[BURST];
     private final Packet[] work = new Packet[BURST];
     public final PspCounters counters = new PspCounters();
-    /**
-     * Input records that could not be read: a malformed record skipped (bad timestamp fraction,
-     * undeclared pcapng interface...) or the truncated/corrupt one that ended the input.
-     */
-    public long readErrors;
     /** Why the input ended early and/or what was skipped as malformed (the first one), or null. */
     public String readError;
     public long written;
@@ -82,21 +77,16 @@ public final class FileCodec implements AutoCloseable {
      */
     public void encrypt(AeadEngine engine, TxSa sa, Path in, Path out, int snaplen, int tcpMss, int udpSegSize)
             throws IOException {
+        requireDistinct(in, out);
         PspEncoder enc = new PspEncoder(engine, counters, BURST).innerChecksums(innerChecksums);
         if (tcpMss > 0 || udpSegSize > 0) {
-            int smallest = Math.min(tcpMss > 0 ? tcpMss : Integer.MAX_VALUE, udpSegSize > 0 ? udpSegSize : Integer.MAX_VALUE);
-            int largest = Math.max(tcpMss, udpSegSize);
-            int nseg = tsoSlotCount(smallest);
-            int nLarge = tsoSlotCount(largest);
-            MemorySegment segSlab = arena.allocate(tsoSlabBytes(tcpMss, udpSegSize), 64);
+            long[] bounds = tsoSlotBounds(tcpMss, udpSegSize);
+            int nseg = bounds.length - 1;
+            MemorySegment segSlab = arena.allocate(bounds[nseg], 64);
             tsoSlots = new Packet[nseg];
-            long base = 0;
             for (int i = 0; i < nseg; i++) {
-                // the segmenter fills a prefix: only the first nLarge slots ever hold a segment of the larger size
-                long size = tsoSlotSize(i < nLarge ? largest : smallest);
                 tsoSlots[i] = new Packet();
-                tsoSlots[i].wrap(segSlab, base, base + size, base + HEADROOM, 0);
-                base += size;
+                tsoSlots[i].wrap(segSlab, bounds[i], bounds[i + 1], bounds[i] + HEADROOM, 0);
             }
             tso = new TsoSegmenter(enc, tsoCounters, true);
             this.tcpMss = tcpMss;
@@ -116,19 +106,22 @@ public final class FileCodec implements AutoCloseable {
     }
 
     /**
-     * The segment slab for {@code --tso-mss tcpMss --gso-size udpSegSize} (0 = off), sized per
-     * protocol: as many slots as the smaller segment size can fill, of which only as many as the
-     * larger can fill are large enough for it; the rest hold the smaller. (Every slot sized for the
-     * larger took 4.3 GB at 65535/1.)
+     * The segment slots for {@code --tso-mss tcpMss --gso-size udpSegSize} (0 = off), as offsets
+     * into one slab: slot {@code i} is {@code [b[i], b[i+1])}, {@code b[n]} the slab size. As many
+     * slots as the smaller segment size can fill; the segmenter fills a prefix, so only the first
+     * ones, as many as the larger size can fill, are sized for it. (Every slot sized for the larger
+     * took 4.3 GB at 65535/1.)
      */
-    static long tsoSlabBytes(int tcpMss, int udpSegSize) {
-        if (tcpMss <= 0 && udpSegSize <= 0) {
-            return 0;
-        }
+    static long[] tsoSlotBounds(int tcpMss, int udpSegSize) {
         int smallest = Math.min(tcpMss > 0 ? tcpMss : Integer.MAX_VALUE, udpSegSize > 0 ? udpSegSize : Integer.MAX_VALUE);
         int largest = Math.max(tcpMss, udpSegSize);
+        int n = largest > 0 ? tsoSlotCount(smallest) : 0;
         int nLarge = tsoSlotCount(largest);
-        return (long) nLarge * tsoSlotSize(largest) + (long) (tsoSlotCount(smallest) - nLarge) * tsoSlotSize(smallest);
+        long[] b = new long[n + 1];
+        for (int i = 0; i < n; i++) {
+            b[i + 1] = b[i] + tsoSlotSize(i < nLarge ? largest : smallest);
+        }
+        return b;
     }
 
     private GroCoalescer gro;
@@ -151,12 +144,21 @@ public final class FileCodec implements AutoCloseable {
     /** Decrypts every packet of {@code in} into {@code out}; keys derived from the SPI of each packet. */
     public void decrypt(AeadEngine engine, KeyDerivation kdf, Mode mode, int keyCache, Path in, Path out, int snaplen)
             throws IOException {
+        requireDistinct(in, out);
         try (RxKeys keys = new RxKeys(kdf, engine, keyCache, BURST, 0xf)) {
             // GRO dropping bad inner checksums: the decoder judges them (the same one pass over the payload
             // GRO would make), so each lands in rx-error once, never in rx-packets
             boolean verify = verifyInnerChecksums || (gro != null && gro.config().dropBadChecksum());
             PspDecoder dec = new PspDecoder(engine, keys, counters, mode, BURST).verifyInnerChecksums(verify);
             runNamed(in, out, snaplen, false, null, null, dec);
+        }
+    }
+
+    /** Refuses the input as output before anything is allocated or created: truncating it would destroy the mapped input. */
+    private static void requireDistinct(Path in, Path out) throws FileException {
+        String same = FileArgs.sameFile(in, out);
+        if (same != null) {
+            throw new FileException(same, null);
         }
     }
 
@@ -243,10 +245,6 @@ public final class FileCodec implements AutoCloseable {
     private void run(Path in, Path out, int snaplen, boolean encrypt, TxSa sa, PspEncoder enc, PspDecoder dec)
             throws IOException {
         PacketPool pool = pool();
-        String same = FileArgs.sameFile(in, out);
-        if (same != null) {
-            throw new FileException(same, null); // before the output is created: truncating it would destroy the mapped input
-        }
         try (PcapReader reader = openInput(in);
              PcapWriter writer = createOutput(out, snaplen)) {
             boolean more = true;
@@ -263,13 +261,11 @@ public final class FileCodec implements AutoCloseable {
                     boolean got = reader.next();
                     // well delimited but invalid records the reader went past: each one malformed
                     for (; skipped < reader.malformedRecords(); skipped++) {
-                        readErrors++;
                         counters.count(malformed);
                     }
                     if (!got) {
                         more = false;
                         if (reader.truncated()) {
-                            readErrors++;
                             readError = reader.error();
                             counters.count(malformed);
                         }
@@ -286,7 +282,7 @@ public final class FileCodec implements AutoCloseable {
                     }
                     if (cap != reader.originalLength() || cap > DATA_ROOM) {
                         // a partial capture cannot be encrypted or authenticated whole
-                        counters.count(encrypt ? Reason.TX_MALFORMED.code() : Reason.RX_TRUNCATED.code());
+                        counters.count(malformed);
                         continue;
                     }
                     Packet p = pool.alloc(); // never null: at most BURST + GRO-held slots are in use

@@ -23,17 +23,27 @@ class FileCodecTsoSlotsTest {
     @TempDir
     Path tmp;
 
+    /** Small slabs, and every segment either protocol can cut from one packet fits the slot it lands in. */
     @Test
-    void mixedSegmentSizesNeedNoMoreThanEachProtocolAlone() {
+    void slotsAreSizedPerProtocolAndSmall() {
         for (int[] c : new int[][] {{65535, 1}, {1, 65535}, {65535, 0}, {0, 1}, {1, 1}, {65535, 65535}, {9000, 1}, {1448, 1400}}) {
-            long bytes = FileCodec.tsoSlabBytes(c[0], c[1]);
-            assertTrue(bytes < LIMIT, c[0] + "/" + c[1] + ": " + bytes + " bytes");
-            assertTrue(bytes <= FileCodec.tsoSlabBytes(c[0], 0) + FileCodec.tsoSlabBytes(0, c[1]), c[0] + "/" + c[1]);
+            long[] b = FileCodec.tsoSlotBounds(c[0], c[1]);
+            assertTrue(b[b.length - 1] < LIMIT, c[0] + "/" + c[1] + ": " + b[b.length - 1] + " bytes");
+            for (int seg : c) {
+                if (seg == 0) {
+                    continue;
+                }
+                int most = (65535 + seg - 1) / seg; // segments of one 64 KiB payload, filled from slot 0
+                assertTrue(most <= b.length - 1, c[0] + "/" + c[1] + ": " + most + " segments of " + seg);
+                for (int i = 0; i < most; i++) {
+                    assertTrue(b[i + 1] - b[i] >= FileCodec.tsoSlotSize(seg), c[0] + "/" + c[1] + " slot " + i);
+                }
+            }
         }
-        assertEquals(0, FileCodec.tsoSlabBytes(0, 0));
+        assertEquals(1, FileCodec.tsoSlotBounds(0, 0).length);
     }
 
-    /** Both protocols segmented in one run at very different sizes, each segment where it belongs. */
+    /** Both protocols in one run at very different sizes (the second run segments both), each segment where it belongs. */
     @Test
     void largeMssWithTinyGsoSegmentsBothProtocols() throws Exception {
         Path clear = tmp.resolve("clear.pcap");
