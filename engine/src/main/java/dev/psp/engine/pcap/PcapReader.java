@@ -9,6 +9,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.Locale;
 
 /**
  * A cursor over the packet records of a memory-mapped classic pcap or pcapng file. {@link #next()}
@@ -138,7 +139,10 @@ public final class PcapReader implements AutoCloseable {
     private String error;
     private long errorOffset = -1;
     private long malformedRecords;
-    private String firstMalformedError;
+    private Malformed firstMalformed;
+    private long firstMalformedOffset;
+    private long firstMalformedA;
+    private long firstMalformedB;
 
     // The current record.
     private long recordOffset = -1;
@@ -244,9 +248,9 @@ public final class PcapReader implements AutoCloseable {
             long orig = u32(p + REC_ORIGLEN_OFFSET);
             long frac = u32(p + REC_TS_FRAC_OFFSET);
             if (cap > Integer.MAX_VALUE || orig > Integer.MAX_VALUE) {
-                skip(p, next, "record length out of range: captured " + cap + ", original " + orig);
+                skip(p, next, Malformed.LENGTHS, cap, orig);
             } else if (frac >= (nanosecondResolution ? NANOS_PER_SECOND : 1_000_000L)) {
-                skip(p, next, "timestamp fraction " + frac + " out of range");
+                skip(p, next, Malformed.FRACTION, frac, 0);
             } else {
                 return setClassicRecord(p, u32(p + REC_TS_SEC_OFFSET), frac, cap, orig);
             }
@@ -403,20 +407,20 @@ public final class PcapReader implements AutoCloseable {
     /** Reads an EPB whose total length has been checked; false when it was skipped as malformed. */
     private boolean readEnhancedPacket(long p, long len) {
         if (len < MIN_EPB_LENGTH) {
-            return skip(p, p + len, "enhanced packet block too short: " + len + " bytes");
+            return skip(p, p + len, Malformed.EPB_SHORT, len, 0);
         }
         long id = u32(p + EPB_IFID_OFFSET);
         if (id >= interfaceCount) {
-            return skip(p, p + len, "enhanced packet block names interface " + id + " but the section has " + interfaceCount);
+            return skip(p, p + len, Malformed.EPB_INTERFACE, id, interfaceCount);
         }
         long cap = u32(p + EPB_CAPLEN_OFFSET);
         long orig = u32(p + EPB_ORIGLEN_OFFSET);
         long room = len - MIN_EPB_LENGTH;
         if (cap > room) {
-            return skip(p, p + len, "captured length " + cap + " exceeds the " + room + " data bytes of its block");
+            return skip(p, p + len, Malformed.CAPTURED_BEYOND_BLOCK, cap, room);
         }
         if (orig > Integer.MAX_VALUE) {
-            return skip(p, p + len, "original length out of range: " + orig);
+            return skip(p, p + len, Malformed.ORIGINAL_LENGTH, orig, 0);
         }
         int ifid = (int) id;
         long ts = (u32(p + EPB_TS_HIGH_OFFSET) << 32) | u32(p + EPB_TS_LOW_OFFSET);
@@ -434,14 +438,14 @@ public final class PcapReader implements AutoCloseable {
     /** Reads an SPB whose total length has been checked; false when it was skipped as malformed. */
     private boolean readSimplePacket(long p, long len) {
         if (len < MIN_SPB_LENGTH) {
-            return skip(p, p + len, "simple packet block too short: " + len + " bytes");
+            return skip(p, p + len, Malformed.SPB_SHORT, len, 0);
         }
         if (interfaceCount == 0) {
-            return skip(p, p + len, "simple packet block before any interface description block");
+            return skip(p, p + len, Malformed.SPB_BEFORE_IDB, 0, 0);
         }
         long orig = u32(p + SPB_ORIGLEN_OFFSET);
         if (orig > Integer.MAX_VALUE) {
-            return skip(p, p + len, "original length out of range: " + orig);
+            return skip(p, p + len, Malformed.ORIGINAL_LENGTH, orig, 0);
         }
         // Section 4.4: captured = min(original, snaplen of interface 0, room in the block).
         long cap = Math.min(orig, len - MIN_SPB_LENGTH);
@@ -500,15 +504,36 @@ public final class PcapReader implements AutoCloseable {
         return tsoffset < 0 && sum >= 0 ? sum : Long.MAX_VALUE;
     }
 
+    /** Why a well-delimited record was skipped; the text takes the two numbers the record had. */
+    private enum Malformed {
+        LENGTHS("record length out of range: captured %d, original %d"),
+        FRACTION("timestamp fraction %d out of range"),
+        EPB_SHORT("enhanced packet block too short: %d bytes"),
+        EPB_INTERFACE("enhanced packet block names interface %d but the section has %d"),
+        CAPTURED_BEYOND_BLOCK("captured length %d exceeds the %d data bytes of its block"),
+        ORIGINAL_LENGTH("original length out of range: %d"),
+        SPB_SHORT("simple packet block too short: %d bytes"),
+        SPB_BEFORE_IDB("simple packet block before any interface description block");
+
+        final String format;
+
+        Malformed(String format) {
+            this.format = format;
+        }
+    }
+
     /**
-     * Skips the well-delimited but invalid record at {@code offset}: counts it, remembers the first
-     * reason and moves the cursor to {@code next}, where the following record starts. Returns false
-     * (no record) for the callers' convenience.
+     * Skips the well-delimited but invalid record at {@code offset}: counts it, keeps the first one's
+     * offset, kind and numbers (its message is only formatted when asked for, so a file of bad records
+     * builds no string per record) and moves the cursor to {@code next}, where the following record
+     * starts. Returns false (no record) for the callers' convenience.
      */
-    private boolean skip(long offset, long next, String reason) {
-        malformedRecords++;
-        if (firstMalformedError == null) {
-            firstMalformedError = message(offset, reason);
+    private boolean skip(long offset, long next, Malformed kind, long a, long b) {
+        if (malformedRecords++ == 0) {
+            firstMalformedOffset = offset;
+            firstMalformed = kind;
+            firstMalformedA = a;
+            firstMalformedB = b;
         }
         position = next;
         return false;
@@ -615,7 +640,8 @@ public final class PcapReader implements AutoCloseable {
 
     /** One-line description of the first skipped record with its file offset, or null when none was skipped. */
     public String firstMalformedError() {
-        return firstMalformedError;
+        return firstMalformed == null ? null
+                : message(firstMalformedOffset, String.format(Locale.ROOT, firstMalformed.format, firstMalformedA, firstMalformedB));
     }
 
     /** True once {@link #next()} stopped at a truncated or corrupt record rather than a clean end of file. */

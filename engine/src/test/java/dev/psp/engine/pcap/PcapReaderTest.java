@@ -476,10 +476,11 @@ class PcapReaderTest {
             assertTrue(r.firstMalformedError().contains("offset " + spbBeforeIdb + ": simple packet block before any"),
                     r.firstMalformedError());
         }
-        // first error is the first skipped one, whatever comes after
+        // cut before the later bad blocks: two skipped, the first one named
         try (PcapReader r = reopen(Arrays.copyOfRange(bytes, 0, capGt))) {
             assertEquals(List.of(11, 13), drain(r));
             assertEquals(2, r.malformedRecords());
+            assertTrue(r.firstMalformedError().contains("offset " + spbBeforeIdb + ": "), r.firstMalformedError());
         }
         byte[] noSpb = PcapBytes.pcapng().shb(LE).idb(1, 0).toArray();
         byte[] withBadIf = Arrays.copyOf(noSpb, noSpb.length + (capGt - badIf));
