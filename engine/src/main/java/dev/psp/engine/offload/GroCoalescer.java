@@ -514,15 +514,6 @@ public final class GroCoalescer {
                 x = x * 31 + w;
                 sum += w & 0xffffffffL;
             }
-            if (l4 != l3 + 40) {
-                // the pseudo-header's destination is the final one (RFC 8200 8.1), maybe a routing header's
-                long dst = PacketHeaders.pseudoDestination(s, l3, l4);
-                if (dst != l3 + 24) {
-                    for (int i = 0; i < 16; i += 4) {
-                        sum += (Bytes.u32(s, dst + i) & 0xffffffffL) - (Bytes.u32(s, l3 + 24 + i) & 0xffffffffL);
-                    }
-                }
-            }
             addrSum = sum;
         }
         return x ^ (x >>> 16);
@@ -760,6 +751,14 @@ public final class GroCoalescer {
         if (thLen > 20) {
             loadOptions(s, l4, thLen, f.options);
             optSum = Checksum.sum(s, l4 + 20, thLen - 20, 0);
+        }
+        if (ipVersion == 6 && l4 != l3 + 40) {
+            // once per flow (its segments' extension headers equal the head's): the pseudo-header's
+            // destination is the final one (RFC 8200 8.1), maybe a routing header's
+            long dst = PacketHeaders.pseudoDestination(s, l3, l4);
+            for (int i = 0; dst != l3 + 24 && i < 16; i += 4) {
+                addrSum += (Bytes.u32(s, dst + i) & 0xffffffffL) - (Bytes.u32(s, l3 + 24 + i) & 0xffffffffL);
+            }
         }
         f.constSum = addrSum + PacketHeaders.PROTO_TCP + (ports & 0xffffffffL) + (ack & 0xffffffffL) + optSum;
         if (deferPaySum) {

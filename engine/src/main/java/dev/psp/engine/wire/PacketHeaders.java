@@ -152,36 +152,20 @@ public final class PacketHeaders {
         long p = l3Off + 40;
         boolean nonFirstFragment = false;
         for (int guard = 0; guard < 16; guard++) {
-            int extLen;
-            switch (nh) {
-                case 0, 43, 60, 135, 139, 140 -> { // hop-by-hop, routing, dest options, mobility, HIP, shim6
-                    if (p + 8 > ipEnd) {
-                        return BAD_IP;
-                    }
-                    extLen = (Bytes.u8(seg, p + 1) + 1) * 8;
-                }
-                case 44 -> { // fragment
-                    if (p + 8 > ipEnd) {
-                        return BAD_IP;
-                    }
-                    extLen = 8;
-                    int fo = Bytes.u16(seg, p + 2);
-                    fragment = true;
-                    nonFirstFragment = (fo & 0xfff8) != 0;
-                }
-                case 51 -> { // AH
-                    if (p + 8 > ipEnd) {
-                        return BAD_IP;
-                    }
-                    extLen = (Bytes.u8(seg, p + 1) + 2) * 4;
-                }
-                default -> {
-                    protoFieldOff = nhOff;
-                    l4Proto = nh;
-                    l4Off = p;
-                    readPorts(seg, nonFirstFragment);
-                    return OK;
-                }
+            if (!isExtension(nh)) {
+                protoFieldOff = nhOff;
+                l4Proto = nh;
+                l4Off = p;
+                readPorts(seg, nonFirstFragment);
+                return OK;
+            }
+            if (p + 8 > ipEnd) {
+                return BAD_IP;
+            }
+            int extLen = extensionLength(seg, nh, p);
+            if (nh == 44) {
+                fragment = true;
+                nonFirstFragment = (Bytes.u16(seg, p + 2) & 0xfff8) != 0;
             }
             if (p + extLen > ipEnd) {
                 return BAD_IP;
@@ -191,6 +175,27 @@ public final class PacketHeaders {
             p += extLen;
         }
         return BAD_IP;
+    }
+
+    /** Whether IPv6 next header {@code nh} is an extension header this parser walks (else the upper layer). */
+    private static boolean isExtension(int nh) {
+        return switch (nh) {
+            case 0, 43, 60, 135, 139, 140, 44, 51 -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * Length of the IPv6 extension header {@code nh} at {@code p} ({@link #isExtension}; its first 8
+     * bytes readable): hop-by-hop, routing, destination options, mobility, HIP, shim6 in 8-byte
+     * units past the first 8, fragment 8, AH in 4-byte units past the first 8.
+     */
+    private static int extensionLength(MemorySegment seg, int nh, long p) {
+        return switch (nh) {
+            case 44 -> 8;
+            case 51 -> (Bytes.u8(seg, p + 1) + 2) * 4;
+            default -> (Bytes.u8(seg, p + 1) + 1) * 8;
+        };
     }
 
     /**
@@ -211,16 +216,8 @@ public final class PacketHeaders {
         }
         int nh = Bytes.u8(seg, l3 + 6);
         long p = l3 + 40;
-        for (int guard = 0; guard < 16 && p + 8 <= l4; guard++) {
-            int extLen;
-            switch (nh) {
-                case 0, 43, 60, 135, 139, 140 -> extLen = (Bytes.u8(seg, p + 1) + 1) * 8;
-                case 44 -> extLen = 8;
-                case 51 -> extLen = (Bytes.u8(seg, p + 1) + 2) * 4;
-                default -> {
-                    return fixed;
-                }
-            }
+        for (int guard = 0; guard < 16 && p + 8 <= l4 && isExtension(nh); guard++) {
+            int extLen = extensionLength(seg, nh, p);
             if (p + extLen > l4) {
                 return fixed;
             }
