@@ -68,4 +68,13 @@ public final class TestVectors {
         }
         return sb.toString();
     }
+
+    /** The text of the vectors' decrypt config: the two master keys, one hex byte per token, a line each. */
+    public static String decryptConfigText() {
+        try {
+            return Files.readString(googlePsp().resolve("cfg/decrypt.cfg"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 }

@@ -19,9 +19,8 @@ import org.junit.jupiter.api.Test;
 /** Config parsing: errors never carry key material, no signs, no trailing fields. */
 class PspConfigTest {
     private static final Path NAME = Path.of("x.cfg");
-    /** The two master keys of the shared vectors, one byte per token (64 tokens). */
-    private static final String KEYS = "34 44 8a 06 42 92 60 1b 11 a0 97 8f 56 a2 d3 4c f3 fc 35 ed e1 a6 bc 04 f8 db 3e 52 43 a2 b0 ca\n"
-            + "56 39 52 56 5d 3a 78 ae 77 3e c1 b7 79 f2 f2 d9 9f 4a 7f 53 a6 fb b9 b0 7d 5b 71 f3 93 64 d7 39\n";
+    /** The two master keys of the shared vectors (their decrypt config), one byte per token, read at test time. */
+    private static final String KEYS = TestVectors.decryptConfigText();
     private static final String KEY_A = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
     private static final String KEY_B = "aabbccddeeff00112233445566778899aabbccddeeff00112233445566778899";
     /** The seven fields after the keys of a valid encrypt config. */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.psp.engine.Frames;
+import dev.psp.engine.TestVectors;
 import dev.psp.engine.cli.ConfigException;
 import dev.psp.engine.cli.PspConfig;
 import dev.psp.engine.wire.Bytes;
@@ -19,8 +20,8 @@ import org.junit.jupiter.api.Test;
 class ReferenceBugsTest {
     static final byte[] MK0 = RoundTripTest.MK0;
     static final byte[] MK1 = RoundTripTest.MK1;
-    static final String KEYS = "34 44 8a 06 42 92 60 1b 11 a0 97 8f 56 a2 d3 4c f3 fc 35 ed e1 a6 bc 04 f8 db 3e 52 43 a2 b0 ca\n"
-            + "56 39 52 56 5d 3a 78 ae 77 3e c1 b7 79 f2 f2 d9 9f 4a 7f 53 a6 fb b9 b0 7d 5b 71 f3 93 64 d7 39\n";
+    /** The vectors' two master keys as a config's first two lines, read at test time. */
+    static final String KEYS = TestVectors.decryptConfigText();
 
     private static TxSa sa(CodecHarness h, Mode mode, int co, boolean vc) {
         return h.install(TxSa.builder().mode(mode).cryptOffset(co).vc(vc, 0x1122334455667788L)
