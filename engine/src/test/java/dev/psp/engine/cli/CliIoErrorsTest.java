@@ -44,9 +44,6 @@ class CliIoErrorsTest {
         oneLine(encrypt(tmp.resolve("missing.pcap").toString(), out), "cannot read input " + tmp.resolve("missing.pcap") + ": no such file");
         oneLine(psp("decrypt", "-c", V.resolve("cfg/decrypt.cfg").toString(), "-i", tmp.toString(), "-o", out, "--mode", "auto"),
                 "cannot read input " + tmp + ": is a directory");
-        if (Files.exists(Path.of("/dev/zero"))) {
-            oneLine(encrypt("/dev/zero", out), "cannot read input /dev/zero: not a regular file");
-        }
         oneLine(psp("encrypt", "-c", tmp.toString(), "-i", CLEAR, "-o", out), "cannot read config " + tmp + ": is a directory");
         assertFalse(Files.exists(tmp.resolve("o.pcap")), "nothing created");
     }
@@ -71,11 +68,20 @@ class CliIoErrorsTest {
         oneLine(encrypt(CLEAR, missingDir.toString()), "cannot write output " + missingDir + ": no such directory");
         oneLine(encrypt(CLEAR, tmp.toString()), "cannot write output " + tmp + ": is a directory");
         oneLine(encrypt(CLEAR, ""), "cannot write output ''");
-        if (Files.isWritable(Path.of("/dev/full"))) {
-            CliTest.Result r = encrypt(CLEAR, "/dev/full");
-            oneLine(r, "cannot write output /dev/full: ", "No space left on device");
-            assertEquals(1, r.rc(), "an I/O failure, not a bad argument");
-        }
+    }
+
+    @Test
+    void aDeviceAsInputIsNotARegularFile() {
+        assumeTrue(Files.exists(Path.of("/dev/zero")), "no /dev/zero here");
+        oneLine(encrypt("/dev/zero", tmp.resolve("o.pcap").toString()), "cannot read input /dev/zero: not a regular file");
+    }
+
+    @Test
+    void aFullDeviceAsOutputIsAnIoFailureNamingIt() {
+        assumeTrue(Files.isWritable(Path.of("/dev/full")), "no writable /dev/full here");
+        CliTest.Result r = encrypt(CLEAR, "/dev/full");
+        oneLine(r, "cannot write output /dev/full: ", "No space left on device");
+        assertEquals(1, r.rc(), "an I/O failure, not a bad argument");
     }
 
     @Test
