@@ -45,27 +45,25 @@ final class FileArgs {
         if (name.equals("-")) {
             throw new ConfigException("cannot read input -: standard input is not supported (the input is memory-mapped), give a file");
         }
-        Path in = path("read input", name);
-        String problem = Files.isDirectory(in) ? "is a directory"
-                : !Files.exists(in) ? (Files.isDirectory(parent(in)) ? "no such file" : "no such directory")
-                : !Files.isRegularFile(in) ? "not a regular file (a pipe or device cannot be memory-mapped)"
-                : !Files.isReadable(in) ? "permission denied" : null;
-        if (problem != null) {
-            throw new ConfigException("cannot read input " + in + ": " + problem);
-        }
-        return in;
+        return readable("input", name, true);
     }
 
     /** A config file: readable and not a directory (a pipe is fine: it is read as text). */
     static Path config(String name) throws ConfigException {
-        Path c = path("read config", name);
-        String problem = Files.isDirectory(c) ? "is a directory"
-                : !Files.exists(c) ? "no such file"
-                : !Files.isReadable(c) ? "permission denied" : null;
+        return readable("config", name, false);
+    }
+
+    /** A file to read, {@code regularOnly} when it will be memory-mapped; refusals name it and the reason. */
+    private static Path readable(String what, String name, boolean regularOnly) throws ConfigException {
+        Path f = path("read " + what, name);
+        String problem = Files.isDirectory(f) ? "is a directory"
+                : !Files.exists(f) ? (Files.isDirectory(parent(f)) ? "no such file" : "no such directory")
+                : regularOnly && !Files.isRegularFile(f) ? "not a regular file (a pipe or device cannot be memory-mapped)"
+                : !Files.isReadable(f) ? "permission denied" : null;
         if (problem != null) {
-            throw new ConfigException("cannot read config " + c + ": " + problem);
+            throw new ConfigException("cannot read " + what + " " + f + ": " + problem);
         }
-        return c;
+        return f;
     }
 
     /**
