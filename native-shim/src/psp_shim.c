@@ -93,6 +93,17 @@ int64_t psp_shim_layout(int query) {
     case PSP_SHIM_Q_VEC_SRC_LEN: return offsetof(struct psp_shim_vec, src_len);
     case PSP_SHIM_Q_VEC_FLAGS: return offsetof(struct psp_shim_vec, flags);
     case PSP_SHIM_Q_F_SPLIT_STAGE: return PSP_SHIM_F_SPLIT_STAGE;
+    case PSP_SHIM_Q_FRAMES_SIZE: return sizeof(struct psp_shim_frames);
+    case PSP_SHIM_Q_FRAMES_FRAME: return offsetof(struct psp_shim_frames, frame);
+    case PSP_SHIM_Q_FRAMES_FRAME_LEN: return offsetof(struct psp_shim_frames, frame_len);
+    case PSP_SHIM_Q_FRAMES_IV: return offsetof(struct psp_shim_frames, iv);
+    case PSP_SHIM_Q_FRAMES_SA: return offsetof(struct psp_shim_frames, sa);
+    case PSP_SHIM_Q_FRAMES_VC: return offsetof(struct psp_shim_frames, vc);
+    case PSP_SHIM_Q_FRAMES_SPORT: return offsetof(struct psp_shim_frames, sport);
+    case PSP_SHIM_Q_FRAMES_KEY: return offsetof(struct psp_shim_frames, key);
+    case PSP_SHIM_Q_FRAMES_STATUS: return offsetof(struct psp_shim_frames, status);
+    case PSP_SHIM_Q_FRAMES_HASH: return offsetof(struct psp_shim_frames, hash);
+    case PSP_SHIM_Q_ENOTSUP: return ENOTSUP;
     default: return -EINVAL;
     }
 }
@@ -364,4 +375,134 @@ int32_t psp_shim_seal_burst(void *engine, const struct psp_shim_vec *v) {
 
 int32_t psp_shim_open_burst(void *engine, const struct psp_shim_vec *v) {
     return burst(engine, v, 0);
+}
+
+/* ---- whole-frame seal: PSP transport-mode encapsulation over IPv4 (see psp_shim.h) ---- */
+
+#define ETH_HDR 14
+#define FAST_HDR (ETH_HDR + 20)
+#define UDP_HDR 8
+#define PSP_BASE 16
+#define PSP_VC 8
+#define PSP_PORT 1000
+#define PSP_FLAG_V 0x02
+
+static inline uint64_t ld64(const uint8_t *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return __builtin_bswap64(v);
+}
+
+static inline uint32_t ld32(const uint8_t *p) {
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return __builtin_bswap32(v);
+}
+
+static inline void st64(uint8_t *p, uint64_t v) {
+    v = __builtin_bswap64(v);
+    memcpy(p, &v, 8);
+}
+
+static inline void st16(uint8_t *p, uint32_t v) {
+    uint16_t x = __builtin_bswap16((uint16_t) v);
+    memcpy(p, &x, 2);
+}
+
+int32_t psp_shim_flow_hash(int32_t proto, uint64_t addrs, uint32_t ports) {
+    uint64_t x = (addrs ^ 0x9E3779B97F4A7C15ULL) * 0xBF58476D1CE4E5B9ULL
+            + ((((uint64_t) ports << 8) | (uint32_t) proto) ^ 0x94D049BB133111EBULL) * 0xD6E8FEB86659FD93ULL;
+    return (int32_t) ((uint32_t) (x >> 32) ^ (uint32_t) x);
+}
+
+static uint32_t csum_finish(uint64_t sum) {
+    while (sum >> 16) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    return ~(uint32_t) sum & 0xffff;
+}
+
+static int32_t seal_frame(struct engine *e, const struct psp_shim_frames *v, int32_t i) {
+    struct key *k = v->key[i];
+    uint8_t *f = (uint8_t *) (uintptr_t) v->frame[i];
+    uint32_t len = v->frame_len[i];
+    uint64_t sa = v->sa[i];
+    if (k == NULL || k->impl != e->impl || f == NULL || len < FAST_HDR + 8 || len > 0xffff + ETH_HDR) {
+        return -ENOTSUP;
+    }
+    uint64_t w0 = ld64(f + 8);  /* MAC bytes 8..11, ethertype, version/IHL, TOS */
+    uint64_t w1 = ld64(f + 16); /* total length, ID, flags/fragment offset, TTL, protocol */
+    uint32_t proto = (uint32_t) w1 & 0xff;
+    uint32_t total = (uint32_t) (w1 >> 48);
+    if (((w0 >> 8) & 0xffffff) != 0x080045 || total != len - ETH_HDR || ((w1 >> 16) & 0x3fff) != 0
+        || (proto != 6 && proto != 17)) {
+        return -ENOTSUP;
+    }
+    uint32_t word0lo = (uint32_t) (sa >> 32) & 0xffffff;
+    uint32_t flags = word0lo & 0xff;
+    uint32_t version = (flags >> 2) & 0xf;
+    int gmac = version == 2 || version == 3;
+    uint32_t vc_len = (flags & PSP_FLAG_V) ? PSP_VC : 0;
+    uint32_t co_bytes = gmac ? 0 : ((word0lo >> 8) & 0x3f) * 4;
+    uint32_t payload = total - 20;
+    uint32_t encap = UDP_HDR + PSP_BASE + vc_len;
+    uint32_t ip_len = total + encap + TAG_LEN;
+    if (co_bytes > vc_len + payload || ip_len > 0xffff) {
+        return -ENOTSUP;
+    }
+    uint64_t addrs = ld64(f + 26);
+    uint32_t ports = ld32(f + FAST_HDR);
+    int32_t hash = psp_shim_flow_hash((int32_t) proto, addrs, ports);
+    uint32_t sport = v->sport[i] != 0 ? v->sport[i] : (0xC000 | ((uint32_t) hash & 0x3fff));
+    uint32_t ttl = (uint32_t) (w1 >> 8) & 0xff;
+    /* the kept part of the IPv4 header sum: all but total length, TTL/protocol and checksum */
+    uint32_t a = ld32(f + 14), b = ld32(f + 18), c = ld32(f + 26), d = ld32(f + 30);
+    uint64_t kept = (a >> 16) + (b >> 16) + (b & 0xffff) + (c >> 16) + (c & 0xffff) + (d >> 16) + (d & 0xffff);
+    uint8_t *n = f - encap;
+    memmove(n, f, FAST_HDR);
+    uint8_t *l3 = n + ETH_HDR;
+    st16(l3 + 2, ip_len);
+    l3[9] = 17;
+    st16(l3 + 10, csum_finish(kept + ip_len + ((ttl << 8) | 17)));
+    uint8_t *udp = n + FAST_HDR;
+    uint32_t udp_len = encap + payload + TAG_LEN;
+    st64(udp, ((uint64_t) sport << 48) | ((uint64_t) PSP_PORT << 32) | ((uint64_t) udp_len << 16));
+    uint8_t *psp = udp + UDP_HDR;
+    st64(psp, ((uint64_t) ((proto << 24) | word0lo) << 32) | (sa & 0xffffffffULL));
+    st64(psp + 8, v->iv[i]);
+    if (vc_len) {
+        st64(psp + PSP_BASE, v->vc[i]);
+    }
+    v->hash[i] = hash;
+    uint32_t aadl = gmac ? PSP_BASE + vc_len + payload : PSP_BASE + co_bytes;
+    uint32_t tl = gmac ? 0 : vc_len + payload - co_bytes;
+    int32_t st;
+    if (e->impl == PSP_SHIM_IMPL_OPENSSL) {
+        st = evp_one(k, psp, aadl, tl, 1, NULL, 0);
+    } else {
+#ifdef HAVE_IPSEC_MB
+        st = imb_one(e, k, psp, aadl, tl, 1, NULL, 0, 0);
+#else
+        st = -EINVAL;
+#endif
+    }
+    if (st != 0) {
+        memset(psp + aadl, 0, tl + TAG_LEN); /* never let plaintext leave */
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int32_t psp_shim_seal_frames(void *engine, const struct psp_shim_frames *v) {
+    struct engine *e = engine;
+    if (e == NULL || v == NULL || v->num < 0) {
+        return -EINVAL;
+    }
+    int32_t ok = 0;
+    for (int32_t i = 0; i < v->num; i++) {
+        int32_t st = seal_frame(e, v, i);
+        v->status[i] = st;
+        ok += st == 0;
+    }
+    return ok;
 }

@@ -40,6 +40,33 @@ struct psp_shim_vec {
     const uint32_t *src_len;
 };
 
+/*
+ * Whole-frame seal (PSP transport mode over IPv4): one call per burst encapsulates and seals
+ * Ethernet frames of the common shape in place, as the Java encoder's specialised path does:
+ * untagged Ethernet, IPv4 without options, unfragmented TCP or UDP, IP total length equal to the
+ * frame length minus 14 (no padding). The 34 header bytes move back by 24 (+8 with a VC) into the
+ * headroom, UDP (source port, 1000, length, checksum 0) and PSP headers go in the gap, the IPv4
+ * length, protocol (17) and header checksum are rewritten, the text is sealed where it lies and
+ * the ICV written after it. The caller has checked the frame's shape and that the headroom (24 or
+ * 32 bytes), the tailroom (16 bytes), the crypt offset and the 64 KB limit allow it.
+ */
+struct psp_shim_frames {
+    int32_t num;
+    int32_t flags;             /* 0 */
+    const uint64_t *frame;     /* frame addresses */
+    const uint32_t *frame_len; /* frame lengths */
+    const uint64_t *iv;        /* the PSP IV of each frame */
+    const uint64_t *sa;        /* bits 0..31 SPI; bits 32..55 PSP header word 0 bits 0..23 (header
+                                  extension length, crypt offset, flags: version, V, S, D) */
+    const uint64_t *vc;        /* virtualization cookie, written when the V flag is set */
+    const uint32_t *sport;     /* outer UDP source port, or 0: 0xC000 | (flow hash & 0x3fff) */
+    void *const *key;          /* from psp_shim_key_new with the same engine */
+    int32_t *status;           /* out: 0; -ENOTSUP: not the shape or a bad descriptor, nothing
+                                  written; -EINVAL: encapsulated but the cipher failed, text and
+                                  ICV zeroed */
+    int32_t *hash;             /* out: the flow hash of each frame encapsulated (psp_shim_flow_hash) */
+};
+
 /* psp_shim_layout() queries, answered from sizeof/offsetof and library headers. */
 enum psp_shim_layout_query {
     PSP_SHIM_Q_VEC_SIZE = 0,
@@ -60,6 +87,17 @@ enum psp_shim_layout_query {
     PSP_SHIM_Q_VEC_SRC_LEN = 15,
     PSP_SHIM_Q_VEC_FLAGS = 16,
     PSP_SHIM_Q_F_SPLIT_STAGE = 17,
+    PSP_SHIM_Q_FRAMES_SIZE = 18,
+    PSP_SHIM_Q_FRAMES_FRAME = 19,
+    PSP_SHIM_Q_FRAMES_FRAME_LEN = 20,
+    PSP_SHIM_Q_FRAMES_IV = 21,
+    PSP_SHIM_Q_FRAMES_SA = 22,
+    PSP_SHIM_Q_FRAMES_VC = 23,
+    PSP_SHIM_Q_FRAMES_SPORT = 24,
+    PSP_SHIM_Q_FRAMES_KEY = 25,
+    PSP_SHIM_Q_FRAMES_STATUS = 26,
+    PSP_SHIM_Q_FRAMES_HASH = 27,
+    PSP_SHIM_Q_ENOTSUP = 28,
 };
 
 /* 1 when impl was built in and works on this CPU, else 0. */
@@ -83,5 +121,12 @@ void psp_shim_key_free(void *engine, void *handle);
 /* Seal / open v->num records in place; returns how many succeeded, or -errno for a bad call. */
 int32_t psp_shim_seal_burst(void *engine, const struct psp_shim_vec *v);
 int32_t psp_shim_open_burst(void *engine, const struct psp_shim_vec *v);
+
+/* Encapsulates and seals v->num frames in place (struct psp_shim_frames); returns how many succeeded, or -errno. */
+int32_t psp_shim_seal_frames(void *engine, const struct psp_shim_frames *v);
+
+/* The flow hash of an IPv4 5-tuple: addrs = source and destination address as one big-endian
+ * 64-bit value, ports = source port << 16 | destination port (dev.psp.engine.psp.FlowHash.ofIpv4). */
+int32_t psp_shim_flow_hash(int32_t proto, uint64_t addrs, uint32_t ports);
 
 #endif

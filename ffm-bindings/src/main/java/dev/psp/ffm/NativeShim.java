@@ -60,11 +60,45 @@ public final class NativeShim {
     public static final long VEC_SRC_OFFSET = VEC.byteOffset(groupElement("src"));
     public static final long VEC_SRC_LEN_OFFSET = VEC.byteOffset(groupElement("src_len"));
 
+    /** {@code ENOTSUP}: a whole frame the shim did not encapsulate (nothing written). */
+    public static final int ENOTSUP = 95;
+
+    /**
+     * {@code struct psp_shim_frames}: a burst of whole frames for {@link #sealFrames} (PSP
+     * transport-mode encapsulation over IPv4 and seal in one call); every pointer to an array of {@code num}.
+     */
+    public static final StructLayout FRAMES = MemoryLayout.structLayout(
+            JAVA_INT.withName("num"),
+            JAVA_INT.withName("flags"),
+            ADDRESS.withName("frame"),
+            ADDRESS.withName("frame_len"),
+            ADDRESS.withName("iv"),
+            ADDRESS.withName("sa"),
+            ADDRESS.withName("vc"),
+            ADDRESS.withName("sport"),
+            ADDRESS.withName("key"),
+            ADDRESS.withName("status"),
+            ADDRESS.withName("hash")).withName("psp_shim_frames");
+    public static final long FRAMES_NUM_OFFSET = FRAMES.byteOffset(groupElement("num"));
+    public static final long FRAMES_FLAGS_OFFSET = FRAMES.byteOffset(groupElement("flags"));
+    public static final long FRAMES_FRAME_OFFSET = FRAMES.byteOffset(groupElement("frame"));
+    public static final long FRAMES_FRAME_LEN_OFFSET = FRAMES.byteOffset(groupElement("frame_len"));
+    public static final long FRAMES_IV_OFFSET = FRAMES.byteOffset(groupElement("iv"));
+    public static final long FRAMES_SA_OFFSET = FRAMES.byteOffset(groupElement("sa"));
+    public static final long FRAMES_VC_OFFSET = FRAMES.byteOffset(groupElement("vc"));
+    public static final long FRAMES_SPORT_OFFSET = FRAMES.byteOffset(groupElement("sport"));
+    public static final long FRAMES_KEY_OFFSET = FRAMES.byteOffset(groupElement("key"));
+    public static final long FRAMES_STATUS_OFFSET = FRAMES.byteOffset(groupElement("status"));
+    public static final long FRAMES_HASH_OFFSET = FRAMES.byteOffset(groupElement("hash"));
+
     /** {@code enum psp_shim_layout_query} of psp_shim.h. */
     public static final int Q_VEC_SIZE = 0, Q_VEC_NUM = 1, Q_VEC_BASE = 2, Q_VEC_AAD_LEN = 3, Q_VEC_TEXT_LEN = 4,
             Q_VEC_KEY = 5, Q_VEC_STATUS = 6, Q_POINTER_SIZE = 7, Q_EBADMSG = 8, Q_EINVAL = 9, Q_ENOMEM = 10,
             Q_EVP_CTRL_GCM_SET_IVLEN = 11, Q_EVP_CTRL_GCM_GET_TAG = 12, Q_EVP_CTRL_GCM_SET_TAG = 13,
-            Q_VEC_SRC = 14, Q_VEC_SRC_LEN = 15, Q_VEC_FLAGS = 16, Q_F_SPLIT_STAGE = 17;
+            Q_VEC_SRC = 14, Q_VEC_SRC_LEN = 15, Q_VEC_FLAGS = 16, Q_F_SPLIT_STAGE = 17,
+            Q_FRAMES_SIZE = 18, Q_FRAMES_FRAME = 19, Q_FRAMES_FRAME_LEN = 20, Q_FRAMES_IV = 21, Q_FRAMES_SA = 22,
+            Q_FRAMES_VC = 23, Q_FRAMES_SPORT = 24, Q_FRAMES_KEY = 25, Q_FRAMES_STATUS = 26, Q_FRAMES_HASH = 27,
+            Q_ENOTSUP = 28;
 
     private static final String LIB = "libpspshim.so";
     private static final Throwable CAUSE;
@@ -79,9 +113,11 @@ public final class NativeShim {
     private static final MethodHandle KEY_FREE;
     private static final MethodHandle SEAL_BURST;
     private static final MethodHandle OPEN_BURST;
+    private static final MethodHandle SEAL_FRAMES;
+    private static final MethodHandle FLOW_HASH;
 
     static {
-        MethodHandle[] h = new MethodHandle[10];
+        MethodHandle[] h = new MethodHandle[12];
         Throwable cause = null;
         String from = null;
         try {
@@ -110,6 +146,8 @@ public final class NativeShim {
             FunctionDescriptor burst = FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG);
             h[8] = NativeLoad.handle(lib, "psp_shim_seal_burst", burst);
             h[9] = NativeLoad.handle(lib, "psp_shim_open_burst", burst);
+            h[10] = NativeLoad.handle(lib, "psp_shim_seal_frames", burst);
+            h[11] = NativeLoad.handle(lib, "psp_shim_flow_hash", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), c);
         } catch (Throwable t) {
             cause = t;
             java.util.Arrays.fill(h, null);
@@ -126,6 +164,8 @@ public final class NativeShim {
         KEY_FREE = h[7];
         SEAL_BURST = h[8];
         OPEN_BURST = h[9];
+        SEAL_FRAMES = h[10];
+        FLOW_HASH = h[11];
     }
 
     private NativeShim() {}
@@ -249,6 +289,27 @@ public final class NativeShim {
         }
     }
 
+    /**
+     * Encapsulates and seals the whole frames described by the {@link #FRAMES} at {@code frames};
+     * returns how many succeeded or a negative errno.
+     */
+    public static int sealFrames(long engine, long frames) {
+        try {
+            return (int) SEAL_FRAMES.invokeExact(engine, frames);
+        } catch (Throwable t) {
+            throw LibCrypto.rethrow(t);
+        }
+    }
+
+    /** The shim's flow hash of an IPv4 5-tuple ({@code psp_shim_flow_hash}), for tests against the Java one. */
+    public static int flowHash(int proto, long addrs, int ports) {
+        try {
+            return (int) FLOW_HASH.invokeExact(proto, addrs, ports);
+        } catch (Throwable t) {
+            throw LibCrypto.rethrow(t);
+        }
+    }
+
     /** The one place native return codes get a name: "OK", "EBADMSG", ... */
     public static String errnoName(int rc) {
         if (rc >= 0) {
@@ -258,6 +319,7 @@ public final class NativeShim {
             case EINVAL -> "EINVAL";
             case ENOMEM -> "ENOMEM";
             case EBADMSG -> "EBADMSG";
+            case ENOTSUP -> "ENOTSUP";
             default -> "errno " + (-rc);
         };
     }

@@ -29,6 +29,17 @@ class NativeShimLayoutTest {
         assertEquals(NativeShim.EINVAL, NativeShim.layout(NativeShim.Q_EINVAL), "EINVAL");
         assertEquals(NativeShim.EBADMSG, NativeShim.layout(NativeShim.Q_EBADMSG), "EBADMSG");
         assertEquals(NativeShim.ENOMEM, NativeShim.layout(NativeShim.Q_ENOMEM), "ENOMEM");
+        assertEquals(NativeShim.ENOTSUP, NativeShim.layout(NativeShim.Q_ENOTSUP), "ENOTSUP");
+        assertEquals(NativeShim.FRAMES.byteSize(), NativeShim.layout(NativeShim.Q_FRAMES_SIZE), "sizeof(struct psp_shim_frames)");
+        assertEquals(NativeShim.FRAMES_FRAME_OFFSET, NativeShim.layout(NativeShim.Q_FRAMES_FRAME), "frame");
+        assertEquals(NativeShim.FRAMES_FRAME_LEN_OFFSET, NativeShim.layout(NativeShim.Q_FRAMES_FRAME_LEN), "frame_len");
+        assertEquals(NativeShim.FRAMES_IV_OFFSET, NativeShim.layout(NativeShim.Q_FRAMES_IV), "iv");
+        assertEquals(NativeShim.FRAMES_SA_OFFSET, NativeShim.layout(NativeShim.Q_FRAMES_SA), "sa");
+        assertEquals(NativeShim.FRAMES_VC_OFFSET, NativeShim.layout(NativeShim.Q_FRAMES_VC), "vc");
+        assertEquals(NativeShim.FRAMES_SPORT_OFFSET, NativeShim.layout(NativeShim.Q_FRAMES_SPORT), "sport");
+        assertEquals(NativeShim.FRAMES_KEY_OFFSET, NativeShim.layout(NativeShim.Q_FRAMES_KEY), "key");
+        assertEquals(NativeShim.FRAMES_STATUS_OFFSET, NativeShim.layout(NativeShim.Q_FRAMES_STATUS), "status");
+        assertEquals(NativeShim.FRAMES_HASH_OFFSET, NativeShim.layout(NativeShim.Q_FRAMES_HASH), "hash");
         assertEquals(-NativeShim.EINVAL, NativeShim.layout(999), "unknown query");
     }
 
