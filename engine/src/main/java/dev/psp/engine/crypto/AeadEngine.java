@@ -88,4 +88,12 @@ public interface AeadEngine extends AutoCloseable {
 
     @Override
     void close();
+
+    /**
+     * The backend's whole-frame sealer ({@link FrameSealer}) for bursts of up to {@code capacity}
+     * frames, or null when it has none (the encoder then encapsulates in Java). One per engine.
+     */
+    default FrameSealer frameSealer(int capacity) {
+        return null;
+    }
 }

@@ -3,6 +3,7 @@ package dev.psp.engine.crypto;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import dev.psp.engine.wire.Bytes;
 import dev.psp.ffm.NativeShim;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -301,6 +302,120 @@ public final class ShimAeadBackend implements AeadBackend {
         }
 
         private final AeadBurst single = new AeadBurst(1);
+        private Frames frames;
+
+        @Override
+        public FrameSealer frameSealer(int capacity) {
+            if (frames == null || frames.capacity() < capacity) {
+                frames = new Frames(capacity);
+            }
+            return frames;
+        }
+
+        /**
+         * {@code struct psp_shim_frames} and its arrays in this engine's memory, written directly
+         * (absolute addresses through {@link Bytes#NATIVE}: fixed arrays of known capacity, indexes
+         * checked against it), so a frame costs a few plain stores and no staging copy.
+         */
+        final class Frames implements FrameSealer {
+            private final int cap;
+            private final MemorySegment desc;
+            private final long frame;
+            private final long frameLen;
+            private final long iv;
+            private final long sa;
+            private final long vc;
+            private final long sport;
+            private final long key;
+            private final long status;
+            private final long hash;
+            private int count;
+
+            Frames(int cap) {
+                this.cap = cap;
+                desc = arena.allocate(NativeShim.FRAMES);
+                MemorySegment arrays = arena.allocate(cap * 56L, 64);
+                long at = arrays.address();
+                frame = at;
+                iv = at + 8L * cap;
+                sa = at + 16L * cap;
+                vc = at + 24L * cap;
+                key = at + 32L * cap;
+                frameLen = at + 40L * cap;
+                sport = at + 44L * cap;
+                status = at + 48L * cap;
+                hash = at + 52L * cap;
+                desc.set(JAVA_LONG, NativeShim.FRAMES_FRAME_OFFSET, frame);
+                desc.set(JAVA_LONG, NativeShim.FRAMES_FRAME_LEN_OFFSET, frameLen);
+                desc.set(JAVA_LONG, NativeShim.FRAMES_IV_OFFSET, iv);
+                desc.set(JAVA_LONG, NativeShim.FRAMES_SA_OFFSET, sa);
+                desc.set(JAVA_LONG, NativeShim.FRAMES_VC_OFFSET, vc);
+                desc.set(JAVA_LONG, NativeShim.FRAMES_SPORT_OFFSET, sport);
+                desc.set(JAVA_LONG, NativeShim.FRAMES_KEY_OFFSET, key);
+                desc.set(JAVA_LONG, NativeShim.FRAMES_STATUS_OFFSET, status);
+                desc.set(JAVA_LONG, NativeShim.FRAMES_HASH_OFFSET, hash);
+                desc.set(JAVA_INT, NativeShim.FRAMES_FLAGS_OFFSET, 0);
+            }
+
+            @Override
+            public int capacity() {
+                return cap;
+            }
+
+            @Override
+            public void clear() {
+                count = 0;
+            }
+
+            @Override
+            public int add(AeadKey k, long frameAddress, int frameLength, long ivValue, long saWord, int sourcePort, long cookie) {
+                long h = handleOf(k);
+                int i = count;
+                if (i == cap || h == 0 || !arena.scope().isAlive()) {
+                    return -1;
+                }
+                MemorySegment m = Bytes.NATIVE;
+                long i8 = 8L * i;
+                long i4 = 4L * i;
+                m.set(SOA_LONG, frame + i8, frameAddress);
+                m.set(SOA_LONG, iv + i8, ivValue);
+                m.set(SOA_LONG, sa + i8, saWord);
+                m.set(SOA_LONG, vc + i8, cookie);
+                m.set(SOA_LONG, key + i8, h);
+                m.set(SOA_INT, frameLen + i4, frameLength);
+                m.set(SOA_INT, sport + i4, sourcePort);
+                count = i + 1;
+                return i;
+            }
+
+            @Override
+            public int seal() {
+                int n = count;
+                if (n == 0) {
+                    return 0;
+                }
+                desc.set(JAVA_INT, NativeShim.FRAMES_NUM_OFFSET, n);
+                int rc = NativeShim.sealFrames(engine, desc.address());
+                if (rc < 0) {
+                    for (int i = 0; i < n; i++) {
+                        Bytes.NATIVE.set(SOA_INT, status + 4L * i, -NativeShim.ENOTSUP);
+                    }
+                    return 0;
+                }
+                return rc;
+            }
+
+            @Override
+            public int status(int i) {
+                int st = Bytes.NATIVE.get(SOA_INT, status + 4L * java.util.Objects.checkIndex(i, count));
+                return st == 0 ? OK : st == -NativeShim.ENOTSUP ? NOT_DONE : ERROR;
+            }
+
+            @Override
+            public int hash(int i) {
+                return Bytes.NATIVE.get(SOA_INT, hash + 4L * java.util.Objects.checkIndex(i, count));
+            }
+        }
 
         @Override
         public int sealBurst(AeadBurst burst) {

@@ -7,10 +7,12 @@ import static dev.psp.engine.psp.PspHeader.VC_LENGTH;
 
 import dev.psp.engine.crypto.AeadBurst;
 import dev.psp.engine.crypto.AeadEngine;
+import dev.psp.engine.crypto.FrameSealer;
 import dev.psp.engine.wire.Bytes;
 import dev.psp.engine.wire.Checksum;
 import dev.psp.engine.wire.PacketHeaders;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * PSP encapsulation and sealing, in place. Transport mode moves only the L2/L3 headers back into
@@ -34,9 +36,14 @@ public final class PspEncoder {
     private final byte[] bounce = new byte[512];
     private final AeadBurst burst;
     private final int[] burstIndex;
+    private final int[] frameIndex;
+    /** The backend's whole-frame sealer (null for most backends): common-shape frames go there in {@link #sealBurst}. */
+    private final FrameSealer frameSealer;
     private Packet[] failedScratch;
-    /** Frames {@link #encapsulateTransportV4} encapsulated (tests check the specialised path ran). */
+    /** Frames {@link #encapsulateTransportV4} or the backend's {@link FrameSealer} encapsulated (tests check the specialised path ran). */
     long fastEncapsulations;
+    /** Of those, the frames the {@link FrameSealer} encapsulated. */
+    long framesHandedOver;
     // IVs reserved for the rest of the current chunk from one source (one clock read per burst)
     private IvSource ivBlockSource;
     private long ivBlockNext;
@@ -51,6 +58,8 @@ public final class PspEncoder {
         this.burst = new AeadBurst(maxBurst);
         this.failedScratch = new Packet[maxBurst];
         this.burstIndex = new int[maxBurst];
+        this.frameIndex = new int[maxBurst];
+        this.frameSealer = engine.frameSealer(maxBurst);
     }
 
     public PspEncoder(AeadEngine engine, PspCounters counters) {
@@ -143,9 +152,21 @@ public final class PspEncoder {
 
     private void sealChunk(Packet[] pkts, int from, int n) {
         ivBlockLeft = 0;
+        FrameSealer fs = fastPath && !innerChecksums ? frameSealer : null;
+        int handedOver = 0;
+        if (fs != null) {
+            fs.clear();
+        }
         for (int i = from; i < from + n; i++) {
             chunkLeft = from + n - i;
             Packet p = pkts[i];
+            int fi = fs == null ? -1 : handOver(fs, p);
+            frameIndex[i - from] = fi;
+            if (fi >= 0) {
+                p.result = PENDING;
+                handedOver++;
+                continue;
+            }
             int rc = encapsulate(p);
             if (rc != 0) {
                 fail(p, rc);
@@ -153,7 +174,81 @@ public final class PspEncoder {
                 p.result = 0;
             }
         }
-        cipherChunk(pkts, from, n);
+        if (handedOver > 0) {
+            fs.seal();
+            for (int i = from; i < from + n; i++) {
+                int fi = frameIndex[i - from];
+                if (fi >= 0 && fs.status(fi) == FrameSealer.NOT_DONE) {
+                    frameIndex[i - from] = -1; // untouched: the Java encoder takes it after all
+                    Packet p = pkts[i];
+                    chunkLeft = 1;
+                    int rc = encapsulate(p);
+                    if (rc != 0) {
+                        fail(p, rc);
+                    } else {
+                        p.result = 0;
+                    }
+                }
+            }
+        }
+        cipherChunk(pkts, from, n); // the packets the Java encoder encapsulated (the handed-over ones are PENDING)
+        if (handedOver > 0) {
+            for (int i = from; i < from + n; i++) {
+                int fi = frameIndex[i - from];
+                if (fi >= 0) {
+                    Packet p = pkts[i];
+                    handedBack(p, fs.hash(fi));
+                    complete(p, fs.status(fi));
+                }
+            }
+        }
+    }
+
+    /** {@link Packet#result} of a packet handed to the {@link FrameSealer} until its burst returns. */
+    private static final int PENDING = Integer.MIN_VALUE;
+
+    /**
+     * Hands {@code p} to the backend's whole-frame sealer when its SA allows it and it is of the
+     * common shape with room to grow (the checks and the next IV of {@link #encapsulateTransportV4});
+     * returns its index there, or -1 for the Java encoder (which also reports any failure).
+     */
+    private int handOver(FrameSealer fs, Packet p) {
+        TxSa sa = p.sa;
+        if (sa == null || sa.frameWord == -1 || p.splitLength != 0) {
+            return -1;
+        }
+        int total = fastShape(p);
+        if (total < 0 || fastRoom(p, sa, total) != 0) {
+            return -1;
+        }
+        long frame = p.segment.address() + p.offset;
+        return fs.add(sa.key, frame, p.length, nextIv(sa.ivSource), sa.frameWord, sa.frameSport, sa.vcValue);
+    }
+
+    /** The record fields of a packet the {@link FrameSealer} encapsulated (as {@link #finishEncap} sets them). */
+    private void handedBack(Packet p, int flowHash) {
+        TxSa sa = p.sa;
+        int vcLen = sa.vc ? VC_LENGTH : 0;
+        int encap = UDP_HEADER + BASE_LENGTH + vcLen;
+        int payloadLen = p.length - FAST_HDR;
+        long n = p.offset - encap;
+        p.flowHash = flowHash;
+        p.offset = n;
+        p.length += encap + ICV_LENGTH;
+        p.l3Off = n + 14;
+        p.udpOff = n + FAST_HDR;
+        p.aeadOff = n + FAST_HDR + UDP_HEADER;
+        p.ipVersion = 4;
+        if (PspHeader.isGmac(sa.version)) {
+            p.aadLen = BASE_LENGTH + vcLen + payloadLen;
+            p.textLen = 0;
+        } else {
+            int coBytes = sa.cryptOffset(4) * PspHeader.CRYPT_OFFSET_UNIT;
+            p.aadLen = BASE_LENGTH + coBytes;
+            p.textLen = vcLen + payloadLen - coBytes;
+        }
+        fastEncapsulations++;
+        framesHandedOver++;
     }
 
     /** One cipher burst over the encapsulated packets of {@code pkts[from..from+n)} (result 0); completes them. */
@@ -360,56 +455,102 @@ public final class PspEncoder {
      * {@link #NOT_FAST} for any other frame, before writing anything.
      */
     private int encapsulateTransportV4(Packet p, TxSa sa) {
+        int total = fastShape(p);
+        if (total < 0) {
+            return NOT_FAST;
+        }
+        int rc = fastRoom(p, sa, total);
+        if (rc != 0) {
+            return rc;
+        }
+        MemorySegment g = Bytes.NATIVE;
         MemorySegment s = p.segment;
         long off = p.offset;
-        if (p.length < FAST_HDR + 8) {
-            return NOT_FAST;
-        }
-        long w0 = Bytes.u64(s, off + 8);  // MAC bytes 8..11, ethertype, version/IHL, TOS
-        long w1 = Bytes.u64(s, off + 16); // total length, ID, flags/fragment offset, TTL, protocol
-        long addrs = Bytes.u64(s, off + 26);
-        int ports = Bytes.u32(s, off + FAST_HDR);
+        long delta = s.address();
+        long a = delta + off;
+        long w1 = Bytes.u64(g, a + 16);
+        long addrs = Bytes.u64(g, a + 26);
+        int ports = Bytes.u32(g, a + FAST_HDR);
         int proto = (int) w1 & 0xff;
-        int total = (int) (w1 >>> 48);
-        if ((int) (w0 >>> 8 & 0xffffff) != 0x080045 || total != p.length - 14 || (w1 >>> 16 & 0x3fff) != 0
-                || (proto != PacketHeaders.PROTO_TCP && proto != PacketHeaders.PROTO_UDP)) {
-            return NOT_FAST;
-        }
         int ttl = (int) (w1 >>> 8) & 0xff;
         int vcLen = sa.vc ? VC_LENGTH : 0;
         int encap = UDP_HEADER + BASE_LENGTH + vcLen;
         int payloadLen = total - 20;
-        boolean gmac = PspHeader.isGmac(sa.version);
-        int co = gmac ? 0 : sa.cryptOffset(4);
-        int coBytes = co * PspHeader.CRYPT_OFFSET_UNIT;
-        if (coBytes > vcLen + payloadLen) {
-            return Reason.TX_CRYPT_OFFSET.code();
-        }
-        long frameEnd = off + p.length;
-        if (off - encap < p.base || frameEnd + ICV_LENGTH > p.limit) {
-            return Reason.TX_NO_ROOM.code();
-        }
+        int co = PspHeader.isGmac(sa.version) ? 0 : sa.cryptOffset(4);
         int grow = encap + ICV_LENGTH;
         int ipLenAfter = total + grow;
-        if (ipLenAfter > 0xffff) {
-            return Reason.TX_TOO_BIG.code();
-        }
         int flowHash = FlowHash.ofIpv4(proto, addrs, ports);
         p.flowHash = flowHash;
         int sport = sa.sourcePort.sourcePort(true, ports >>> 16, ports & 0xffff, flowHash);
         if (innerChecksums) {
             fillInnerChecksum(s, off + 14, off + FAST_HDR, off + 14 + total, 4, proto);
         }
-        long kept = Checksum.ipv4KeptSum(s, off + 14, 20);
+        long kept = Checksum.ipv4KeptSum(g, a + 14, 20);
         long n = off - encap;
-        Bytes.move(s, off, n, FAST_HDR, bounce); // the 34 header bytes move back by encap
-        long l3 = n + 14;
-        Bytes.u16(s, l3 + 2, ipLenAfter);
-        Bytes.u8(s, l3 + 9, PacketHeaders.PROTO_UDP);
-        Bytes.u16(s, l3 + 10, Checksum.ipv4Finish(kept, ipLenAfter, ttl, PacketHeaders.PROTO_UDP));
-        long udpOff = off + FAST_HDR - (UDP_HEADER + BASE_LENGTH + vcLen);
-        finishEncap(p, sa, udpOff, sport, proto, co, vcLen, payloadLen, n, grow, l3, 4);
+        long na = a - encap;
+        // the 34 header bytes move back by encap: every load before any store (the ranges overlap)
+        long h0 = g.get(WORD, a);
+        long h1 = g.get(WORD, a + 8);
+        long h2 = g.get(WORD, a + 16);
+        long h3 = g.get(WORD, a + 24);
+        long h4 = g.get(WORD, a + 26);
+        g.set(WORD, na, h0);
+        g.set(WORD, na + 8, h1);
+        g.set(WORD, na + 16, h2);
+        g.set(WORD, na + 24, h3);
+        g.set(WORD, na + 26, h4);
+        long l3a = na + 14;
+        Bytes.u16(g, l3a + 2, ipLenAfter);
+        Bytes.u8(g, l3a + 9, PacketHeaders.PROTO_UDP);
+        Bytes.u16(g, l3a + 10, Checksum.ipv4Finish(kept, ipLenAfter, ttl, PacketHeaders.PROTO_UDP));
+        long udpOff = n + FAST_HDR;
+        finishEncap(p, sa, g, delta, udpOff, sport, proto, co, vcLen, payloadLen, n, grow, n + 14, 4);
         fastEncapsulations++;
+        return 0;
+    }
+
+    private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED;
+
+    /**
+     * The IPv4 total length of a frame of the common shape (see {@link #encapsulateTransportV4})
+     * in writable native memory, or -1. Checks the frame against its segment's bounds and the
+     * segment's liveness, so that the caller may address it absolutely through {@link Bytes#NATIVE}
+     * (from the frame's start back into the headroom once {@link #fastRoom} agrees).
+     */
+    private static int fastShape(Packet p) {
+        MemorySegment s = p.segment;
+        long off = p.offset;
+        int length = p.length;
+        if (length < FAST_HDR + 8 || !s.isNative() || s.isReadOnly() || off < 0 || off + length > s.byteSize()
+                || p.base < 0 || p.limit > s.byteSize() || !s.scope().isAlive() || !s.isAccessibleBy(Thread.currentThread())) {
+            return -1;
+        }
+        long a = s.address() + off;
+        long w0 = Bytes.u64(Bytes.NATIVE, a + 8);  // MAC bytes 8..11, ethertype, version/IHL, TOS
+        long w1 = Bytes.u64(Bytes.NATIVE, a + 16); // total length, ID, flags/fragment offset, TTL, protocol
+        int proto = (int) w1 & 0xff;
+        int total = (int) (w1 >>> 48);
+        if ((int) (w0 >>> 8 & 0xffffff) != 0x080045 || total != length - 14 || (w1 >>> 16 & 0x3fff) != 0
+                || (proto != PacketHeaders.PROTO_TCP && proto != PacketHeaders.PROTO_UDP)) {
+            return -1;
+        }
+        return total;
+    }
+
+    /** For a frame {@link #fastShape} accepted: 0, or why {@code sa} cannot encapsulate it in the packet's window. */
+    private static int fastRoom(Packet p, TxSa sa, int total) {
+        int vcLen = sa.vc ? VC_LENGTH : 0;
+        int encap = UDP_HEADER + BASE_LENGTH + vcLen;
+        int coBytes = PspHeader.isGmac(sa.version) ? 0 : sa.cryptOffset(4) * PspHeader.CRYPT_OFFSET_UNIT;
+        if (coBytes > vcLen + total - 20) {
+            return Reason.TX_CRYPT_OFFSET.code();
+        }
+        if (p.offset - encap < p.base || p.offset + p.length + ICV_LENGTH > p.limit) {
+            return Reason.TX_NO_ROOM.code();
+        }
+        if (total + encap + ICV_LENGTH > 0xffff) {
+            return Reason.TX_TOO_BIG.code();
+        }
         return 0;
     }
 
@@ -490,7 +631,7 @@ public final class PspEncoder {
             writeOuter(sa, s, l3, outerFamily, innerFamily, payloadOff, ipLenAfter, flowHash);
             udpOff = l3 + outerIpLen;
         }
-        finishEncap(p, sa, udpOff, sport, nextHeader, co, vcLen, payloadLen, newOff, grow, l3, outerFamily);
+        finishEncap(p, sa, s, 0, udpOff, sport, nextHeader, co, vcLen, payloadLen, newOff, grow, l3, outerFamily);
         return 0;
     }
 
@@ -498,13 +639,12 @@ public final class PspEncoder {
      * The end both encapsulations share: UDP header (sport, dport 1000, length, checksum 0: one
      * 8-byte store) and PSP header at {@code udpOff} with the next IV, then the record fields.
      */
-    private void finishEncap(Packet p, TxSa sa, long udpOff, int sport, int nextHeader, int co, int vcLen, int payloadLen,
+    private void finishEncap(Packet p, TxSa sa, MemorySegment s, long delta, long udpOff, int sport, int nextHeader, int co, int vcLen, int payloadLen,
                              long newOff, int grow, long l3, int outerFamily) {
-        MemorySegment s = p.segment;
         int udpLen = UDP_HEADER + BASE_LENGTH + vcLen + payloadLen + ICV_LENGTH;
-        Bytes.u64(s, udpOff, ((long) sport << 48) | ((long) PspHeader.UDP_PORT << 32) | ((long) udpLen << 16));
+        Bytes.u64(s, delta + udpOff, ((long) sport << 48) | ((long) PspHeader.UDP_PORT << 32) | ((long) udpLen << 16));
         long pspOff = udpOff + UDP_HEADER;
-        PspHeader.write(s, pspOff, nextHeader, co, sa.sBit, sa.dBit, sa.version, sa.vc, sa.vcValue, sa.spi,
+        PspHeader.write(s, delta + pspOff, nextHeader, co, sa.sBit, sa.dBit, sa.version, sa.vc, sa.vcValue, sa.spi,
                 nextIv(sa.ivSource));
         p.offset = newOff;
         p.length += grow;

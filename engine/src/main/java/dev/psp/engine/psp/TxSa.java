@@ -35,6 +35,15 @@ public final class TxSa {
     final MemorySegment outerDst;
     public final int outerTtl;
     public final AeadKey key;
+    /**
+     * For a backend's whole-frame seal ({@link dev.psp.engine.crypto.FrameSealer}): SPI in bits
+     * 0..31 and PSP header word 0 bits 0..23 (header extension length, crypt offset, flags) for an
+     * IPv4 packet in bits 32..55; -1 when this SA's packets need the Java encoder (tunnel mode,
+     * reference mode, an outer UDP checksum, a source-port policy other than flow hash or fixed).
+     */
+    final long frameWord;
+    /** The fixed source port for {@link #frameWord}, or 0 for the flow-hash policy. */
+    final int frameSport;
 
     private TxSa(Builder b, AeadKey key) {
         this.spi = b.spi;
@@ -56,6 +65,19 @@ public final class TxSa {
         this.outerDst = b.outerDst == null ? null : MemorySegment.ofArray(b.outerDst.clone());
         this.outerTtl = b.outerTtl;
         this.key = key;
+        SourcePortPolicy.Kind sport = sourcePort.kind;
+        if (mode != Mode.TRANSPORT || reference || udpChecksum
+                || (sport != SourcePortPolicy.Kind.FLOW_HASH && sport != SourcePortPolicy.Kind.FIXED)) {
+            this.frameWord = -1;
+            this.frameSport = 0;
+        } else {
+            int co = PspHeader.isGmac(version) ? 0 : cryptOffset(4);
+            int flags = (version << PspHeader.VERSION_SHIFT) | PspHeader.FLAG_ALWAYS_1 | (vc ? PspHeader.FLAG_V : 0)
+                    | (sBit ? PspHeader.FLAG_S : 0) | (dBit ? PspHeader.FLAG_D : 0);
+            int word0 = ((vc ? 2 : 1) << 16) | ((co & 0x3f) << 8) | flags;
+            this.frameWord = ((long) word0 << 32) | (spi & 0xffffffffL);
+            this.frameSport = sport == SourcePortPolicy.Kind.FIXED ? sourcePort.sourcePort(false, 0, 0, 0) : 0;
+        }
     }
 
     public static Builder builder() {

@@ -10,6 +10,15 @@ public final class Bytes {
     public static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     public static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
+    /**
+     * The whole native address space as one segment, for hot paths that address native packet
+     * memory absolutely ({@code segment.address() + offset}) after checking the offsets against
+     * the packet's own segment and that segment's liveness once: accesses through it skip the
+     * per-access bounds and liveness checks of the packet's segment, so the caller's checks are the
+     * only ones. Restricted (needs native access enabled, as the shim does).
+     */
+    public static final MemorySegment NATIVE = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
     private Bytes() {}
 
     public static int u8(MemorySegment s, long off) {

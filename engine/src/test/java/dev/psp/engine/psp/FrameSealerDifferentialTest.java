@@ -1,0 +1,138 @@
+package dev.psp.engine.psp;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.psp.engine.crypto.AeadBackend;
+import dev.psp.engine.crypto.AeadBackends;
+import dev.psp.engine.crypto.ShimAeadBackend;
+import dev.psp.ffm.NativeShim;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The shim's whole-frame seal ({@code psp_shim_seal_frames}, used by {@link PspEncoder#sealBurst}
+ * for common-shape frames) against the Java encoder on the JDK backend: bursts of random frames
+ * (the common shape and every near miss of {@link FastPathDifferentialTest#frame}), random SAs
+ * (versions, VC, crypt offsets, source-port policies, S/D, UDP checksum), tight head- and tailroom,
+ * mixed in one burst: the same result per packet, the same bytes, the same record fields and flow
+ * hash, and the encoder's own count shows the shim took every common-shape frame an eligible SA
+ * sealed. Skipped (with the reason) when the shim cannot load.
+ */
+class FrameSealerDifferentialTest {
+    private static final int SLOT = 10_240;
+    private static final int BURST = 32;
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {ShimAeadBackend.IPSEC_MB_NAME, ShimAeadBackend.OPENSSL_NAME})
+    void shimFramesEqualTheJavaEncoder(String name) {
+        AeadBackend b = AeadBackends.byName(name);
+        Assumptions.assumeTrue(b.isAvailable(), () -> name + " unavailable: " + b.unavailabilityCause());
+        Random r = new Random(name.hashCode());
+        long eligibleSealed = 0;
+        try (CodecHarness jdk = new CodecHarness(AeadBackends.jdk(), RoundTripTest.MK0, RoundTripTest.MK1, 0);
+             CodecHarness shim = new CodecHarness(b, RoundTripTest.MK0, RoundTripTest.MK1, 0);
+             Arena arena = Arena.ofConfined()) {
+            MemorySegment jbuf = arena.allocate((long) SLOT * BURST, 64);
+            MemorySegment sbuf = arena.allocate((long) SLOT * BURST, 64);
+            PspDecoder dec = shim.decoder(Mode.TRANSPORT);
+            for (int round = 0; round < 150; round++) {
+                Packet[] jp = new Packet[BURST];
+                Packet[] sp = new Packet[BURST];
+                byte[][] frames = new byte[BURST][];
+                boolean[] eligible = new boolean[BURST];
+                int n = 1 + r.nextInt(BURST);
+                for (int i = 0; i < n; i++) {
+                    int version = r.nextInt(4);
+                    int co = r.nextInt(8) == 0 ? 63 : r.nextInt(12);
+                    boolean vc = r.nextBoolean();
+                    int kind = r.nextInt(5);
+                    boolean udpCsum = r.nextInt(6) == 0;
+                    boolean tunnel = r.nextInt(8) == 0;
+                    boolean s = r.nextBoolean();
+                    boolean d = r.nextBoolean();
+                    long iv0 = r.nextLong() >>> 1;
+                    int spi = 0x1000 + round * BURST + i;
+                    TxSa js = jdk.install(sa(kind, version, co, vc, s, d, udpCsum, tunnel, iv0), spi, version);
+                    TxSa ss = shim.install(sa(kind, version, co, vc, s, d, udpCsum, tunnel, iv0), spi, version);
+                    byte[] frame = FastPathDifferentialTest.frame(r);
+                    frames[i] = frame;
+                    int head = r.nextInt(6) == 0 ? r.nextInt(48) : 256;
+                    int tail = r.nextInt(6) == 0 ? r.nextInt(24) : 256;
+                    jp[i] = place(jbuf, i, frame, head, tail);
+                    sp[i] = place(sbuf, i, frame, head, tail);
+                    jp[i].sa = js;
+                    sp[i].sa = ss;
+                    eligible[i] = ss.frameWord != -1 && FastPathDifferentialTest.isCommonShape(frame);
+                }
+                Packet[] jOrder = jp.clone();
+                Packet[] sOrder = sp.clone();
+                int jok = jdk.encoder.sealBurst(jp, n);
+                int sok = shim.encoder.sealBurst(sp, n);
+                assertEquals(jok, sok, "round " + round + " sealed");
+                for (int i = 0; i < n; i++) {
+                    Packet a = jOrder[i];
+                    Packet o = sOrder[i];
+                    String at = name + " round " + round + " packet " + i;
+                    assertEquals(a.result, o.result, at + " result");
+                    if (a.result != 0) {
+                        continue;
+                    }
+                    eligibleSealed += eligible[i] ? 1 : 0;
+                    assertArrayEquals(a.toByteArray(), o.toByteArray(), at + " bytes");
+                    assertEquals(a.offset - a.base, o.offset - o.base, at + " offset");
+                    assertEquals(a.aeadOff - a.offset, o.aeadOff - o.offset, at + " aeadOff");
+                    assertEquals(a.udpOff - a.offset, o.udpOff - o.offset, at + " udpOff");
+                    assertEquals(a.l3Off - a.offset, o.l3Off - o.offset, at + " l3Off");
+                    assertEquals(a.ipVersion, o.ipVersion, at + " ipVersion");
+                    assertEquals(a.aadLen, o.aadLen, at + " aadLen");
+                    assertEquals(a.textLen, o.textLen, at + " textLen");
+                    assertEquals(a.flowHash, o.flowHash, at + " flow hash");
+                    assertEquals(0, dec.open(o), at + " opens");
+                }
+            }
+            assertEquals(jdk.txCounters.txPackets, shim.txCounters.txPackets, "tx-packets");
+            assertEquals(jdk.txCounters.txBytes, shim.txCounters.txBytes, "tx-bytes");
+            assertEquals(jdk.txCounters.reasonMap(), shim.txCounters.reasonMap(), "drop reasons");
+            assertEquals(0, jdk.encoder.framesHandedOver, "the JDK backend has no frame sealer");
+            assertEquals(eligibleSealed, shim.encoder.framesHandedOver, "common-shape frames the shim encapsulated");
+        }
+        assertTrue(eligibleSealed > 300, "the generator must exercise the shim path: " + eligibleSealed);
+    }
+
+    @Test
+    void shimFlowHashIsTheJavaOne() {
+        Assumptions.assumeTrue(NativeShim.isAvailable(), () -> "shim unavailable: " + NativeShim.unavailabilityCause());
+        SplittableRandom r = new SplittableRandom(7);
+        for (int i = 0; i < 10_000; i++) {
+            int proto = r.nextBoolean() ? 6 : 17;
+            long addrs = r.nextLong();
+            int ports = r.nextInt();
+            assertEquals(FlowHash.ofIpv4(proto, addrs, ports), NativeShim.flowHash(proto, addrs, ports));
+        }
+    }
+
+    private static TxSa.Builder sa(int sportKind, int version, int co, boolean vc, boolean s, boolean d, boolean udpCsum,
+                                   boolean tunnel, long iv0) {
+        SourcePortPolicy sport = switch (sportKind) {
+            case 0 -> SourcePortPolicy.referenceXor();
+            case 1 -> SourcePortPolicy.fixed(5555);
+            default -> SourcePortPolicy.flowHash();
+        };
+        return TxSa.builder().mode(tunnel ? Mode.TUNNEL : Mode.TRANSPORT).cryptOffset(co).vc(vc, 0x1122334455667788L)
+                .sourcePort(sport).sBit(s).dBit(d).udpChecksum(udpCsum).ivSource(new CounterIvSource(iv0));
+    }
+
+    private static Packet place(MemorySegment buf, int slot, byte[] frame, int head, int tail) {
+        long at = (long) slot * SLOT + 256;
+        MemorySegment.copy(MemorySegment.ofArray(frame), 0, buf, at, frame.length);
+        return new Packet().wrap(buf, at - head, Math.min(at + frame.length + tail, buf.byteSize()), at, frame.length);
+    }
+}
