@@ -409,10 +409,14 @@ static inline void st16(uint8_t *p, uint32_t v) {
     memcpy(p, &x, 2);
 }
 
-int32_t psp_shim_flow_hash(int32_t proto, uint64_t addrs, uint32_t ports) {
+static inline int32_t flow_hash(int32_t proto, uint64_t addrs, uint32_t ports) {
     uint64_t x = (addrs ^ 0x9E3779B97F4A7C15ULL) * 0xBF58476D1CE4E5B9ULL
             + ((((uint64_t) ports << 8) | (uint32_t) proto) ^ 0x94D049BB133111EBULL) * 0xD6E8FEB86659FD93ULL;
     return (int32_t) ((uint32_t) (x >> 32) ^ (uint32_t) x);
+}
+
+int32_t psp_shim_flow_hash(int32_t proto, uint64_t addrs, uint32_t ports) {
+    return flow_hash(proto, addrs, ports);
 }
 
 static uint32_t csum_finish(uint64_t sum) {
@@ -452,14 +456,25 @@ static int32_t seal_frame(struct engine *e, const struct psp_shim_frames *v, int
     }
     uint64_t addrs = ld64(f + 26);
     uint32_t ports = ld32(f + FAST_HDR);
-    int32_t hash = psp_shim_flow_hash((int32_t) proto, addrs, ports);
+    int32_t hash = flow_hash((int32_t) proto, addrs, ports);
     uint32_t sport = v->sport[i] != 0 ? v->sport[i] : (0xC000 | ((uint32_t) hash & 0x3fff));
     uint32_t ttl = (uint32_t) (w1 >> 8) & 0xff;
     /* the kept part of the IPv4 header sum: all but total length, TTL/protocol and checksum */
     uint32_t a = ld32(f + 14), b = ld32(f + 18), c = ld32(f + 26), d = ld32(f + 30);
     uint64_t kept = (a >> 16) + (b >> 16) + (b & 0xffff) + (c >> 16) + (c & 0xffff) + (d >> 16) + (d & 0xffff);
     uint8_t *n = f - encap;
-    memmove(n, f, FAST_HDR);
+    /* the 34 header bytes move back by encap: every load before any store (the ranges overlap) */
+    uint64_t h0, h1, h2, h3, h4;
+    memcpy(&h0, f, 8);
+    memcpy(&h1, f + 8, 8);
+    memcpy(&h2, f + 16, 8);
+    memcpy(&h3, f + 24, 8);
+    memcpy(&h4, f + 26, 8);
+    memcpy(n, &h0, 8);
+    memcpy(n + 8, &h1, 8);
+    memcpy(n + 16, &h2, 8);
+    memcpy(n + 24, &h3, 8);
+    memcpy(n + 26, &h4, 8);
     uint8_t *l3 = n + ETH_HDR;
     st16(l3 + 2, ip_len);
     l3[9] = 17;

@@ -51,6 +51,8 @@ public final class PspEncoder {
     private int chunkLeft = 1;
     private boolean innerChecksums;
     private boolean fastPath = true;
+    /** The last segment {@link #checkSegment} accepted in the current call. */
+    private MemorySegment checkedSegment;
 
     public PspEncoder(AeadEngine engine, PspCounters counters, int maxBurst) {
         this.engine = engine;
@@ -97,6 +99,7 @@ public final class PspEncoder {
 
     /** Seals one packet; returns its {@link Reason} code (0 = sealed). */
     public int seal(Packet p) {
+        checkedSegment = null;
         ivBlockLeft = 0;
         chunkLeft = 1;
         int rc = encapsulate(p);
@@ -132,6 +135,7 @@ public final class PspEncoder {
      * them (in order) with their reason in {@link Packet#result}.
      */
     public int sealBurst(Packet[] pkts, int n) {
+        checkedSegment = null;
         return sealInChunks(pkts, n, true);
     }
 
@@ -174,31 +178,39 @@ public final class PspEncoder {
                 p.result = 0;
             }
         }
-        if (handedOver > 0) {
-            fs.seal();
-            for (int i = from; i < from + n; i++) {
-                int fi = frameIndex[i - from];
-                if (fi >= 0 && fs.status(fi) == FrameSealer.NOT_DONE) {
-                    frameIndex[i - from] = -1; // untouched: the Java encoder takes it after all
-                    Packet p = pkts[i];
-                    chunkLeft = 1;
-                    int rc = encapsulate(p);
-                    if (rc != 0) {
-                        fail(p, rc);
-                    } else {
-                        p.result = 0;
-                    }
-                }
+        if (handedOver == 0) {
+            cipherChunk(pkts, from, n);
+            return;
+        }
+        if (fs.seal() != handedOver) {
+            takeBackNotDone(fs, pkts, from, n);
+        }
+        if (handedOver < n) {
+            cipherChunk(pkts, from, n); // the packets the Java encoder encapsulated (the handed-over ones are PENDING)
+        }
+        for (int i = from; i < from + n; i++) {
+            int fi = frameIndex[i - from];
+            if (fi >= 0) {
+                Packet p = pkts[i];
+                handedBack(p, fs.hash(fi));
+                complete(p, fs.status(fi));
             }
         }
-        cipherChunk(pkts, from, n); // the packets the Java encoder encapsulated (the handed-over ones are PENDING)
-        if (handedOver > 0) {
-            for (int i = from; i < from + n; i++) {
-                int fi = frameIndex[i - from];
-                if (fi >= 0) {
-                    Packet p = pkts[i];
-                    handedBack(p, fs.hash(fi));
-                    complete(p, fs.status(fi));
+    }
+
+    /** Frames the {@link FrameSealer} left untouched ({@link FrameSealer#NOT_DONE}) go to the Java encoder after all. */
+    private void takeBackNotDone(FrameSealer fs, Packet[] pkts, int from, int n) {
+        for (int i = from; i < from + n; i++) {
+            int fi = frameIndex[i - from];
+            if (fi >= 0 && fs.status(fi) == FrameSealer.NOT_DONE) {
+                frameIndex[i - from] = -1;
+                Packet p = pkts[i];
+                chunkLeft = 1;
+                int rc = encapsulate(p);
+                if (rc != 0) {
+                    fail(p, rc);
+                } else {
+                    p.result = 0;
                 }
             }
         }
@@ -289,6 +301,7 @@ public final class PspEncoder {
      * recorded in {@link Packet#result} (nothing has been written).
      */
     public int encapsulateOnly(Packet p, int ivLeft, boolean startRun) {
+        checkedSegment = null;
         if (startRun) {
             ivBlockLeft = 0;
         }
@@ -517,12 +530,13 @@ public final class PspEncoder {
      * segment's liveness, so that the caller may address it absolutely through {@link Bytes#NATIVE}
      * (from the frame's start back into the headroom once {@link #fastRoom} agrees).
      */
-    private static int fastShape(Packet p) {
+    private int fastShape(Packet p) {
         MemorySegment s = p.segment;
         long off = p.offset;
         int length = p.length;
-        if (length < FAST_HDR + 8 || !s.isNative() || s.isReadOnly() || off < 0 || off + length > s.byteSize()
-                || p.base < 0 || p.limit > s.byteSize() || !s.scope().isAlive() || !s.isAccessibleBy(Thread.currentThread())) {
+        long size = s.byteSize();
+        if (length < FAST_HDR + 8 || off < 0 || off + length > size || p.base < 0 || p.limit > size
+                || (s != checkedSegment && !checkSegment(s))) {
             return -1;
         }
         long a = s.address() + off;
@@ -535,6 +549,19 @@ public final class PspEncoder {
             return -1;
         }
         return total;
+    }
+
+    /**
+     * Native, writable, alive and accessible by this thread: checked once per segment per burst
+     * ({@link #checkedSegment}, reset by {@link #sealBurst} and {@link #seal}), as packets of a
+     * burst mostly share their pool's segment.
+     */
+    private boolean checkSegment(MemorySegment s) {
+        if (!s.isNative() || s.isReadOnly() || !s.scope().isAlive() || !s.isAccessibleBy(Thread.currentThread())) {
+            return false;
+        }
+        checkedSegment = s;
+        return true;
     }
 
     /** For a frame {@link #fastShape} accepted: 0, or why {@code sa} cannot encapsulate it in the packet's window. */
