@@ -104,6 +104,12 @@ int64_t psp_shim_layout(int query) {
     case PSP_SHIM_Q_FRAMES_STATUS: return offsetof(struct psp_shim_frames, status);
     case PSP_SHIM_Q_FRAMES_HASH: return offsetof(struct psp_shim_frames, hash);
     case PSP_SHIM_Q_ENOTSUP: return ENOTSUP;
+    case PSP_SHIM_Q_TSO_SIZE: return sizeof(struct psp_shim_tso);
+    case PSP_SHIM_Q_TSO_TMPL: return offsetof(struct psp_shim_tso, tmpl);
+    case PSP_SHIM_Q_TSO_IP_SUM: return offsetof(struct psp_shim_tso, ip_sum);
+    case PSP_SHIM_Q_TSO_KEY: return offsetof(struct psp_shim_tso, key);
+    case PSP_SHIM_Q_TSO_DST: return offsetof(struct psp_shim_tso, dst);
+    case PSP_SHIM_Q_TSO_STATUS: return offsetof(struct psp_shim_tso, status);
     default: return -EINVAL;
     }
 }
@@ -516,6 +522,70 @@ int32_t psp_shim_seal_frames(void *engine, const struct psp_shim_frames *v) {
     int32_t ok = 0;
     for (int32_t i = 0; i < v->num; i++) {
         int32_t st = seal_frame(e, v, i);
+        v->status[i] = st;
+        ok += st == 0;
+    }
+    return ok;
+}
+
+/* ---- TSO stamp and seal (see psp_shim.h) ---- */
+
+static inline void st32(uint8_t *p, uint32_t v) {
+    v = __builtin_bswap32(v);
+    memcpy(p, &v, 4);
+}
+
+int32_t psp_shim_seal_tso(void *engine, const struct psp_shim_tso *v) {
+    struct engine *e = engine;
+    if (e == NULL || v == NULL || v->num < 0) {
+        return -EINVAL;
+    }
+    struct key *k = v->key;
+    const uint8_t *tmpl = (const uint8_t *) (uintptr_t) v->tmpl;
+    uint32_t aadl = v->aad_len, tl = v->text_len, sl = v->src_len;
+    int bad = k == NULL || k->impl != e->impl || tmpl == NULL || aadl < NONCE_OFF + NONCE_LEN || aadl > INT32_MAX
+            || tl > INT32_MAX || sl > tl || sl == 0;
+    int32_t ok = 0;
+    for (int32_t i = 0; i < v->num; i++) {
+        uint8_t *d = (uint8_t *) (uintptr_t) v->dst[i];
+        const uint8_t *src = (const uint8_t *) (uintptr_t) v->src[i];
+        if (bad || d == NULL || src == NULL) {
+            v->status[i] = -EINVAL;
+            continue;
+        }
+        memcpy(d, tmpl, v->hdr_len);
+        uint8_t *rec = d + v->rec_off;
+        st64(rec + 8, v->iv[i]);
+        if (v->flags & PSP_SHIM_TSO_IPV4) {
+            uint32_t id = v->id[i] & 0xffff;
+            st16(d + v->ip_off + 4, id);
+            st16(d + v->ip_off + 10, csum_finish(v->ip_sum + id));
+            if (v->flags & PSP_SHIM_TSO_OUTER_IPV4) {
+                st16(d + v->outer_ip_off + 4, id);
+                st16(d + v->outer_ip_off + 10, csum_finish(v->outer_sum + id));
+            }
+        }
+        if (v->flags & PSP_SHIM_TSO_TCP) {
+            st32(d + v->l4_off + 4, v->seq[i]);
+            d[v->l4_off + 13] = (uint8_t) v->tcp_flags[i];
+        }
+        if (v->flags & PSP_SHIM_TSO_CSUM) {
+            st16(d + v->csum_off, v->csum[i]);
+        }
+        int32_t st;
+        if (e->impl == PSP_SHIM_IMPL_OPENSSL) {
+            st = evp_one(k, rec, aadl, tl, 1, src, sl);
+        } else {
+#ifdef HAVE_IPSEC_MB
+            st = imb_one(e, k, rec, aadl, tl, 1, src, sl, 1);
+#else
+            st = -EINVAL;
+#endif
+        }
+        if (st != 0) {
+            memset(rec + aadl, 0, tl + TAG_LEN); /* never let plaintext leave */
+            st = -EINVAL;
+        }
         v->status[i] = st;
         ok += st == 0;
     }

@@ -67,6 +67,50 @@ struct psp_shim_frames {
     int32_t *hash;             /* out: the flow hash of each frame encapsulated (psp_shim_flow_hash) */
 };
 
+/*
+ * TSO stamp and seal: segments 1.. of a TCP/UDP super-packet cut at one segment size, stamped from
+ * the caller's encapsulated, not yet sealed segment 0 (the template) and sealed, one call per
+ * super-packet. Per segment: hdr_len bytes copied from tmpl to dst[i]; the IV written into the PSP
+ * header at rec_off; per flags the inner IPv4 ID and header checksum (ip_off, ip_sum: the header's
+ * one's-complement sum without ID and checksum), the outer IPv4 ID and checksum likewise
+ * (outer_ip_off, outer_sum), the TCP sequence number and flags (l4_off), the L4 checksum (csum_off);
+ * then the split record at rec_off (aad_len, text_len; the last src_len text bytes read from src[i])
+ * sealed. Offsets are from the segment start. The bytes in front of every src[i] (text_len -
+ * src_len of them) are the caller's: the shim stages the record's text head there and restores them
+ * (PSP_SHIM_F_SPLIT_STAGE semantics).
+ */
+#define PSP_SHIM_TSO_IPV4 1
+#define PSP_SHIM_TSO_OUTER_IPV4 2
+#define PSP_SHIM_TSO_TCP 4
+#define PSP_SHIM_TSO_CSUM 8
+
+struct psp_shim_tso {
+    int32_t num;
+    int32_t flags;            /* PSP_SHIM_TSO_* */
+    uint64_t tmpl;
+    uint32_t hdr_len;
+    uint32_t rec_off;
+    uint32_t aad_len;
+    uint32_t text_len;
+    uint32_t src_len;
+    uint32_t ip_off;
+    uint32_t outer_ip_off;
+    uint32_t l4_off;
+    uint32_t csum_off;
+    uint32_t pad;
+    uint64_t ip_sum;
+    uint64_t outer_sum;
+    void *key;
+    const uint64_t *dst;      /* segment start addresses */
+    const uint64_t *src;      /* payload addresses in the super-packet */
+    const uint64_t *iv;
+    const uint32_t *id;       /* IPv4 ID */
+    const uint32_t *seq;      /* TCP sequence number */
+    const uint32_t *tcp_flags;
+    const uint32_t *csum;     /* L4 checksum as stored */
+    int32_t *status;          /* out: 0 or -EINVAL (text and ICV zeroed) */
+};
+
 /* psp_shim_layout() queries, answered from sizeof/offsetof and library headers. */
 enum psp_shim_layout_query {
     PSP_SHIM_Q_VEC_SIZE = 0,
@@ -98,6 +142,12 @@ enum psp_shim_layout_query {
     PSP_SHIM_Q_FRAMES_STATUS = 26,
     PSP_SHIM_Q_FRAMES_HASH = 27,
     PSP_SHIM_Q_ENOTSUP = 28,
+    PSP_SHIM_Q_TSO_SIZE = 29,
+    PSP_SHIM_Q_TSO_TMPL = 30,
+    PSP_SHIM_Q_TSO_IP_SUM = 31,
+    PSP_SHIM_Q_TSO_KEY = 32,
+    PSP_SHIM_Q_TSO_DST = 33,
+    PSP_SHIM_Q_TSO_STATUS = 34,
 };
 
 /* 1 when impl was built in and works on this CPU, else 0. */
@@ -124,6 +174,9 @@ int32_t psp_shim_open_burst(void *engine, const struct psp_shim_vec *v);
 
 /* Encapsulates and seals v->num frames in place (struct psp_shim_frames); returns how many succeeded, or -errno. */
 int32_t psp_shim_seal_frames(void *engine, const struct psp_shim_frames *v);
+
+/* Stamps and seals v->num TSO segments (struct psp_shim_tso); returns how many succeeded, or -errno. */
+int32_t psp_shim_seal_tso(void *engine, const struct psp_shim_tso *v);
 
 /* The flow hash of an IPv4 5-tuple: addrs = source and destination address as one big-endian
  * 64-bit value, ports = source port << 16 | destination port (dev.psp.engine.psp.FlowHash.ofIpv4). */

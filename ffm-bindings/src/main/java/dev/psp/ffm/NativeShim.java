@@ -91,6 +91,40 @@ public final class NativeShim {
     public static final long FRAMES_STATUS_OFFSET = FRAMES.byteOffset(groupElement("status"));
     public static final long FRAMES_HASH_OFFSET = FRAMES.byteOffset(groupElement("hash"));
 
+    /** {@code struct psp_shim_tso}: one TSO super-packet's stamped segments for {@link #sealTso}. */
+    public static final StructLayout TSO = MemoryLayout.structLayout(
+            JAVA_INT.withName("num"),
+            JAVA_INT.withName("flags"),
+            JAVA_LONG.withName("tmpl"),
+            JAVA_INT.withName("hdr_len"),
+            JAVA_INT.withName("rec_off"),
+            JAVA_INT.withName("aad_len"),
+            JAVA_INT.withName("text_len"),
+            JAVA_INT.withName("src_len"),
+            JAVA_INT.withName("ip_off"),
+            JAVA_INT.withName("outer_ip_off"),
+            JAVA_INT.withName("l4_off"),
+            JAVA_INT.withName("csum_off"),
+            JAVA_INT.withName("pad"),
+            JAVA_LONG.withName("ip_sum"),
+            JAVA_LONG.withName("outer_sum"),
+            ADDRESS.withName("key"),
+            ADDRESS.withName("dst"),
+            ADDRESS.withName("src"),
+            ADDRESS.withName("iv"),
+            ADDRESS.withName("id"),
+            ADDRESS.withName("seq"),
+            ADDRESS.withName("tcp_flags"),
+            ADDRESS.withName("csum"),
+            ADDRESS.withName("status")).withName("psp_shim_tso");
+    /** {@code PSP_SHIM_TSO_*} flags. */
+    public static final int TSO_IPV4 = 1, TSO_OUTER_IPV4 = 2, TSO_TCP = 4, TSO_CSUM = 8;
+
+    /** Byte offset of a field of {@link #TSO}. */
+    public static long tsoOffset(String field) {
+        return TSO.byteOffset(groupElement(field));
+    }
+
     /** {@code enum psp_shim_layout_query} of psp_shim.h. */
     public static final int Q_VEC_SIZE = 0, Q_VEC_NUM = 1, Q_VEC_BASE = 2, Q_VEC_AAD_LEN = 3, Q_VEC_TEXT_LEN = 4,
             Q_VEC_KEY = 5, Q_VEC_STATUS = 6, Q_POINTER_SIZE = 7, Q_EBADMSG = 8, Q_EINVAL = 9, Q_ENOMEM = 10,
@@ -98,7 +132,8 @@ public final class NativeShim {
             Q_VEC_SRC = 14, Q_VEC_SRC_LEN = 15, Q_VEC_FLAGS = 16, Q_F_SPLIT_STAGE = 17,
             Q_FRAMES_SIZE = 18, Q_FRAMES_FRAME = 19, Q_FRAMES_FRAME_LEN = 20, Q_FRAMES_IV = 21, Q_FRAMES_SA = 22,
             Q_FRAMES_VC = 23, Q_FRAMES_SPORT = 24, Q_FRAMES_KEY = 25, Q_FRAMES_STATUS = 26, Q_FRAMES_HASH = 27,
-            Q_ENOTSUP = 28;
+            Q_ENOTSUP = 28, Q_TSO_SIZE = 29, Q_TSO_TMPL = 30, Q_TSO_IP_SUM = 31, Q_TSO_KEY = 32, Q_TSO_DST = 33,
+            Q_TSO_STATUS = 34;
 
     private static final String LIB = "libpspshim.so";
     private static final Throwable CAUSE;
@@ -115,9 +150,10 @@ public final class NativeShim {
     private static final MethodHandle OPEN_BURST;
     private static final MethodHandle SEAL_FRAMES;
     private static final MethodHandle FLOW_HASH;
+    private static final MethodHandle SEAL_TSO;
 
     static {
-        MethodHandle[] h = new MethodHandle[12];
+        MethodHandle[] h = new MethodHandle[13];
         Throwable cause = null;
         String from = null;
         try {
@@ -148,6 +184,7 @@ public final class NativeShim {
             h[9] = NativeLoad.handle(lib, "psp_shim_open_burst", burst);
             h[10] = NativeLoad.handle(lib, "psp_shim_seal_frames", burst);
             h[11] = NativeLoad.handle(lib, "psp_shim_flow_hash", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), c);
+            h[12] = NativeLoad.handle(lib, "psp_shim_seal_tso", burst);
         } catch (Throwable t) {
             cause = t;
             java.util.Arrays.fill(h, null);
@@ -166,6 +203,7 @@ public final class NativeShim {
         OPEN_BURST = h[9];
         SEAL_FRAMES = h[10];
         FLOW_HASH = h[11];
+        SEAL_TSO = h[12];
     }
 
     private NativeShim() {}
@@ -296,6 +334,15 @@ public final class NativeShim {
     public static int sealFrames(long engine, long frames) {
         try {
             return (int) SEAL_FRAMES.invokeExact(engine, frames);
+        } catch (Throwable t) {
+            throw LibCrypto.rethrow(t);
+        }
+    }
+
+    /** Stamps and seals the TSO segments described by the {@link #TSO} at {@code tso}; returns how many succeeded or a negative errno. */
+    public static int sealTso(long engine, long tso) {
+        try {
+            return (int) SEAL_TSO.invokeExact(engine, tso);
         } catch (Throwable t) {
             throw LibCrypto.rethrow(t);
         }

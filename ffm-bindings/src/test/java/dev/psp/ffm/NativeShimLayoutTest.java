@@ -40,6 +40,12 @@ class NativeShimLayoutTest {
         assertEquals(NativeShim.FRAMES_KEY_OFFSET, NativeShim.layout(NativeShim.Q_FRAMES_KEY), "key");
         assertEquals(NativeShim.FRAMES_STATUS_OFFSET, NativeShim.layout(NativeShim.Q_FRAMES_STATUS), "status");
         assertEquals(NativeShim.FRAMES_HASH_OFFSET, NativeShim.layout(NativeShim.Q_FRAMES_HASH), "hash");
+        assertEquals(NativeShim.TSO.byteSize(), NativeShim.layout(NativeShim.Q_TSO_SIZE), "sizeof(struct psp_shim_tso)");
+        assertEquals(NativeShim.tsoOffset("tmpl"), NativeShim.layout(NativeShim.Q_TSO_TMPL), "tmpl");
+        assertEquals(NativeShim.tsoOffset("ip_sum"), NativeShim.layout(NativeShim.Q_TSO_IP_SUM), "ip_sum");
+        assertEquals(NativeShim.tsoOffset("key"), NativeShim.layout(NativeShim.Q_TSO_KEY), "key");
+        assertEquals(NativeShim.tsoOffset("dst"), NativeShim.layout(NativeShim.Q_TSO_DST), "dst");
+        assertEquals(NativeShim.tsoOffset("status"), NativeShim.layout(NativeShim.Q_TSO_STATUS), "status");
         assertEquals(-NativeShim.EINVAL, NativeShim.layout(999), "unknown query");
     }
 
