@@ -96,4 +96,9 @@ public interface AeadEngine extends AutoCloseable {
     default FrameSealer frameSealer(int capacity) {
         return null;
     }
+
+    /** The backend's native TSO stamp-and-seal ({@link TsoSealer}) for up to {@code capacity} segments, or null. One per engine. */
+    default TsoSealer tsoSealer(int capacity) {
+        return null;
+    }
 }

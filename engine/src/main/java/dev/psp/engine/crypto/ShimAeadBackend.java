@@ -312,6 +312,143 @@ public final class ShimAeadBackend implements AeadBackend {
             return frames;
         }
 
+        private Tso tso;
+
+        @Override
+        public TsoSealer tsoSealer(int capacity) {
+            if (tso == null || tso.cap < capacity) {
+                tso = new Tso(capacity);
+            }
+            return tso;
+        }
+
+        /** {@code struct psp_shim_tso} and its arrays in this engine's memory, written directly (as {@link Frames}). */
+        final class Tso implements TsoSealer {
+            private static final long NUM = NativeShim.tsoOffset("num");
+            private static final long FLAGS = NativeShim.tsoOffset("flags");
+            private static final long TMPL = NativeShim.tsoOffset("tmpl");
+            private static final long HDR_LEN = NativeShim.tsoOffset("hdr_len");
+            private static final long REC_OFF = NativeShim.tsoOffset("rec_off");
+            private static final long AAD_LEN = NativeShim.tsoOffset("aad_len");
+            private static final long TEXT_LEN = NativeShim.tsoOffset("text_len");
+            private static final long SRC_LEN = NativeShim.tsoOffset("src_len");
+            private static final long IP_OFF = NativeShim.tsoOffset("ip_off");
+            private static final long OUTER_IP_OFF = NativeShim.tsoOffset("outer_ip_off");
+            private static final long L4_OFF = NativeShim.tsoOffset("l4_off");
+            private static final long CSUM_OFF = NativeShim.tsoOffset("csum_off");
+            private static final long IP_SUM = NativeShim.tsoOffset("ip_sum");
+            private static final long OUTER_SUM = NativeShim.tsoOffset("outer_sum");
+            private static final long KEY_AT = NativeShim.tsoOffset("key");
+
+            private final int cap;
+            private final MemorySegment desc;
+            private final long dst;
+            private final long src;
+            private final long iv;
+            private final long id;
+            private final long seq;
+            private final long tcpFlags;
+            private final long csum;
+            private final long status;
+            private int count;
+
+            Tso(int cap) {
+                this.cap = cap;
+                desc = arena.allocate(NativeShim.TSO);
+                MemorySegment arrays = arena.allocate(cap * 44L, 64);
+                long at = arrays.address();
+                dst = at;
+                src = at + 8L * cap;
+                iv = at + 16L * cap;
+                id = at + 24L * cap;
+                seq = at + 28L * cap;
+                tcpFlags = at + 32L * cap;
+                csum = at + 36L * cap;
+                status = at + 40L * cap;
+                desc.set(JAVA_LONG, NativeShim.tsoOffset("dst"), dst);
+                desc.set(JAVA_LONG, NativeShim.tsoOffset("src"), src);
+                desc.set(JAVA_LONG, NativeShim.tsoOffset("iv"), iv);
+                desc.set(JAVA_LONG, NativeShim.tsoOffset("id"), id);
+                desc.set(JAVA_LONG, NativeShim.tsoOffset("seq"), seq);
+                desc.set(JAVA_LONG, NativeShim.tsoOffset("tcp_flags"), tcpFlags);
+                desc.set(JAVA_LONG, NativeShim.tsoOffset("csum"), csum);
+                desc.set(JAVA_LONG, NativeShim.tsoOffset("status"), status);
+            }
+
+            @Override
+            public int capacity() {
+                return cap;
+            }
+
+            @Override
+            public boolean begin(AeadKey k, int flags, long template, int hdrLen, int recOff, int aadLen, int textLen,
+                                 int srcLen, int ipOff, int outerIpOff, int l4Off, int csumOff, long ipSum, long outerSum) {
+                count = 0;
+                long h = handleOf(k);
+                if (h == 0 || !arena.scope().isAlive()) {
+                    return false;
+                }
+                MemorySegment d = desc;
+                d.set(JAVA_INT, FLAGS, flags);
+                d.set(JAVA_LONG, TMPL, template);
+                d.set(JAVA_INT, HDR_LEN, hdrLen);
+                d.set(JAVA_INT, REC_OFF, recOff);
+                d.set(JAVA_INT, AAD_LEN, aadLen);
+                d.set(JAVA_INT, TEXT_LEN, textLen);
+                d.set(JAVA_INT, SRC_LEN, srcLen);
+                d.set(JAVA_INT, IP_OFF, ipOff);
+                d.set(JAVA_INT, OUTER_IP_OFF, outerIpOff);
+                d.set(JAVA_INT, L4_OFF, l4Off);
+                d.set(JAVA_INT, CSUM_OFF, csumOff);
+                d.set(JAVA_LONG, IP_SUM, ipSum);
+                d.set(JAVA_LONG, OUTER_SUM, outerSum);
+                d.set(JAVA_LONG, KEY_AT, h);
+                return true;
+            }
+
+            @Override
+            public int add(long dstAddress, long srcAddress, long ivValue, int ipId, int sequence, int flagsByte, int checksum) {
+                int i = count;
+                if (i == cap) {
+                    return -1;
+                }
+                MemorySegment m = Bytes.NATIVE;
+                long i8 = 8L * i;
+                long i4 = 4L * i;
+                m.set(SOA_LONG, dst + i8, dstAddress);
+                m.set(SOA_LONG, src + i8, srcAddress);
+                m.set(SOA_LONG, iv + i8, ivValue);
+                m.set(SOA_INT, id + i4, ipId);
+                m.set(SOA_INT, seq + i4, sequence);
+                m.set(SOA_INT, tcpFlags + i4, flagsByte);
+                m.set(SOA_INT, csum + i4, checksum);
+                count = i + 1;
+                return i;
+            }
+
+            @Override
+            public int seal() {
+                int n = count;
+                if (n == 0) {
+                    return 0;
+                }
+                desc.set(JAVA_INT, NUM, n);
+                int rc = NativeShim.sealTso(engine, desc.address());
+                if (rc < 0) {
+                    for (int i = 0; i < n; i++) {
+                        Bytes.NATIVE.set(SOA_INT, status + 4L * i, -NativeShim.EINVAL);
+                    }
+                    return 0;
+                }
+                return rc;
+            }
+
+            @Override
+            public int status(int i) {
+                return Bytes.NATIVE.get(SOA_INT, status + 4L * java.util.Objects.checkIndex(i, count)) == 0 ? OK : ERROR;
+            }
+        }
+
         /**
          * {@code struct psp_shim_frames} and its arrays in this engine's memory, written directly
          * (absolute addresses through {@link Bytes#NATIVE}: fixed arrays of known capacity, indexes

@@ -3,6 +3,7 @@ package dev.psp.engine.offload;
 import dev.psp.engine.psp.Mode;
 import dev.psp.engine.psp.Packet;
 import dev.psp.engine.psp.PspCounters;
+import dev.psp.engine.crypto.TsoSealer;
 import dev.psp.engine.psp.PspEncoder;
 import dev.psp.engine.psp.Reason;
 import dev.psp.engine.wire.Bytes;
@@ -144,19 +145,146 @@ public final class TsoSegmenter {
         if (template) {
             stampSums(sp, t, o0, encap, payloadOff);
         }
+        TsoSealer ts = template ? nativeSealer(sp, t, o0, encap, payloadOff, out.length) : null;
+        Packet[] viaJava = javaSegments(out.length);
+        int javaCount = 0;
+        viaJava[javaCount++] = t;
+        int stamped = 0;
         for (int i = 1; i < nseg; i++) {
             Packet d = out[i];
             if (template && (i + 1) * segSize <= payloadLen && d.offset - encap >= d.base) {
+                if (ts != null && nativeStamp(ts, sp, t, d, i, payloadOff, encap)) {
+                    stamped++;
+                    continue;
+                }
                 stamp(sp, t, d, i, payloadOff, encap);
             } else {
                 build(sp, d, i, payloadOff, payloadLen);
                 encoder.encapsulateOnly(d, nseg - i, false);
             }
+            viaJava[javaCount++] = d;
         }
-        int ok = encoder.sealEncapsulated(out, nseg);
+        if (stamped > 0) {
+            // before segment 0 is sealed: the shim copies its cleartext headers
+            ts.seal();
+            int k = 0;
+            for (int i = 1; i < nseg; i++) {
+                Packet d = out[i];
+                if (d.result == STAMPED_NATIVELY) {
+                    d.result = 0;
+                    nativeStamped++;
+                    encoder.completeSealed(d, ts.status(k++));
+                }
+            }
+        }
+        encoder.sealEncapsulated(viaJava, javaCount);
+        java.util.Arrays.fill(viaJava, 0, javaCount, null);
+        int ok = partition(out, nseg);
         counters.segmentsOut += ok;
         sp.result = ok == nseg ? 0 : out[ok].result;
         return ok;
+    }
+
+    /** Segments stamped and sealed by the engine's {@link TsoSealer} (tests check the native path ran). */
+    long nativeStamped;
+
+    /** {@link Packet#result} of a segment handed to the {@link TsoSealer} until its call returns. */
+    private static final int STAMPED_NATIVELY = Integer.MIN_VALUE + 1;
+
+    private Packet[] javaScratch = new Packet[0];
+    private Packet[] failedScratch = new Packet[0];
+
+    private Packet[] javaSegments(int n) {
+        if (javaScratch.length < n) {
+            javaScratch = new Packet[n];
+            failedScratch = new Packet[n];
+        }
+        return javaScratch;
+    }
+
+    /** Stable partition of {@code out[0..n)}: sealed segments first, in order, failures after them. */
+    private int partition(Packet[] out, int n) {
+        int ok = 0;
+        int bad = 0;
+        Packet[] failed = failedScratch;
+        for (int i = 0; i < n; i++) {
+            Packet p = out[i];
+            if (p.result == 0) {
+                out[ok++] = p;
+            } else {
+                failed[bad++] = p;
+            }
+        }
+        System.arraycopy(failed, 0, out, ok, bad);
+        java.util.Arrays.fill(failed, 0, bad, null);
+        return ok;
+    }
+
+    /**
+     * The engine's {@link TsoSealer}, begun for this super-packet, when the stamped segments can go
+     * to it: native, writable super-packet memory (its sources, and the bytes staged in front of
+     * them), a native template, a split record whose text holds the whole segment payload (a crypt
+     * offset reaching into the payload takes the Java path). Else null.
+     */
+    private TsoSealer nativeSealer(Packet sp, Packet t, long o0, long encap, long payloadOff, int capacity) {
+        MemorySegment s = sp.segment;
+        MemorySegment ts = t.segment;
+        if (!s.isNative() || s.isReadOnly() || !ts.isNative()
+                || !s.scope().isAlive() || !ts.scope().isAlive() || !s.isAccessibleBy(Thread.currentThread())
+                || !ts.isAccessibleBy(Thread.currentThread())) {
+            return null;
+        }
+        TsoSealer sealer = encoder.tsoSealer(capacity);
+        if (sealer == null || sealer.capacity() < nseg) {
+            return null;
+        }
+        boolean v4 = ipVersion == 4;
+        boolean tcp = l4Proto == PacketHeaders.PROTO_TCP;
+        int flags = (v4 ? TsoSealer.IPV4 : 0) | (v4 && outerSum >= 0 ? TsoSealer.OUTER_IPV4 : 0)
+                | (tcp ? TsoSealer.TCP : 0) | (computeChecksums ? TsoSealer.CSUM : 0);
+        int start = (int) encap; // segment 0 now starts encap bytes before o0
+        int l4Off = start + l4Rel;
+        int ipOff = transport ? l3Rel : start + l3Rel;
+        int hdrLen = (int) (encap + (payloadOff - sp.offset));
+        boolean ok = encoder.beginTso(sealer, t, flags, hdrLen, segSize, ipOff, l4Off, l4Off + (tcp ? 16 : 6), ipSum, outerSum);
+        return ok ? sealer : null;
+    }
+
+    /**
+     * Full-size segment {@code i} to the {@link TsoSealer}: the descriptor stamped from the template
+     * and the per-segment values {@link #stamp} writes (IPv4 ID, sequence number, flags, checksum)
+     * handed over; the shim writes the headers and seals. False when it did not fit (the Java stamp
+     * then runs).
+     */
+    private boolean nativeStamp(TsoSealer ts, Packet sp, Packet t, Packet d, int i, long payloadOff, long encap) {
+        MemorySegment ds = d.segment;
+        if (!ds.isNative() || d.base < 0 || d.limit > ds.byteSize() || !ds.scope().isAlive()
+                || !ds.isAccessibleBy(Thread.currentThread())) {
+            return false;
+        }
+        long srcOff = payloadOff + (long) i * segSize;
+        int id = (ipId + i) & 0xffff;
+        int sq = seq + i * segSize;
+        int f = l4Proto == PacketHeaders.PROTO_TCP ? segFlags(i) : 0;
+        int c = 0;
+        if (computeChecksums) {
+            if (l4Proto == PacketHeaders.PROTO_TCP) {
+                long sum = l4Sum + (sq >>> 16) + (sq & 0xffff) + (tcpWord12 | f);
+                c = Checksum.finish(Checksum.sum(sp.segment, srcOff, segSize, sum));
+            } else {
+                c = Checksum.finish(Checksum.sum(sp.segment, srcOff, segSize, l4Sum));
+                c = c == 0 ? 0xffff : c;
+            }
+        }
+        long iv = encoder.stampDescriptor(t, d, encap, nseg - i);
+        if (ts.add(ds.address() + d.offset, sp.segment.address() + srcOff, iv, id, sq, f, c) < 0) {
+            throw new IllegalStateException("TSO sealer full: capacity " + ts.capacity() + " < " + nseg);
+        }
+        carry(sp, d, srcOff, segSize);
+        d.splitSource = null;
+        d.splitLength = 0;
+        d.result = STAMPED_NATIVELY;
+        return true;
     }
 
     // The super-packet being cut, set by segment() for build() and stamp().

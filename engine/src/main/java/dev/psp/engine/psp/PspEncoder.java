@@ -8,6 +8,7 @@ import static dev.psp.engine.psp.PspHeader.VC_LENGTH;
 import dev.psp.engine.crypto.AeadBurst;
 import dev.psp.engine.crypto.AeadEngine;
 import dev.psp.engine.crypto.FrameSealer;
+import dev.psp.engine.crypto.TsoSealer;
 import dev.psp.engine.wire.Bytes;
 import dev.psp.engine.wire.Checksum;
 import dev.psp.engine.wire.PacketHeaders;
@@ -333,13 +334,22 @@ public final class PspEncoder {
      * outer header follows it). {@code d.offset} must leave {@code encap} bytes of headroom.
      */
     public void stamp(Packet t, Packet d, long encap, int innerHdrLen, int ivLeft) {
+        MemorySegment.copy(t.segment, t.offset, d.segment, d.offset - encap, encap + innerHdrLen);
+        long iv = stampDescriptor(t, d, encap, ivLeft);
+        Bytes.u64(d.segment, d.aeadOff + PspHeader.IV_OFFSET, iv);
+    }
+
+    /**
+     * The descriptor half of {@link #stamp}, for a backend that copies the headers itself
+     * ({@link TsoSealer}): moves {@code d.offset} back by {@code encap}, takes the template's record
+     * fields and returns the next IV of the run (not written).
+     */
+    public long stampDescriptor(Packet t, Packet d, long encap, int ivLeft) {
         long start = d.offset - encap;
-        MemorySegment.copy(t.segment, t.offset, d.segment, start, encap + innerHdrLen);
-        long aeadOff = start + (t.aeadOff - t.offset);
-        Bytes.u64(d.segment, aeadOff + PspHeader.IV_OFFSET, nextIv(t.sa, ivLeft));
+        long iv = nextIv(t.sa, ivLeft);
         d.offset = start;
         d.length = t.length;
-        d.aeadOff = aeadOff;
+        d.aeadOff = start + (t.aeadOff - t.offset);
         d.udpOff = start + (t.udpOff - t.offset);
         d.l3Off = start + (t.l3Off - t.offset);
         d.ipVersion = t.ipVersion;
@@ -348,6 +358,37 @@ public final class PspEncoder {
         d.flowHash = t.flowHash;
         d.sa = t.sa;
         d.result = 0;
+        return iv;
+    }
+
+    /** The engine's native TSO stamp-and-seal for up to {@code capacity} segments, or null (see {@link AeadEngine#tsoSealer}). */
+    public TsoSealer tsoSealer(int capacity) {
+        return fastPath ? engine.tsoSealer(capacity) : null;
+    }
+
+    /**
+     * Begins {@code sealer} for the segments to be stamped from the template {@code t} (segment 0,
+     * encapsulated, not sealed, a split record of {@code srcLen} source bytes): its headers
+     * ({@code hdrLen} bytes from its start) and record shape, and the caller's field offsets and
+     * sums. False when the sealer cannot take them (another engine's key, or a crypt offset
+     * reaching into the payload, whose clear part {@link #prepareSplit} copies): stamp in Java.
+     */
+    public boolean beginTso(TsoSealer sealer, Packet t, int flags, int hdrLen, int srcLen, int ipOff, int l4Off,
+                            int csumOff, long ipSum, long outerSum) {
+        if (t.splitLength != srcLen || t.textLen < srcLen || t.sa == null) {
+            return false;
+        }
+        return sealer.begin(t.sa.key, flags, t.segment.address() + t.offset, hdrLen, (int) (t.aeadOff - t.offset),
+                t.aadLen, t.textLen, srcLen, ipOff, (int) (t.l3Off - t.offset), l4Off, csumOff, ipSum, outerSum);
+    }
+
+    /**
+     * Completes a packet a {@link TsoSealer} sealed ({@code status} its {@link TsoSealer#status}):
+     * counts it, or wipes its text and counts the failure, as {@link #sealEncapsulated} does.
+     * Returns its {@link Reason} code.
+     */
+    public int completeSealed(Packet p, int status) {
+        return complete(p, status);
     }
 
     /**

@@ -56,6 +56,7 @@ class TsoSegmenterTest {
         AeadBackend backend = AeadBackends.byName(backendName);
         Assumptions.assumeTrue(backend.isAvailable(), () -> backendName + " unavailable: " + backend.unavailabilityCause());
         Random r = new Random(ipv * 31L + mode.ordinal() * 7L + proto);
+        long nativeStamped = 0;
         for (int round = 0; round < 6; round++) {
             int mss = new int[] {536, 1448, 1400, 100, 8948, 1000}[round];
             int payload = 1 + r.nextInt(Math.min(64000, mss * 40));
@@ -97,7 +98,18 @@ class TsoSegmenterTest {
                     checkSegment(out[i]);
                 }
                 assertEquals(n, tso.counters().segmentsOut);
+                nativeStamped += tso.nativeStamped;
             }
+        }
+        // the shim stamps and seals full-size segments itself (TsoSealer); other backends never
+        boolean hasSealer;
+        try (dev.psp.engine.crypto.AeadEngine e = backend.newEngine()) {
+            hasSealer = e.tsoSealer(1) != null;
+        }
+        if (hasSealer) {
+            assertTrue(nativeStamped > 0, backendName + ": no segment went through the native TSO sealer");
+        } else {
+            assertEquals(0, nativeStamped, backendName + " has no native TSO sealer");
         }
     }
 
