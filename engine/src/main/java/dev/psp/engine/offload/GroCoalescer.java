@@ -168,6 +168,7 @@ public final class GroCoalescer {
                     + " packets (make it with GroCoalescer.newBatch)");
         }
         batch.clear();
+        checkedSegment = null;
         long timeout = cfg.flushTimeoutNanos();
         if (timeout > 0) {
             flushExpired(batch, nowNanos, timeout);
@@ -369,6 +370,18 @@ public final class GroCoalescer {
      * same flow (CWR on the head also sends it there); anything else returns false and takes
      * {@link #offer}, which then decides as if this method did not exist (nothing it changed).
      */
+    /** The last segment {@link #checkSegment} accepted in the current {@link #coalesce} call. */
+    private MemorySegment checkedSegment;
+
+    /** Native, alive and accessible by this thread: checked once per segment per call (a burst's packets share their pool's segment). */
+    private boolean checkSegment(MemorySegment s) {
+        if (!s.isNative() || !s.scope().isAlive() || !s.isAccessibleBy(Thread.currentThread())) {
+            return false;
+        }
+        checkedSegment = s;
+        return true;
+    }
+
     private boolean joinHot(Packet p, GroBatch batch) {
         Flow f = hot;
         if (f == null || !fastPath || !p.authenticated || p.result != 0 || p.next != null || !p.rxLayout
@@ -389,26 +402,34 @@ public final class GroCoalescer {
             return false;
         }
         MemorySegment s = p.segment;
-        long w0 = Bytes.u64(s, l3);
-        long w1 = Bytes.u64(s, l3 + 8); // TTL, protocol, checksum, source
-        long w2 = Bytes.u64(s, l3 + 16); // destination, ports (no IP options: l4 == l3 + 20)
+        // the loads below lie in [p.offset, end): checked against the segment once, then addressed
+        // absolutely (Bytes.NATIVE: no bounds and liveness check per load)
+        if (p.offset < 0 || l3 < 8 || end > s.byteSize() || p.offset + 16 > end
+                || (s != checkedSegment && !checkSegment(s))) {
+            return false;
+        }
+        MemorySegment g = Bytes.NATIVE;
+        long delta = s.address();
+        long w0 = Bytes.u64(g, delta + l3);
+        long w1 = Bytes.u64(g, delta + l3 + 8); // TTL, protocol, checksum, source
+        long w2 = Bytes.u64(g, delta + l3 + 16); // destination, ports (no IP options: l4 == l3 + 20)
         long ipKey = ipv4Key(w0, w1);
         if (((((w1 << 32) | (w2 >>> 32)) ^ f.addr4) | (((int) w2) ^ f.ports) | (ipKey ^ f.ipKey)) != 0) {
             return false;
         }
-        long fw = Bytes.u64(s, l4 + 12);
+        long fw = Bytes.u64(g, delta + l4 + 12);
         int flagWord = (int) (fw >>> 32);
-        long sa = Bytes.u64(s, l4 + 4);
-        long l2a = Bytes.u64(s, p.offset);
-        long l2b = Bytes.u64(s, l3 - 8);
-        long l2c = f.l2Len > 16 ? Bytes.u64(s, p.offset + 8) : l2a;
+        long sa = Bytes.u64(g, delta + l4 + 4);
+        long l2a = Bytes.u64(g, delta + p.offset);
+        long l2b = Bytes.u64(g, delta + l3 - 8);
+        long l2c = f.l2Len > 16 ? Bytes.u64(g, delta + p.offset + 8) : l2a;
         // data offset (so the header length), flags but FIN/PSH, window equal to the head's; no CWR
         if ((((flagWord ^ f.flagWord) & ~((FIN | PSH) << 16)) | (flagWord & (CWR << 16))
                 | (sa ^ (((long) f.nextSeq << 32) | (f.ack & 0xffffffffL)))
                 | (l2a ^ f.l2a) | (l2b ^ f.l2b) | (l2c ^ f.l2c)) != 0) {
             return false;
         }
-        if ((thLen > 20 && !sameOptions(s, l4, thLen, f.options))
+        if ((thLen > 20 && !sameOptions(g, delta + l4, thLen, f.options))
                 || !ipIdFits(f, (int) (w0 >>> 16) & 0xffff, ipKey) || fits(f, payLen) != OK) {
             return false;
         }
