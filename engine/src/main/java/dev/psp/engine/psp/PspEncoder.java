@@ -375,7 +375,10 @@ public final class PspEncoder {
      */
     public boolean beginTso(TsoSealer sealer, Packet t, int flags, int hdrLen, int srcLen, int ipOff, int l4Off,
                             int csumOff, long ipSum, long outerSum) {
-        if (t.splitLength != srcLen || t.textLen < srcLen || t.sa == null) {
+        // the shim stages each record's text head in the (textLen - srcLen) bytes in front of its
+        // source (segment i >= 1: at or after splitOffset + srcLen): they must lie in the segment
+        if (t.splitLength != srcLen || t.textLen < srcLen || t.sa == null
+                || t.splitOffset + srcLen - (t.textLen - srcLen) < 0) {
             return false;
         }
         return sealer.begin(t.sa.key, flags, t.segment.address() + t.offset, hdrLen, (int) (t.aeadOff - t.offset),
