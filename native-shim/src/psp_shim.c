@@ -125,7 +125,9 @@ void *psp_shim_engine_new(int impl, int32_t *err) {
         set_err(err, -EINVAL);
         return NULL;
     }
-    struct engine *e = aligned_alloc(64, (sizeof(struct engine) + 63) & ~(size_t) 63);
+    /* whole 128-byte line pairs: engines of different worker threads never share a line (gctx is
+     * written on every GCM call) */
+    struct engine *e = aligned_alloc(128, (sizeof(struct engine) + 127) & ~(size_t) 127);
     if (e == NULL) {
         set_err(err, -ENOMEM);
         return NULL;
@@ -199,7 +201,7 @@ void *psp_shim_key_new(void *engine, const uint8_t *key, int32_t len, int32_t *e
         set_err(err, -EINVAL);
         return NULL;
     }
-    struct key *k = aligned_alloc(64, (sizeof(struct key) + 63) & ~(size_t) 63);
+    struct key *k = aligned_alloc(128, (sizeof(struct key) + 127) & ~(size_t) 127);
     if (k == NULL) {
         set_err(err, -ENOMEM);
         return NULL;

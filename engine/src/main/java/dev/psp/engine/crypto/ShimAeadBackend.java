@@ -160,7 +160,7 @@ public final class ShimAeadBackend implements AeadBackend {
 
         Engine(ShimAeadBackend backend) {
             this.backend = backend;
-            scratch = arena.allocate(RECORD + JdkAeadBackend.MAX_RECORD, 64);
+            scratch = arena.allocate(padded(RECORD + JdkAeadBackend.MAX_RECORD), LINE_PAIR);
             engine = NativeShim.engineNew(backend.impl, scratch.address() + ERR);
             if (engine == 0) {
                 int err = scratch.get(JAVA_INT, ERR);
@@ -178,14 +178,14 @@ public final class ShimAeadBackend implements AeadBackend {
                 soaArena.close();
             }
             soaArena = Arena.ofShared();
-            vec = soaArena.allocate(NativeShim.VEC);
-            bases = soaArena.allocate(JAVA_LONG, n);
-            aadLens = soaArena.allocate(JAVA_INT, n);
-            textLens = soaArena.allocate(JAVA_INT, n);
-            keyHandles = soaArena.allocate(JAVA_LONG, n);
-            statuses = soaArena.allocate(JAVA_INT, n);
-            srcs = soaArena.allocate(JAVA_LONG, n);
-            srcLens = soaArena.allocate(JAVA_INT, n);
+            vec = soaArena.allocate(padded(NativeShim.VEC.byteSize()), LINE_PAIR);
+            bases = soaArena.allocate(padded(8L * n), LINE_PAIR);
+            aadLens = soaArena.allocate(padded(4L * n), LINE_PAIR);
+            textLens = soaArena.allocate(padded(4L * n), LINE_PAIR);
+            keyHandles = soaArena.allocate(padded(8L * n), LINE_PAIR);
+            statuses = soaArena.allocate(padded(4L * n), LINE_PAIR);
+            srcs = soaArena.allocate(padded(8L * n), LINE_PAIR);
+            srcLens = soaArena.allocate(padded(4L * n), LINE_PAIR);
             vec.set(JAVA_LONG, NativeShim.VEC_BASE_OFFSET, bases.address());
             vec.set(JAVA_LONG, NativeShim.VEC_AAD_LEN_OFFSET, aadLens.address());
             vec.set(JAVA_LONG, NativeShim.VEC_TEXT_LEN_OFFSET, textLens.address());
@@ -314,6 +314,17 @@ public final class ShimAeadBackend implements AeadBackend {
 
         private Tso tso;
 
+        /**
+         * Descriptors the shim writes every burst get whole cache-line pairs of their own: engines
+         * of different workers allocate from the same native heap, and a line shared between two of
+         * them would bounce between cores (the adjacent-line prefetcher pairs lines: 128 bytes).
+         */
+        private static final long LINE_PAIR = 128;
+
+        private static long padded(long size) {
+            return (size + LINE_PAIR - 1) & -LINE_PAIR;
+        }
+
         @Override
         public TsoSealer tsoSealer(int capacity) {
             if (tso == null || tso.cap < capacity) {
@@ -354,8 +365,8 @@ public final class ShimAeadBackend implements AeadBackend {
 
             Tso(int cap) {
                 this.cap = cap;
-                desc = arena.allocate(NativeShim.TSO);
-                MemorySegment arrays = arena.allocate(cap * 44L, 64);
+                desc = arena.allocate(padded(NativeShim.TSO.byteSize()), LINE_PAIR);
+                MemorySegment arrays = arena.allocate(padded(cap * 44L), LINE_PAIR);
                 long at = arrays.address();
                 dst = at;
                 src = at + 8L * cap;
@@ -470,8 +481,8 @@ public final class ShimAeadBackend implements AeadBackend {
 
             Frames(int cap) {
                 this.cap = cap;
-                desc = arena.allocate(NativeShim.FRAMES);
-                MemorySegment arrays = arena.allocate(cap * 56L, 64);
+                desc = arena.allocate(padded(NativeShim.FRAMES.byteSize()), LINE_PAIR);
+                MemorySegment arrays = arena.allocate(padded(cap * 56L), LINE_PAIR);
                 long at = arrays.address();
                 frame = at;
                 iv = at + 8L * cap;
