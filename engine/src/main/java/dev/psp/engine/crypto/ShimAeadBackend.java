@@ -325,6 +325,21 @@ public final class ShimAeadBackend implements AeadBackend {
             return (size + LINE_PAIR - 1) & -LINE_PAIR;
         }
 
+        /**
+         * A whole-call result {@code rc} of the shim: the count of records that succeeded, or a
+         * negative errno for a refused call, in which case every one of the {@code n} statuses at
+         * {@code statusArray} becomes {@code failStatus} (the shim wrote none). Returns the count.
+         */
+        private static int checkedCall(int rc, long statusArray, int n, int failStatus) {
+            if (rc >= 0) {
+                return rc;
+            }
+            for (int i = 0; i < n; i++) {
+                Bytes.NATIVE.set(SOA_INT, statusArray + 4L * i, failStatus);
+            }
+            return 0;
+        }
+
         @Override
         public TsoSealer tsoSealer(int capacity) {
             if (tso == null || tso.cap < capacity) {
@@ -444,14 +459,7 @@ public final class ShimAeadBackend implements AeadBackend {
                     return 0;
                 }
                 desc.set(JAVA_INT, NUM, n);
-                int rc = NativeShim.sealTso(engine, desc.address());
-                if (rc < 0) {
-                    for (int i = 0; i < n; i++) {
-                        Bytes.NATIVE.set(SOA_INT, status + 4L * i, -NativeShim.EINVAL);
-                    }
-                    return 0;
-                }
-                return rc;
+                return checkedCall(NativeShim.sealTso(engine, desc.address()), status, n, -NativeShim.EINVAL);
             }
 
             @Override
@@ -543,14 +551,7 @@ public final class ShimAeadBackend implements AeadBackend {
                     return 0;
                 }
                 desc.set(JAVA_INT, NativeShim.FRAMES_NUM_OFFSET, n);
-                int rc = NativeShim.sealFrames(engine, desc.address());
-                if (rc < 0) {
-                    for (int i = 0; i < n; i++) {
-                        Bytes.NATIVE.set(SOA_INT, status + 4L * i, -NativeShim.ENOTSUP);
-                    }
-                    return 0;
-                }
-                return rc;
+                return checkedCall(NativeShim.sealFrames(engine, desc.address()), status, n, -NativeShim.ENOTSUP);
             }
 
             @Override

@@ -179,7 +179,7 @@ public final class TsoSegmenter {
         }
         encoder.sealEncapsulated(viaJava, javaCount);
         java.util.Arrays.fill(viaJava, 0, javaCount, null);
-        int ok = partition(out, nseg);
+        int ok = PspEncoder.partition(out, nseg, failedScratch);
         counters.segmentsOut += ok;
         sp.result = ok == nseg ? 0 : out[ok].result;
         return ok;
@@ -200,24 +200,6 @@ public final class TsoSegmenter {
             failedScratch = new Packet[n];
         }
         return javaScratch;
-    }
-
-    /** Stable partition of {@code out[0..n)}: sealed segments first, in order, failures after them. */
-    private int partition(Packet[] out, int n) {
-        int ok = 0;
-        int bad = 0;
-        Packet[] failed = failedScratch;
-        for (int i = 0; i < n; i++) {
-            Packet p = out[i];
-            if (p.result == 0) {
-                out[ok++] = p;
-            } else {
-                failed[bad++] = p;
-            }
-        }
-        System.arraycopy(failed, 0, out, ok, bad);
-        java.util.Arrays.fill(failed, 0, bad, null);
-        return ok;
     }
 
     /**

@@ -440,8 +440,11 @@ public final class PspEncoder {
         return partition(pkts, n, failedScratch);
     }
 
-    /** Stable partition: OK packets first, failures after them in order. Returns the OK count. */
-    static int partition(Packet[] pkts, int n, Packet[] scratch) {
+    /**
+     * Stable partition: OK packets ({@link Packet#result} 0) first, failures after them, both in
+     * order; {@code scratch} holds at least {@code n} (left cleared). Returns the OK count.
+     */
+    public static int partition(Packet[] pkts, int n, Packet[] scratch) {
         int ok = 0;
         int bad = 0;
         for (int i = 0; i < n; i++) {
