@@ -243,23 +243,10 @@ public final class PspEncoder {
         TxSa sa = p.sa;
         int vcLen = sa.vc ? VC_LENGTH : 0;
         int encap = UDP_HEADER + BASE_LENGTH + vcLen;
-        int payloadLen = p.length - FAST_HDR;
         long n = p.offset - encap;
         p.flowHash = flowHash;
-        p.offset = n;
-        p.length += encap + ICV_LENGTH;
-        p.l3Off = n + 14;
-        p.udpOff = n + FAST_HDR;
-        p.aeadOff = n + FAST_HDR + UDP_HEADER;
-        p.ipVersion = 4;
-        if (PspHeader.isGmac(sa.version)) {
-            p.aadLen = BASE_LENGTH + vcLen + payloadLen;
-            p.textLen = 0;
-        } else {
-            int coBytes = sa.cryptOffset(4) * PspHeader.CRYPT_OFFSET_UNIT;
-            p.aadLen = BASE_LENGTH + coBytes;
-            p.textLen = vcLen + payloadLen - coBytes;
-        }
+        int co = PspHeader.isGmac(sa.version) ? 0 : sa.cryptOffset(4);
+        recordFields(p, sa.version, n, encap + ICV_LENGTH, n + FAST_HDR, n + 14, 4, co, vcLen, p.length - FAST_HDR);
         fastEncapsulations++;
         framesHandedOver++;
     }
@@ -720,13 +707,22 @@ public final class PspEncoder {
         long pspOff = udpOff + UDP_HEADER;
         PspHeader.write(s, delta + pspOff, nextHeader, co, sa.sBit, sa.dBit, sa.version, sa.vc, sa.vcValue, sa.spi,
                 nextIv(sa.ivSource));
+        recordFields(p, sa.version, newOff, grow, udpOff, l3, outerFamily, co, vcLen, payloadLen);
+    }
+
+    /**
+     * The descriptor after encapsulation (by {@link #finishEncap} or a {@link FrameSealer}): frame
+     * window, header offsets and the AEAD record ({@code co} in 4-byte units, 0 for GMAC).
+     */
+    private static void recordFields(Packet p, int version, long newOff, int grow, long udpOff, long l3, int outerFamily,
+                                     int co, int vcLen, int payloadLen) {
         p.offset = newOff;
         p.length += grow;
-        p.aeadOff = pspOff;
+        p.aeadOff = udpOff + UDP_HEADER;
         p.udpOff = udpOff;
         p.l3Off = l3;
         p.ipVersion = outerFamily;
-        if (PspHeader.isGmac(sa.version)) {
+        if (PspHeader.isGmac(version)) {
             p.aadLen = BASE_LENGTH + vcLen + payloadLen;
             p.textLen = 0;
         } else {
