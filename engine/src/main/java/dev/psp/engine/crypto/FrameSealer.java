@@ -15,6 +15,7 @@ public interface FrameSealer {
 
     int capacity();
 
+    /** Starts a burst: every {@link #add} follows one. */
     void clear();
 
     /**

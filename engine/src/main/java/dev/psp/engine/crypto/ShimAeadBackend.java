@@ -518,16 +518,20 @@ public final class ShimAeadBackend implements AeadBackend {
                 return cap;
             }
 
+            /** False once the engine is closed (its arrays freed): checked once per burst, in {@link #clear}. */
+            private boolean open;
+
             @Override
             public void clear() {
                 count = 0;
+                open = arena.scope().isAlive();
             }
 
             @Override
             public int add(AeadKey k, long frameAddress, int frameLength, long ivValue, long saWord, int sourcePort, long cookie) {
                 long h = handleOf(k);
                 int i = count;
-                if (i == cap || h == 0 || !arena.scope().isAlive()) {
+                if (i == cap || h == 0 || !open) {
                     return -1;
                 }
                 MemorySegment m = Bytes.NATIVE;
