@@ -145,6 +145,7 @@ public final class TsoSegmenter {
         if (template) {
             stampSums(sp, t, o0, encap, payloadOff);
         }
+        checkedSlots = null;
         TsoSealer ts = template ? nativeSealer(sp, t, o0, encap, payloadOff, out.length) : null;
         Packet[] viaJava = javaSegments(out.length);
         int javaCount = 0;
@@ -240,33 +241,46 @@ public final class TsoSegmenter {
      */
     private boolean nativeStamp(TsoSealer ts, Packet sp, Packet t, Packet d, int i, long payloadOff, long encap) {
         MemorySegment ds = d.segment;
-        if (!ds.isNative() || d.base < 0 || d.limit > ds.byteSize() || !ds.scope().isAlive()
-                || !ds.isAccessibleBy(Thread.currentThread())) {
+        if (d.base < 0 || d.limit > ds.byteSize() || (ds != checkedSlots && !checkSlots(ds))) {
             return false;
         }
         long srcOff = payloadOff + (long) i * segSize;
-        int id = (ipId + i) & 0xffff;
         int sq = seq + i * segSize;
         int f = l4Proto == PacketHeaders.PROTO_TCP ? segFlags(i) : 0;
-        int c = 0;
-        if (computeChecksums) {
-            if (l4Proto == PacketHeaders.PROTO_TCP) {
-                long sum = l4Sum + (sq >>> 16) + (sq & 0xffff) + (tcpWord12 | f);
-                c = Checksum.finish(Checksum.sum(sp.segment, srcOff, segSize, sum));
-            } else {
-                c = Checksum.finish(Checksum.sum(sp.segment, srcOff, segSize, l4Sum));
-                c = c == 0 ? 0xffff : c;
-            }
-        }
+        int c = computeChecksums ? stampedChecksum(sp, srcOff, sq, f) : 0;
         long iv = encoder.stampDescriptor(t, d, encap, nseg - i);
-        if (ts.add(ds.address() + d.offset, sp.segment.address() + srcOff, iv, id, sq, f, c) < 0) {
+        if (ts.add(ds.address() + d.offset, sp.segment.address() + srcOff, iv, (ipId + i) & 0xffff, sq, f, c) < 0) {
             throw new IllegalStateException("TSO sealer full: capacity " + ts.capacity() + " < " + nseg);
         }
-        carry(sp, d, srcOff, segSize);
-        d.splitSource = null;
-        d.splitLength = 0;
+        carryTimestamp(sp, d);
         d.result = STAMPED_NATIVELY;
         return true;
+    }
+
+    /** The slot segment {@link #checkSlots} accepted in the current {@link #segment} call. */
+    private MemorySegment checkedSlots;
+
+    /** Native, alive and this thread's: checked once per slot segment per call (a burst's slots share one). */
+    private boolean checkSlots(MemorySegment s) {
+        if (!s.isNative() || !s.scope().isAlive() || !s.isAccessibleBy(Thread.currentThread())) {
+            return false;
+        }
+        checkedSlots = s;
+        return true;
+    }
+
+    /**
+     * The inner L4 checksum of full-size segment payload {@code [srcOff, srcOff + segSize)} of the
+     * super-packet, from the sums {@link #stampSums} prepared: TCP with sequence number {@code sq}
+     * and flags {@code f}; UDP (0 sent as 0xffff).
+     */
+    private int stampedChecksum(Packet sp, long srcOff, int sq, int f) {
+        if (l4Proto == PacketHeaders.PROTO_TCP) {
+            long sum = l4Sum + (sq >>> 16) + (sq & 0xffff) + (tcpWord12 | f);
+            return Checksum.finish(Checksum.sum(sp.segment, srcOff, segSize, sum));
+        }
+        int c = Checksum.finish(Checksum.sum(sp.segment, srcOff, segSize, l4Sum));
+        return c == 0 ? 0xffff : c;
     }
 
     // The super-packet being cut, set by segment() for build() and stamp().
@@ -308,11 +322,16 @@ public final class TsoSegmenter {
         carry(sp, d, srcOff, chunk);
     }
 
-    /** What every segment takes from the super-packet: its timestamp, and its payload as the split source. */
-    private static void carry(Packet sp, Packet d, long srcOff, int chunk) {
+    /** What a segment the TSO sealer seals takes from the super-packet: its timestamp (the payload goes to the sealer). */
+    private static void carryTimestamp(Packet sp, Packet d) {
         d.tsSeconds = sp.tsSeconds;
         d.tsNanos = sp.tsNanos;
         d.gsoSize = 0;
+    }
+
+    /** What every segment the Java path seals takes from the super-packet: its timestamp, and its payload as the split source. */
+    private static void carry(Packet sp, Packet d, long srcOff, int chunk) {
+        carryTimestamp(sp, d);
         d.splitSource = sp.segment;
         d.splitOffset = srcOff;
         d.splitLength = chunk;
@@ -348,12 +367,10 @@ public final class TsoSegmenter {
             Bytes.u32(ds, l4 + 4, sq);
             Bytes.u8(ds, l4 + 13, f);
             if (computeChecksums) {
-                long sum = l4Sum + (sq >>> 16) + (sq & 0xffff) + (tcpWord12 | f);
-                Bytes.u16(ds, l4 + 16, Checksum.finish(Checksum.sum(sp.segment, srcOff, segSize, sum)));
+                Bytes.u16(ds, l4 + 16, stampedChecksum(sp, srcOff, sq, f));
             }
         } else if (computeChecksums) {
-            int c = Checksum.finish(Checksum.sum(sp.segment, srcOff, segSize, l4Sum));
-            Bytes.u16(ds, l4 + 6, c == 0 ? 0xffff : c);
+            Bytes.u16(ds, l4 + 6, stampedChecksum(sp, srcOff, 0, 0));
         }
         carry(sp, d, srcOff, segSize);
     }
