@@ -375,7 +375,7 @@ public final class GroCoalescer {
 
     /** Native, alive and accessible by this thread: checked once per segment per call (a burst's packets share their pool's segment). */
     private boolean checkSegment(MemorySegment s) {
-        if (!s.isNative() || !s.scope().isAlive() || !s.isAccessibleBy(Thread.currentThread())) {
+        if (!Bytes.addressable(s, false)) {
             return false;
         }
         checkedSegment = s;

@@ -212,9 +212,7 @@ public final class TsoSegmenter {
     private TsoSealer nativeSealer(Packet sp, Packet t, long o0, long encap, long payloadOff, int capacity) {
         MemorySegment s = sp.segment;
         MemorySegment ts = t.segment;
-        if (!s.isNative() || s.isReadOnly() || !ts.isNative()
-                || !s.scope().isAlive() || !ts.scope().isAlive() || !s.isAccessibleBy(Thread.currentThread())
-                || !ts.isAccessibleBy(Thread.currentThread())) {
+        if (!Bytes.addressable(s, true) || !Bytes.addressable(ts, false)) {
             return null;
         }
         TsoSealer sealer = encoder.tsoSealer(capacity);
@@ -260,9 +258,9 @@ public final class TsoSegmenter {
     /** The slot segment {@link #checkSlots} accepted in the current {@link #segment} call. */
     private MemorySegment checkedSlots;
 
-    /** Native, alive and this thread's: checked once per slot segment per call (a burst's slots share one). */
+    /** Native, writable, alive and this thread's: checked once per slot segment per call (a burst's slots share one). */
     private boolean checkSlots(MemorySegment s) {
-        if (!s.isNative() || !s.scope().isAlive() || !s.isAccessibleBy(Thread.currentThread())) {
+        if (!Bytes.addressable(s, true)) {
             return false;
         }
         checkedSlots = s;

@@ -591,7 +591,7 @@ public final class PspEncoder {
      * burst mostly share their pool's segment.
      */
     private boolean checkSegment(MemorySegment s) {
-        if (!s.isNative() || s.isReadOnly() || !s.scope().isAlive() || !s.isAccessibleBy(Thread.currentThread())) {
+        if (!Bytes.addressable(s, true)) {
             return false;
         }
         checkedSegment = s;

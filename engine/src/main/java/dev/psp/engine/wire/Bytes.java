@@ -21,6 +21,15 @@ public final class Bytes {
 
     private Bytes() {}
 
+    /**
+     * The checks {@link #NATIVE} skips, made once for a segment before addressing it absolutely:
+     * native memory, still alive, and accessible by this thread (a confined arena's owner);
+     * {@code write}: also not a read-only view.
+     */
+    public static boolean addressable(MemorySegment s, boolean write) {
+        return s.isNative() && (!write || !s.isReadOnly()) && s.scope().isAlive() && s.isAccessibleBy(Thread.currentThread());
+    }
+
     public static int u8(MemorySegment s, long off) {
         return s.get(ValueLayout.JAVA_BYTE, off) & 0xff;
     }

@@ -2,6 +2,7 @@ package dev.psp.engine.offload;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.psp.engine.Frames;
@@ -111,6 +112,38 @@ class TsoSegmenterTest {
         } else {
             assertEquals(0, nativeStamped, backendName + " has no native TSO sealer");
         }
+    }
+
+    /**
+     * Read-only output slots are never written, on any backend: the native TSO path (which writes
+     * through absolute addresses) must refuse them as the segment view does (the Java stamp's copy
+     * throws IllegalArgumentException).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backendNames")
+    void readOnlySlotsAreNeverWritten(String backendName) {
+        AeadBackend backend = AeadBackends.byName(backendName);
+        Assumptions.assumeTrue(backend.isAvailable(), () -> backendName + " unavailable: " + backend.unavailabilityCause());
+        byte[] sp = superPacket(4, 6, 1448 * 4, new Random(5));
+        try (CodecHarness h = new CodecHarness(backend, MK0, MK1, 0)) {
+            TxSa sa = h.install(saBuilder(Mode.TRANSPORT, 0, false, 1, 0), 0x42, 0);
+            Packet superPkt = h.load(sp);
+            superPkt.sa = sa;
+            Packet[] out = slots(h, 8);
+            MemorySegment ro = h.arena.allocate((long) SLOT * 3 * 8, 64);
+            MemorySegment view = ro.asReadOnly();
+            for (int i = 1; i < out.length; i++) {
+                long base = (long) SLOT * 3 * i;
+                out[i] = new Packet().wrap(view, base, base + SLOT * 3, base + 256, 0);
+            }
+            TsoSegmenter tso = new TsoSegmenter(h.encoder, new TsoCounters(), true);
+            assertThrows(IllegalArgumentException.class, () -> tso.segment(superPkt, 1448, out));
+            assertEquals(-1, ro.mismatch(h.arena.allocate(ro.byteSize(), 64)), "a read-only slot was written");
+        }
+    }
+
+    static Stream<String> backendNames() {
+        return AeadBackends.all().stream().map(AeadBackend::name);
     }
 
     /**
