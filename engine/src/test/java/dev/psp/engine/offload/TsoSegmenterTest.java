@@ -131,11 +131,8 @@ class TsoSegmenterTest {
             superPkt.sa = sa;
             Packet[] out = slots(h, 8);
             MemorySegment ro = h.arena.allocate((long) SLOT * 3 * 8, 64);
-            MemorySegment view = ro.asReadOnly();
-            for (int i = 1; i < out.length; i++) {
-                long base = (long) SLOT * 3 * i;
-                out[i] = new Packet().wrap(view, base, base + SLOT * 3, base + 256, 0);
-            }
+            Packet[] readOnly = slots(ro.asReadOnly(), 8);
+            System.arraycopy(readOnly, 1, out, 1, out.length - 1); // segment 0 writable, the rest read-only
             TsoSegmenter tso = new TsoSegmenter(h.encoder, new TsoCounters(), true);
             assertThrows(IllegalArgumentException.class, () -> tso.segment(superPkt, 1448, out));
             assertEquals(-1, ro.mismatch(h.arena.allocate(ro.byteSize(), 64)), "a read-only slot was written");
@@ -168,7 +165,11 @@ class TsoSegmenterTest {
     }
 
     static Packet[] slots(CodecHarness h, int n) {
-        MemorySegment slab = h.arena.allocate((long) SLOT * 3 * n, 64);
+        return slots(h.arena.allocate((long) SLOT * 3 * n, 64), n);
+    }
+
+    /** {@code n} empty slot descriptors over {@code slab} (3 x SLOT bytes each, 256 bytes of headroom). */
+    static Packet[] slots(MemorySegment slab, int n) {
         Packet[] out = new Packet[n];
         for (int i = 0; i < n; i++) {
             long base = (long) SLOT * 3 * i;
