@@ -50,9 +50,13 @@ struct psp_shim_vec {
  * the ICV written after it. The caller has checked the frame's shape and that the headroom (24 or
  * 32 bytes), the tailroom (16 bytes), the crypt offset and the 64 KB limit allow it.
  */
+#define PSP_SHIM_FRAMES_INNER_CSUM 1 /* also compute the inner TCP/UDP checksum (checksum-offload
+                                        emulation: pseudo-header + L4 bytes, UDP 0 sent as 0xffff;
+                                        TCP shorter than 20 or UDP shorter than 8 bytes untouched) */
+
 struct psp_shim_frames {
     int32_t num;
-    int32_t flags;             /* 0 */
+    int32_t flags;             /* PSP_SHIM_FRAMES_* */
     const uint64_t *frame;     /* frame addresses */
     const uint32_t *frame_len; /* frame lengths */
     const uint64_t *iv;        /* the PSP IV of each frame */
@@ -73,8 +77,10 @@ struct psp_shim_frames {
  * super-packet. Per segment: hdr_len bytes copied from tmpl to dst[i]; the IV written into the PSP
  * header at rec_off; per flags the inner IPv4 ID and header checksum (ip_off, ip_sum: the header's
  * one's-complement sum without ID and checksum), the outer IPv4 ID and checksum likewise
- * (outer_ip_off, outer_sum), the TCP sequence number and flags (l4_off), the L4 checksum (csum_off);
- * then the split record at rec_off (aad_len, text_len; the last src_len text bytes read from src[i])
+ * (outer_ip_off, outer_sum), the TCP sequence number and flags (l4_off), the L4 checksum (csum_off:
+ * l4_sum, the sum of the pseudo-header and the L4 header words that do not change per segment, plus
+ * for TCP the sequence number and (tcp_word12 | flags), plus the src_len payload bytes at src[i];
+ * UDP 0 stored as 0xffff); then the split record at rec_off (aad_len, text_len; the last src_len text bytes read from src[i])
  * sealed. Offsets are from the segment start. The bytes in front of every src[i] (text_len -
  * src_len of them) are the caller's: the shim stages the record's text head there and restores them
  * (PSP_SHIM_F_SPLIT_STAGE semantics).
@@ -97,9 +103,10 @@ struct psp_shim_tso {
     uint32_t outer_ip_off;
     uint32_t l4_off;
     uint32_t csum_off;
-    uint32_t pad;
+    uint32_t tcp_word12;      /* TCP: the data-offset byte of header word 12, shifted left by 8 */
     uint64_t ip_sum;
     uint64_t outer_sum;
+    uint64_t l4_sum;
     void *key;
     const uint64_t *dst;      /* segment start addresses */
     const uint64_t *src;      /* payload addresses in the super-packet */
@@ -107,7 +114,6 @@ struct psp_shim_tso {
     const uint32_t *id;       /* IPv4 ID */
     const uint32_t *seq;      /* TCP sequence number */
     const uint32_t *tcp_flags;
-    const uint32_t *csum;     /* L4 checksum as stored */
     int32_t *status;          /* out: 0 or -EINVAL (text and ICV zeroed) */
 };
 
@@ -148,6 +154,7 @@ enum psp_shim_layout_query {
     PSP_SHIM_Q_TSO_KEY = 32,
     PSP_SHIM_Q_TSO_DST = 33,
     PSP_SHIM_Q_TSO_STATUS = 34,
+    PSP_SHIM_Q_TSO_L4_SUM = 35,
 };
 
 /* 1 when impl was built in and works on this CPU, else 0. */
@@ -181,5 +188,9 @@ int32_t psp_shim_seal_tso(void *engine, const struct psp_shim_tso *v);
 /* The flow hash of an IPv4 5-tuple: addrs = source and destination address as one big-endian
  * 64-bit value, ports = source port << 16 | destination port (dev.psp.engine.psp.FlowHash.ofIpv4). */
 int32_t psp_shim_flow_hash(int32_t proto, uint64_t addrs, uint32_t ports);
+
+/* sum plus the one's-complement sum of len bytes at p as big-endian 16-bit words (an odd last byte
+ * is the high byte of a word), not folded (dev.psp.engine.wire.Checksum.sum); AVX2 when the CPU has it. */
+uint64_t psp_shim_csum(const uint8_t *p, uint32_t len, uint64_t sum);
 
 #endif

@@ -81,6 +81,8 @@ public final class NativeShim {
             ADDRESS.withName("hash")).withName("psp_shim_frames");
     public static final long FRAMES_NUM_OFFSET = FRAMES.byteOffset(groupElement("num"));
     public static final long FRAMES_FLAGS_OFFSET = FRAMES.byteOffset(groupElement("flags"));
+    /** {@code PSP_SHIM_FRAMES_INNER_CSUM}: also compute each frame's inner TCP/UDP checksum. */
+    public static final int FRAMES_INNER_CSUM = 1;
     public static final long FRAMES_FRAME_OFFSET = FRAMES.byteOffset(groupElement("frame"));
     public static final long FRAMES_FRAME_LEN_OFFSET = FRAMES.byteOffset(groupElement("frame_len"));
     public static final long FRAMES_IV_OFFSET = FRAMES.byteOffset(groupElement("iv"));
@@ -105,9 +107,10 @@ public final class NativeShim {
             JAVA_INT.withName("outer_ip_off"),
             JAVA_INT.withName("l4_off"),
             JAVA_INT.withName("csum_off"),
-            JAVA_INT.withName("pad"),
+            JAVA_INT.withName("tcp_word12"),
             JAVA_LONG.withName("ip_sum"),
             JAVA_LONG.withName("outer_sum"),
+            JAVA_LONG.withName("l4_sum"),
             ADDRESS.withName("key"),
             ADDRESS.withName("dst"),
             ADDRESS.withName("src"),
@@ -115,7 +118,6 @@ public final class NativeShim {
             ADDRESS.withName("id"),
             ADDRESS.withName("seq"),
             ADDRESS.withName("tcp_flags"),
-            ADDRESS.withName("csum"),
             ADDRESS.withName("status")).withName("psp_shim_tso");
     /** {@code PSP_SHIM_TSO_*} flags. */
     public static final int TSO_IPV4 = 1, TSO_OUTER_IPV4 = 2, TSO_TCP = 4, TSO_CSUM = 8;
@@ -133,7 +135,7 @@ public final class NativeShim {
             Q_FRAMES_SIZE = 18, Q_FRAMES_FRAME = 19, Q_FRAMES_FRAME_LEN = 20, Q_FRAMES_IV = 21, Q_FRAMES_SA = 22,
             Q_FRAMES_VC = 23, Q_FRAMES_SPORT = 24, Q_FRAMES_KEY = 25, Q_FRAMES_STATUS = 26, Q_FRAMES_HASH = 27,
             Q_ENOTSUP = 28, Q_TSO_SIZE = 29, Q_TSO_TMPL = 30, Q_TSO_IP_SUM = 31, Q_TSO_KEY = 32, Q_TSO_DST = 33,
-            Q_TSO_STATUS = 34;
+            Q_TSO_STATUS = 34, Q_TSO_L4_SUM = 35;
 
     private static final String LIB = "libpspshim.so";
     private static final Throwable CAUSE;
@@ -151,9 +153,10 @@ public final class NativeShim {
     private static final MethodHandle SEAL_FRAMES;
     private static final MethodHandle FLOW_HASH;
     private static final MethodHandle SEAL_TSO;
+    private static final MethodHandle CSUM;
 
     static {
-        MethodHandle[] h = new MethodHandle[13];
+        MethodHandle[] h = new MethodHandle[14];
         Throwable cause = null;
         String from = null;
         try {
@@ -185,6 +188,7 @@ public final class NativeShim {
             h[10] = NativeLoad.handle(lib, "psp_shim_seal_frames", burst);
             h[11] = NativeLoad.handle(lib, "psp_shim_flow_hash", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), c);
             h[12] = NativeLoad.handle(lib, "psp_shim_seal_tso", burst);
+            h[13] = NativeLoad.handle(lib, "psp_shim_csum", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG), c);
         } catch (Throwable t) {
             cause = t;
             java.util.Arrays.fill(h, null);
@@ -204,6 +208,7 @@ public final class NativeShim {
         SEAL_FRAMES = h[10];
         FLOW_HASH = h[11];
         SEAL_TSO = h[12];
+        CSUM = h[13];
     }
 
     private NativeShim() {}
@@ -352,6 +357,18 @@ public final class NativeShim {
     public static int flowHash(int proto, long addrs, int ports) {
         try {
             return (int) FLOW_HASH.invokeExact(proto, addrs, ports);
+        } catch (Throwable t) {
+            throw LibCrypto.rethrow(t);
+        }
+    }
+
+    /**
+     * {@code sum} plus the one's-complement sum of {@code len} bytes at absolute address
+     * {@code address} ({@code psp_shim_csum}, the shim's checksum), for tests against the Java one.
+     */
+    public static long checksum(long address, int len, long sum) {
+        try {
+            return (long) CSUM.invokeExact(address, len, sum);
         } catch (Throwable t) {
             throw LibCrypto.rethrow(t);
         }

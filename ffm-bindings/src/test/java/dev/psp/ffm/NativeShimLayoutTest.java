@@ -46,6 +46,7 @@ class NativeShimLayoutTest {
         assertEquals(NativeShim.tsoOffset("key"), NativeShim.layout(NativeShim.Q_TSO_KEY), "key");
         assertEquals(NativeShim.tsoOffset("dst"), NativeShim.layout(NativeShim.Q_TSO_DST), "dst");
         assertEquals(NativeShim.tsoOffset("status"), NativeShim.layout(NativeShim.Q_TSO_STATUS), "status");
+        assertEquals(NativeShim.tsoOffset("l4_sum"), NativeShim.layout(NativeShim.Q_TSO_L4_SUM), "l4_sum");
         assertEquals(-NativeShim.EINVAL, NativeShim.layout(999), "unknown query");
     }
 

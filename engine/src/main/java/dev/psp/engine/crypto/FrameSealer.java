@@ -15,8 +15,12 @@ public interface FrameSealer {
 
     int capacity();
 
-    /** Starts a burst: every {@link #add} follows one. */
-    void clear();
+    /**
+     * Starts a burst: every {@link #add} follows one. {@code innerChecksums}: also compute each
+     * frame's inner TCP/UDP checksum before sealing (checksum-offload emulation, as the Java
+     * encoder's {@code innerChecksums}).
+     */
+    void clear(boolean innerChecksums);
 
     /**
      * Adds a frame; returns its index, or -1 when the burst is full or the key is not this

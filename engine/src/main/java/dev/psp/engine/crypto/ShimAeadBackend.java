@@ -364,6 +364,8 @@ public final class ShimAeadBackend implements AeadBackend {
             private static final long CSUM_OFF = NativeShim.tsoOffset("csum_off");
             private static final long IP_SUM = NativeShim.tsoOffset("ip_sum");
             private static final long OUTER_SUM = NativeShim.tsoOffset("outer_sum");
+            private static final long L4_SUM = NativeShim.tsoOffset("l4_sum");
+            private static final long TCP_WORD12 = NativeShim.tsoOffset("tcp_word12");
             private static final long KEY_AT = NativeShim.tsoOffset("key");
 
             private final int cap;
@@ -374,14 +376,13 @@ public final class ShimAeadBackend implements AeadBackend {
             private final long id;
             private final long seq;
             private final long tcpFlags;
-            private final long csum;
             private final long status;
             private int count;
 
             Tso(int cap) {
                 this.cap = cap;
                 desc = arena.allocate(padded(NativeShim.TSO.byteSize()), LINE_PAIR);
-                MemorySegment arrays = arena.allocate(padded(cap * 44L), LINE_PAIR);
+                MemorySegment arrays = arena.allocate(padded(cap * 40L), LINE_PAIR);
                 long at = arrays.address();
                 dst = at;
                 src = at + 8L * cap;
@@ -389,15 +390,13 @@ public final class ShimAeadBackend implements AeadBackend {
                 id = at + 24L * cap;
                 seq = at + 28L * cap;
                 tcpFlags = at + 32L * cap;
-                csum = at + 36L * cap;
-                status = at + 40L * cap;
+                status = at + 36L * cap;
                 desc.set(JAVA_LONG, NativeShim.tsoOffset("dst"), dst);
                 desc.set(JAVA_LONG, NativeShim.tsoOffset("src"), src);
                 desc.set(JAVA_LONG, NativeShim.tsoOffset("iv"), iv);
                 desc.set(JAVA_LONG, NativeShim.tsoOffset("id"), id);
                 desc.set(JAVA_LONG, NativeShim.tsoOffset("seq"), seq);
                 desc.set(JAVA_LONG, NativeShim.tsoOffset("tcp_flags"), tcpFlags);
-                desc.set(JAVA_LONG, NativeShim.tsoOffset("csum"), csum);
                 desc.set(JAVA_LONG, NativeShim.tsoOffset("status"), status);
             }
 
@@ -408,7 +407,8 @@ public final class ShimAeadBackend implements AeadBackend {
 
             @Override
             public boolean begin(AeadKey k, int flags, long template, int hdrLen, int recOff, int aadLen, int textLen,
-                                 int srcLen, int ipOff, int outerIpOff, int l4Off, int csumOff, long ipSum, long outerSum) {
+                                 int srcLen, int ipOff, int outerIpOff, int l4Off, int csumOff, long ipSum, long outerSum,
+                                 long l4Sum, int tcpWord12) {
                 count = 0;
                 long h = handleOf(k);
                 if (h == 0 || !arena.scope().isAlive()) {
@@ -428,12 +428,14 @@ public final class ShimAeadBackend implements AeadBackend {
                 d.set(JAVA_INT, CSUM_OFF, csumOff);
                 d.set(JAVA_LONG, IP_SUM, ipSum);
                 d.set(JAVA_LONG, OUTER_SUM, outerSum);
+                d.set(JAVA_LONG, L4_SUM, l4Sum);
+                d.set(JAVA_INT, TCP_WORD12, tcpWord12);
                 d.set(JAVA_LONG, KEY_AT, h);
                 return true;
             }
 
             @Override
-            public int add(long dstAddress, long srcAddress, long ivValue, int ipId, int sequence, int flagsByte, int checksum) {
+            public int add(long dstAddress, long srcAddress, long ivValue, int ipId, int sequence, int flagsByte) {
                 int i = count;
                 if (i == cap) {
                     return -1;
@@ -447,7 +449,6 @@ public final class ShimAeadBackend implements AeadBackend {
                 m.set(SOA_INT, id + i4, ipId);
                 m.set(SOA_INT, seq + i4, sequence);
                 m.set(SOA_INT, tcpFlags + i4, flagsByte);
-                m.set(SOA_INT, csum + i4, checksum);
                 count = i + 1;
                 return i;
             }
@@ -510,7 +511,6 @@ public final class ShimAeadBackend implements AeadBackend {
                 desc.set(JAVA_LONG, NativeShim.FRAMES_KEY_OFFSET, key);
                 desc.set(JAVA_LONG, NativeShim.FRAMES_STATUS_OFFSET, status);
                 desc.set(JAVA_LONG, NativeShim.FRAMES_HASH_OFFSET, hash);
-                desc.set(JAVA_INT, NativeShim.FRAMES_FLAGS_OFFSET, 0);
             }
 
             @Override
@@ -522,9 +522,12 @@ public final class ShimAeadBackend implements AeadBackend {
             private boolean open;
 
             @Override
-            public void clear() {
+            public void clear(boolean innerChecksums) {
                 count = 0;
                 open = arena.scope().isAlive();
+                if (open) {
+                    desc.set(JAVA_INT, NativeShim.FRAMES_FLAGS_OFFSET, innerChecksums ? NativeShim.FRAMES_INNER_CSUM : 0);
+                }
             }
 
             @Override

@@ -16,7 +16,11 @@ public interface TsoSealer {
     int OUTER_IPV4 = 2;
     /** Patch the TCP sequence number and flags. */
     int TCP = 4;
-    /** Store the given L4 checksum. */
+    /**
+     * Compute the L4 checksum of every segment: {@code l4Sum} (pseudo-header and the L4 header
+     * words that do not change per segment) plus, for TCP, the sequence number and
+     * {@code tcpWord12 | flags}, plus the segment's payload; UDP 0 stored as 0xffff.
+     */
     int CSUM = 8;
 
     int capacity();
@@ -28,10 +32,10 @@ public interface TsoSealer {
      * start) and sums the flags use. Returns false when {@code key} is not this engine's.
      */
     boolean begin(AeadKey key, int flags, long template, int hdrLen, int recOff, int aadLen, int textLen, int srcLen,
-                  int ipOff, int outerIpOff, int l4Off, int csumOff, long ipSum, long outerSum);
+                  int ipOff, int outerIpOff, int l4Off, int csumOff, long ipSum, long outerSum, long l4Sum, int tcpWord12);
 
     /** Adds a segment; returns its index, or -1 when full. */
-    int add(long dst, long src, long iv, int ipId, int seq, int tcpFlags, int csum);
+    int add(long dst, long src, long iv, int ipId, int seq, int tcpFlags);
 
     /** Stamps and seals every segment added; returns how many succeeded. */
     int seal();

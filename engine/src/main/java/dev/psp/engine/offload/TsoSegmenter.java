@@ -227,15 +227,16 @@ public final class TsoSegmenter {
         int l4Off = start + l4Rel;
         int ipOff = transport ? l3Rel : start + l3Rel;
         int hdrLen = (int) (encap + (payloadOff - sp.offset));
-        boolean ok = encoder.beginTso(sealer, t, flags, hdrLen, segSize, ipOff, l4Off, l4Off + (tcp ? 16 : 6), ipSum, outerSum);
+        boolean ok = encoder.beginTso(sealer, t, flags, hdrLen, segSize, ipOff, l4Off, l4Off + (tcp ? 16 : 6), ipSum, outerSum,
+                l4Sum, tcpWord12);
         return ok ? sealer : null;
     }
 
     /**
      * Full-size segment {@code i} to the {@link TsoSealer}: the descriptor stamped from the template
-     * and the per-segment values {@link #stamp} writes (IPv4 ID, sequence number, flags, checksum)
-     * handed over; the shim writes the headers and seals. False when it did not fit (the Java stamp
-     * then runs).
+     * and the per-segment values {@link #stamp} writes (IPv4 ID, sequence number, flags) handed over;
+     * the shim writes the headers, computes the checksum (when asked) from the sums
+     * {@link #stampSums} prepared and seals. False when it did not fit (the Java stamp then runs).
      */
     private boolean nativeStamp(TsoSealer ts, Packet sp, Packet t, Packet d, int i, long payloadOff, long encap) {
         MemorySegment ds = d.segment;
@@ -245,9 +246,8 @@ public final class TsoSegmenter {
         long srcOff = payloadOff + (long) i * segSize;
         int sq = seq + i * segSize;
         int f = l4Proto == PacketHeaders.PROTO_TCP ? segFlags(i) : 0;
-        int c = computeChecksums ? stampedChecksum(sp, srcOff, sq, f) : 0;
         long iv = encoder.stampDescriptor(t, d, encap, nseg - i);
-        if (ts.add(ds.address() + d.offset, sp.segment.address() + srcOff, iv, (ipId + i) & 0xffff, sq, f, c) < 0) {
+        if (ts.add(ds.address() + d.offset, sp.segment.address() + srcOff, iv, (ipId + i) & 0xffff, sq, f) < 0) {
             throw new IllegalStateException("TSO sealer full: capacity " + ts.capacity() + " < " + nseg);
         }
         carryTimestamp(sp, d);

@@ -157,10 +157,10 @@ public final class PspEncoder {
 
     private void sealChunk(Packet[] pkts, int from, int n) {
         ivBlockLeft = 0;
-        FrameSealer fs = fastPath && !innerChecksums ? frameSealer : null;
+        FrameSealer fs = fastPath ? frameSealer : null;
         int handedOver = 0;
         if (fs != null) {
-            fs.clear();
+            fs.clear(innerChecksums);
         }
         for (int i = from; i < from + n; i++) {
             chunkLeft = from + n - i;
@@ -361,7 +361,7 @@ public final class PspEncoder {
      * reaching into the payload, whose clear part {@link #prepareSplit} copies): stamp in Java.
      */
     public boolean beginTso(TsoSealer sealer, Packet t, int flags, int hdrLen, int srcLen, int ipOff, int l4Off,
-                            int csumOff, long ipSum, long outerSum) {
+                            int csumOff, long ipSum, long outerSum, long l4Sum, int tcpWord12) {
         // the shim stages each record's text head in the (textLen - srcLen) bytes in front of its
         // source (segment i >= 1: at or after splitOffset + srcLen): they must lie in the segment
         if (t.splitLength != srcLen || t.textLen < srcLen || t.sa == null
@@ -369,7 +369,8 @@ public final class PspEncoder {
             return false;
         }
         return sealer.begin(t.sa.key, flags, t.segment.address() + t.offset, hdrLen, (int) (t.aeadOff - t.offset),
-                t.aadLen, t.textLen, srcLen, ipOff, (int) (t.l3Off - t.offset), l4Off, csumOff, ipSum, outerSum);
+                t.aadLen, t.textLen, srcLen, ipOff, (int) (t.l3Off - t.offset), l4Off, csumOff, ipSum, outerSum,
+                l4Sum, tcpWord12);
     }
 
     /**

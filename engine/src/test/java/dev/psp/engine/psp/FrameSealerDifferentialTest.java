@@ -10,12 +10,16 @@ import dev.psp.engine.crypto.ShimAeadBackend;
 import dev.psp.ffm.NativeShim;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import dev.psp.engine.wire.Checksum;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The shim's whole-frame seal ({@code psp_shim_seal_frames}, used by {@link PspEncoder#sealBurst}
@@ -24,18 +28,28 @@ import org.junit.jupiter.params.provider.ValueSource;
  * (versions, VC, crypt offsets, source-port policies, S/D, UDP checksum), tight head- and tailroom,
  * mixed in one burst: the same result per packet, the same bytes, the same record fields and flow
  * hash, and the encoder's own count shows the shim took every common-shape frame an eligible SA
- * sealed. Skipped (with the reason) when the shim cannot load.
+ * sealed; with and without inner checksum emulation. Skipped (with the reason) when the shim cannot
+ * load.
  */
 class FrameSealerDifferentialTest {
     private static final int SLOT = 10_240;
     private static final int BURST = 32;
 
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {ShimAeadBackend.IPSEC_MB_NAME, ShimAeadBackend.OPENSSL_NAME})
-    void shimFramesEqualTheJavaEncoder(String name) {
+    static List<Arguments> backendsAndChecksums() {
+        List<Arguments> l = new ArrayList<>();
+        for (String name : List.of(ShimAeadBackend.IPSEC_MB_NAME, ShimAeadBackend.OPENSSL_NAME)) {
+            l.add(Arguments.of(name, false));
+            l.add(Arguments.of(name, true));
+        }
+        return l;
+    }
+
+    @ParameterizedTest(name = "{0} innerChecksums={1}")
+    @MethodSource("backendsAndChecksums")
+    void shimFramesEqualTheJavaEncoder(String name, boolean innerChecksums) {
         AeadBackend b = AeadBackends.byName(name);
         Assumptions.assumeTrue(b.isAvailable(), () -> name + " unavailable: " + b.unavailabilityCause());
-        Random r = new Random(name.hashCode());
+        Random r = new Random(name.hashCode() + (innerChecksums ? 1 : 0));
         long eligibleSealed = 0;
         try (CodecHarness jdk = new CodecHarness(AeadBackends.jdk(), RoundTripTest.MK0, RoundTripTest.MK1, 0);
              CodecHarness shim = new CodecHarness(b, RoundTripTest.MK0, RoundTripTest.MK1, 0);
@@ -43,6 +57,8 @@ class FrameSealerDifferentialTest {
             MemorySegment jbuf = arena.allocate((long) SLOT * BURST, 64);
             MemorySegment sbuf = arena.allocate((long) SLOT * BURST, 64);
             PspDecoder dec = shim.decoder(Mode.TRANSPORT);
+            jdk.encoder.innerChecksums(innerChecksums);
+            shim.encoder.innerChecksums(innerChecksums);
             for (int round = 0; round < 150; round++) {
                 Packet[] jp = new Packet[BURST];
                 Packet[] sp = new Packet[BURST];
@@ -116,6 +132,31 @@ class FrameSealerDifferentialTest {
             long addrs = r.nextLong();
             int ports = r.nextInt();
             assertEquals(FlowHash.ofIpv4(proto, addrs, ports), NativeShim.flowHash(proto, addrs, ports));
+        }
+    }
+
+    /** The shim's checksum ({@code psp_shim_csum}: AVX2 and scalar tails) against {@link Checksum#sum}: every length to 2,100 bytes at every alignment mod 8, and jumbo and 64 KB runs. */
+    @Test
+    void shimChecksumIsTheJavaOne() {
+        Assumptions.assumeTrue(NativeShim.isAvailable(), () -> "shim unavailable: " + NativeShim.unavailabilityCause());
+        SplittableRandom r = new SplittableRandom(11);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment m = arena.allocate(70_000, 64);
+            for (long i = 0; i < m.byteSize(); i++) {
+                m.set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, (byte) (r.nextInt(8) == 0 ? 0xff : r.nextInt(256)));
+            }
+            for (int len = 0; len <= 2100; len++) {
+                int off = len % 8;
+                long seed = r.nextLong(1L << 40);
+                assertEquals(Checksum.finish(Checksum.sum(m, off, len, seed)),
+                        Checksum.finish(NativeShim.checksum(m.address() + off, len, seed)), "length " + len + " at " + off);
+            }
+            for (int len : new int[] {8948, 9000, 65_507, 65_535, 69_999}) {
+                assertEquals(Checksum.finish(Checksum.sum(m, 1, len, 0)), Checksum.finish(NativeShim.checksum(m.address() + 1, len, 0)),
+                        "length " + len);
+            }
+            MemorySegment ones = arena.allocate(65_536, 64).fill((byte) 0xff); // every lane at its largest
+            assertEquals(Checksum.finish(Checksum.sum(ones, 0, 65_536, 0)), Checksum.finish(NativeShim.checksum(ones.address(), 65_536, 0)));
         }
     }
 
