@@ -36,6 +36,13 @@ public final class PspDecoder {
     private Packet[] scratch;
     private boolean recordClearFields;
     private boolean verifyInnerChecksums;
+    private boolean fastPath = true;
+    /** The last segment {@link #checkSegment} accepted in the current call (reset per call). */
+    private MemorySegment checkedSegment;
+    /** Packets {@link #validateFast} accepted (tests check the specialised path ran). */
+    long fastValidations;
+    /** Packets {@link #decapsulate} moved with absolute addresses. */
+    long fastDecapsulations;
 
     public PspDecoder(AeadEngine engine, RxKeys keys, PspCounters counters, Mode mode, int maxBurst) {
         this.engine = engine;
@@ -79,8 +86,20 @@ public final class PspDecoder {
         return this;
     }
 
+    /**
+     * The specialised path for the common shape (untagged Ethernet, IPv4 without options, UDP to
+     * port 1000 without a checksum, no padding), on by default: header fields read and moved with
+     * absolute addresses after one segment check per call. Off: every packet takes the general
+     * parse (tests compare the two).
+     */
+    public PspDecoder fastPath(boolean on) {
+        fastPath = on;
+        return this;
+    }
+
     /** Opens one packet; returns its {@link Reason} code (0 = delivered, NOT_PSP = untouched). */
     public int open(Packet p) {
+        checkedSegment = null;
         int rc = validate(p);
         if (rc != 0) {
             return fail(p, rc);
@@ -97,6 +116,7 @@ public final class PspDecoder {
      * after them with {@link Packet#result} set (NOT_PSP packets are among the rest, untouched).
      */
     public int openBurst(Packet[] pkts, int n) {
+        checkedSegment = null;
         int done = 0;
         while (done < n) {
             int chunk = Math.min(n - done, burst.capacity());
@@ -148,6 +168,106 @@ public final class PspDecoder {
 
     /** Parses and checks the outer packet and PSP header; fills the record fields. */
     private int validate(Packet p) {
+        if (fastPath && validateFast(p)) {
+            return 0;
+        }
+        return validateGeneral(p);
+    }
+
+    private static final int FAST_HDR = 14 + 20; // untagged Ethernet + IPv4 without options
+
+    /**
+     * {@link #validateGeneral} for a packet of the common shape that passes every check: true with
+     * the same fields set. Anything else (another shape, a UDP checksum to verify, any check that
+     * fails) is false and left to the general path, which names the reason.
+     */
+    private boolean validateFast(Packet p) {
+        MemorySegment s = p.segment;
+        long off = p.offset;
+        int length = p.length;
+        long size = s.byteSize();
+        if (length < FAST_HDR + UDP_HEADER + BASE_LENGTH + ICV_LENGTH || off < 0 || off + length > size
+                || (s != checkedSegment && !checkSegment(s))) {
+            return false;
+        }
+        MemorySegment g = Bytes.NATIVE;
+        long a = s.address() + off;
+        long w0 = Bytes.u64(g, a + 8);  // MAC bytes 8..11, ethertype, version/IHL, TOS
+        long w1 = Bytes.u64(g, a + 16); // total length, ID, flags/fragment offset, TTL, protocol
+        int total = (int) (w1 >>> 48);
+        if ((int) (w0 >>> 8 & 0xffffff) != 0x080045 || total != length - 14 || (w1 >>> 16 & 0x3fff) != 0
+                || (w1 & 0xff) != PacketHeaders.PROTO_UDP) {
+            return false;
+        }
+        long x = Bytes.u64(g, a + 14);
+        long y = Bytes.u64(g, a + 22);
+        int z = Bytes.u32(g, a + 30);
+        long ipSum = (x >>> 48) + (x >>> 32 & 0xffff) + (x >>> 16 & 0xffff) + (x & 0xffff)
+                + (y >>> 48) + (y >>> 32 & 0xffff) + (y >>> 16 & 0xffff) + (y & 0xffff) + (z >>> 16) + (z & 0xffff);
+        long udp = Bytes.u64(g, a + FAST_HDR); // source port, destination port, length, checksum
+        if (Checksum.finish(ipSum) != 0 || (udp >>> 32 & 0xffff) != PspHeader.UDP_PORT
+                || (udp >>> 16 & 0xffff) != total - 20 || (udp & 0xffff) != 0) {
+            return false;
+        }
+        long word0 = Bytes.u64(g, a + FAST_HDR + UDP_HEADER);
+        int flags = PspHeader.flags(word0);
+        int version = PspHeader.version(word0);
+        int hdrLen = PspHeader.headerLength(word0);
+        boolean vcPresent = (flags & PspHeader.FLAG_V) != 0;
+        int region = length - (FAST_HDR + UDP_HEADER + BASE_LENGTH + ICV_LENGTH);
+        int spi = PspHeader.spi(word0);
+        boolean gmac = PspHeader.isGmac(version);
+        int coBytes = gmac ? 0 : PspHeader.cryptOffset(word0) * PspHeader.CRYPT_OFFSET_UNIT;
+        if ((flags & PspHeader.FLAG_ALWAYS_1) == 0 || version > 3
+                || hdrLen != (vcPresent ? BASE_LENGTH + PspHeader.VC_LENGTH : BASE_LENGTH)
+                || hdrLen - BASE_LENGTH > region || !PspHeader.validSpi(spi) || coBytes > region) {
+            return false;
+        }
+        long psp = off + FAST_HDR + UDP_HEADER;
+        p.authenticated = false;
+        p.spi = spi;
+        p.version = version;
+        p.iv = Bytes.u64(g, a + FAST_HDR + UDP_HEADER + PspHeader.IV_OFFSET);
+        p.vcPresent = vcPresent;
+        p.vc = 0;
+        p.sBit = (flags & PspHeader.FLAG_S) != 0;
+        p.dBit = (flags & PspHeader.FLAG_D) != 0;
+        p.nextHeader = PspHeader.nextHeader(word0);
+        p.aeadOff = psp;
+        p.udpOff = off + FAST_HDR;
+        p.l3Off = off + 14;
+        p.ipVersion = 4;
+        p.ipEnd = off + length;
+        p.hdrLen = hdrLen;
+        if (recordClearFields) {
+            p.outerSourcePort = (int) (udp >>> 48);
+            long clearEnd = gmac ? off + length - ICV_LENGTH : psp + BASE_LENGTH + coBytes;
+            p.clearPorts = clearPorts(s, psp + hdrLen, clearEnd, p.nextHeader);
+        }
+        p.protoFieldOff = off + 14 + 9;
+        p.etherTypeOff = off + 12;
+        p.ipHeaderLen = 20;
+        if (gmac) {
+            p.aadLen = BASE_LENGTH + region;
+            p.textLen = 0;
+        } else {
+            p.aadLen = BASE_LENGTH + coBytes;
+            p.textLen = region - coBytes;
+        }
+        fastValidations++;
+        return true;
+    }
+
+    /** Native, writable, alive and this thread's: checked once per segment per call (a burst's packets mostly share their pool's segment). */
+    private boolean checkSegment(MemorySegment s) {
+        if (!Bytes.addressable(s, true)) {
+            return false;
+        }
+        checkedSegment = s;
+        return true;
+    }
+
+    private int validateGeneral(Packet p) {
         PacketHeaders h = headers;
         MemorySegment s = p.segment;
         p.authenticated = false;
@@ -356,6 +476,42 @@ public final class PspDecoder {
                 || (mode == Mode.AUTO && (nextHeader == PacketHeaders.PROTO_IPV4 || nextHeader == PacketHeaders.PROTO_IPV6));
     }
 
+    /**
+     * Transport-mode decapsulation of the common shape (untagged Ethernet, IPv4 without options, no
+     * padding) in a segment checked this call: the 34 header bytes loaded as words and stored
+     * {@code shift} bytes on, the IPv4 length, protocol and checksum rewritten, with absolute
+     * addresses (the general path's result, without a bounds check per field).
+     */
+    private int decapsulateFast(Packet p, long innerEnd) {
+        MemorySegment g = Bytes.NATIVE;
+        int nh = p.nextHeader;
+        int shift = UDP_HEADER + p.hdrLen;
+        int strip = shift + ICV_LENGTH;
+        long a = p.segment.address() + p.offset;
+        long h0 = Bytes.u64(g, a);
+        long h1 = Bytes.u64(g, a + 8);
+        long h2 = Bytes.u64(g, a + 16); // total length, ID, flags/fragment offset, TTL, protocol
+        long h3 = Bytes.u64(g, a + 24);
+        long h4 = Bytes.u64(g, a + 26);
+        long kept = Checksum.ipv4KeptSum(g, a + 14, 20);
+        int ttl = (int) (h2 >>> 8) & 0xff;
+        int ipLen = (int) (h2 >>> 48) - strip;
+        long n = a + shift;
+        Bytes.u64(g, n, h0);
+        Bytes.u64(g, n + 8, h1);
+        Bytes.u64(g, n + 16, h2);
+        Bytes.u64(g, n + 24, h3);
+        Bytes.u64(g, n + 26, h4);
+        Bytes.u16(g, n + 14 + 2, ipLen);
+        Bytes.u8(g, n + 14 + 9, nh);
+        Bytes.u16(g, n + 14 + 10, Checksum.ipv4Finish(kept, ipLen, ttl, nh));
+        p.offset += shift;
+        p.length -= strip;
+        setLayout(p, p.l3Off + shift, p.udpOff + shift, innerEnd, 4, 20, nh);
+        fastDecapsulations++;
+        return 0;
+    }
+
     private int decapsulate(Packet p) {
         MemorySegment s = p.segment;
         long frameEnd = p.offset + p.length;
@@ -368,6 +524,9 @@ public final class PspDecoder {
         p.tunnel = tunnel;
         // the outer layout was recorded on the descriptor by validate() (bursts validate them all first)
         p.innerCsumVerified = false;
+        if (!tunnel && padLen == 0 && p.ipVersion == 4 && p.udpOff - p.offset == FAST_HDR && s == checkedSegment) {
+            return decapsulateFast(p, innerEnd);
+        }
         if (!tunnel) {
             int shift = UDP_HEADER + p.hdrLen;
             int strip = shift + ICV_LENGTH;
