@@ -493,7 +493,9 @@ public final class PspDecoder {
         long h2 = Bytes.u64(g, a + 16); // total length, ID, flags/fragment offset, TTL, protocol
         long h3 = Bytes.u64(g, a + 24);
         long h4 = Bytes.u64(g, a + 26);
-        long kept = Checksum.ipv4KeptSum(g, a + 14, 20);
+        // the kept part of the IPv4 header sum (all but total length, TTL/protocol and checksum), from the words loaded
+        long kept = (h1 & 0xffff) + (h2 >>> 32 & 0xffff) + (h2 >>> 16 & 0xffff)
+                + (h3 >>> 32 & 0xffff) + (h3 >>> 16 & 0xffff) + (h3 & 0xffff) + (h4 & 0xffff);
         int ttl = (int) (h2 >>> 8) & 0xff;
         int ipLen = (int) (h2 >>> 48) - strip;
         long n = a + shift;
