@@ -223,37 +223,8 @@ public final class PspDecoder {
                 || hdrLen - BASE_LENGTH > region || !PspHeader.validSpi(spi) || coBytes > region) {
             return false;
         }
-        long psp = off + FAST_HDR + UDP_HEADER;
         p.authenticated = false;
-        p.spi = spi;
-        p.version = version;
-        p.iv = Bytes.u64(g, a + FAST_HDR + UDP_HEADER + PspHeader.IV_OFFSET);
-        p.vcPresent = vcPresent;
-        p.vc = 0;
-        p.sBit = (flags & PspHeader.FLAG_S) != 0;
-        p.dBit = (flags & PspHeader.FLAG_D) != 0;
-        p.nextHeader = PspHeader.nextHeader(word0);
-        p.aeadOff = psp;
-        p.udpOff = off + FAST_HDR;
-        p.l3Off = off + 14;
-        p.ipVersion = 4;
-        p.ipEnd = off + length;
-        p.hdrLen = hdrLen;
-        if (recordClearFields) {
-            p.outerSourcePort = (int) (udp >>> 48);
-            long clearEnd = gmac ? off + length - ICV_LENGTH : psp + BASE_LENGTH + coBytes;
-            p.clearPorts = clearPorts(s, psp + hdrLen, clearEnd, p.nextHeader);
-        }
-        p.protoFieldOff = off + 14 + 9;
-        p.etherTypeOff = off + 12;
-        p.ipHeaderLen = 20;
-        if (gmac) {
-            p.aadLen = BASE_LENGTH + region;
-            p.textLen = 0;
-        } else {
-            p.aadLen = BASE_LENGTH + coBytes;
-            p.textLen = region - coBytes;
-        }
+        setRecord(p, s, word0, off + FAST_HDR, off + 14, 4, off + length, 20, off + 14 + 9, off + 12, (int) (udp >>> 48), region);
         fastValidations++;
         return true;
     }
@@ -337,28 +308,46 @@ public final class PspDecoder {
         if (coBytes > region) {
             return Reason.RX_CRYPT_OFFSET.code();
         }
-        p.spi = spi;
+        setRecord(p, s, word0, udpOff, h.l3Off, h.ipVersion, h.ipEnd, h.ipHeaderLen, h.protoFieldOff, h.etherTypeOff,
+                h.srcPort, region);
+        return 0;
+    }
+
+    /**
+     * The receive and record fields of a packet that passed validation: from the PSP header's first
+     * word {@code word0} at {@code udpOff + 8}, the outer layout, and {@code region} (the bytes after
+     * the IV up to the ICV).
+     */
+    private void setRecord(Packet p, MemorySegment s, long word0, long udpOff, long l3Off, int ipVersion, long ipEnd,
+                           int ipHeaderLen, long protoFieldOff, long etherTypeOff, int outerSourcePort, int region) {
+        long psp = udpOff + UDP_HEADER;
+        int flags = PspHeader.flags(word0);
+        int version = PspHeader.version(word0);
+        int hdrLen = PspHeader.headerLength(word0);
+        boolean gmac = PspHeader.isGmac(version);
+        int coBytes = gmac ? 0 : PspHeader.cryptOffset(word0) * PspHeader.CRYPT_OFFSET_UNIT;
+        p.spi = PspHeader.spi(word0);
         p.version = version;
         p.iv = PspHeader.iv(s, psp);
-        p.vcPresent = vcPresent;
+        p.vcPresent = (flags & PspHeader.FLAG_V) != 0;
         p.vc = 0; // read after open: a crypt offset below 2 encrypts the VC
         p.sBit = (flags & PspHeader.FLAG_S) != 0;
         p.dBit = (flags & PspHeader.FLAG_D) != 0;
         p.nextHeader = PspHeader.nextHeader(word0);
         p.aeadOff = psp;
         p.udpOff = udpOff;
-        p.l3Off = h.l3Off;
-        p.ipVersion = h.ipVersion;
-        p.ipEnd = h.ipEnd;
+        p.l3Off = l3Off;
+        p.ipVersion = ipVersion;
+        p.ipEnd = ipEnd;
         p.hdrLen = hdrLen;
         if (recordClearFields) {
-            p.outerSourcePort = h.srcPort;
-            long clearEnd = gmac ? icvOff : psp + BASE_LENGTH + coBytes;
+            p.outerSourcePort = outerSourcePort;
+            long clearEnd = gmac ? ipEnd - ICV_LENGTH : psp + BASE_LENGTH + coBytes;
             p.clearPorts = clearPorts(s, psp + hdrLen, clearEnd, p.nextHeader);
         }
-        p.protoFieldOff = h.protoFieldOff;
-        p.etherTypeOff = h.etherTypeOff;
-        p.ipHeaderLen = h.ipHeaderLen;
+        p.protoFieldOff = protoFieldOff;
+        p.etherTypeOff = etherTypeOff;
+        p.ipHeaderLen = ipHeaderLen;
         if (gmac) {
             p.aadLen = BASE_LENGTH + region;
             p.textLen = 0;
@@ -366,7 +355,6 @@ public final class PspDecoder {
             p.aadLen = BASE_LENGTH + coBytes;
             p.textLen = region - coBytes;
         }
-        return 0;
     }
 
     /**
