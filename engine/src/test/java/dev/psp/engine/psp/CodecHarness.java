@@ -20,7 +20,12 @@ public final class CodecHarness implements AutoCloseable {
     public final RxKeys rxKeys;
 
     public CodecHarness(AeadBackend backend, byte[] mk0, byte[] mk1, int cacheSize) {
-        engine = backend.newEngine();
+        this(backend.newEngine(), mk0, mk1, cacheSize);
+    }
+
+    /** Around an engine of the test's own (closed with the harness). */
+    public CodecHarness(AeadEngine engine, byte[] mk0, byte[] mk1, int cacheSize) {
+        this.engine = engine;
         kdf = new KeyDerivation(mk0, mk1);
         encoder = new PspEncoder(engine, txCounters);
         rxKeys = new RxKeys(kdf, engine, cacheSize, 64, 0xf);

@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.psp.engine.crypto.AeadBackend;
+import dev.psp.engine.crypto.AeadBurst;
+import dev.psp.engine.crypto.AeadEngine;
+import dev.psp.engine.crypto.AeadKey;
+import dev.psp.engine.crypto.FrameSealer;
 import dev.psp.engine.crypto.AeadBackends;
 import dev.psp.engine.crypto.ShimAeadBackend;
 import dev.psp.ffm.NativeShim;
@@ -38,21 +42,30 @@ class FrameSealerDifferentialTest {
     static List<Arguments> backendsAndChecksums() {
         List<Arguments> l = new ArrayList<>();
         for (String name : List.of(ShimAeadBackend.IPSEC_MB_NAME, ShimAeadBackend.OPENSSL_NAME)) {
-            l.add(Arguments.of(name, false));
-            l.add(Arguments.of(name, true));
+            l.add(Arguments.of(name, false, false));
+            l.add(Arguments.of(name, true, false));
+            l.add(Arguments.of(name, true, true));
         }
+        l.add(Arguments.of(AeadBackends.jdk().name(), false, true)); // every frame left NOT_DONE: runs without the shim
         return l;
     }
 
-    @ParameterizedTest(name = "{0} innerChecksums={1}")
+    /**
+     * {@code takeBacks}: the engine's frame sealer is wrapped so that a third of the frames handed
+     * to it (all of them on the JDK backend, which has none) come back {@link FrameSealer#NOT_DONE},
+     * untouched: the encoder must encapsulate and seal those itself, to the same bytes.
+     */
+    @ParameterizedTest(name = "{0} innerChecksums={1} takeBacks={2}")
     @MethodSource("backendsAndChecksums")
-    void shimFramesEqualTheJavaEncoder(String name, boolean innerChecksums) {
+    void shimFramesEqualTheJavaEncoder(String name, boolean innerChecksums, boolean takeBacks) {
         AeadBackend b = AeadBackends.byName(name);
         Assumptions.assumeTrue(b.isAvailable(), () -> name + " unavailable: " + b.unavailabilityCause());
-        Random r = new Random(name.hashCode() + (innerChecksums ? 1 : 0));
+        Random r = new Random(name.hashCode() + (innerChecksums ? 1 : 0) + (takeBacks ? 2 : 0));
         long eligibleSealed = 0;
+        NotDoneEngine wrapped = takeBacks ? new NotDoneEngine(b.newEngine(), new SplittableRandom(r.nextLong())) : null;
         try (CodecHarness jdk = new CodecHarness(AeadBackends.jdk(), RoundTripTest.MK0, RoundTripTest.MK1, 0);
-             CodecHarness shim = new CodecHarness(b, RoundTripTest.MK0, RoundTripTest.MK1, 0);
+             CodecHarness shim = takeBacks ? new CodecHarness(wrapped, RoundTripTest.MK0, RoundTripTest.MK1, 0)
+                     : new CodecHarness(b, RoundTripTest.MK0, RoundTripTest.MK1, 0);
              Arena arena = Arena.ofConfined()) {
             MemorySegment jbuf = arena.allocate((long) SLOT * BURST, 64);
             MemorySegment sbuf = arena.allocate((long) SLOT * BURST, 64);
@@ -118,9 +131,127 @@ class FrameSealerDifferentialTest {
             assertEquals(jdk.txCounters.txBytes, shim.txCounters.txBytes, "tx-bytes");
             assertEquals(jdk.txCounters.reasonMap(), shim.txCounters.reasonMap(), "drop reasons");
             assertEquals(0, jdk.encoder.framesHandedOver, "the JDK backend has no frame sealer");
-            assertEquals(eligibleSealed, shim.encoder.framesHandedOver, "common-shape frames the shim encapsulated");
+            if (takeBacks) {
+                assertEquals(eligibleSealed, shim.encoder.framesHandedOver + wrapped.notDone,
+                        "common-shape frames: encapsulated by the shim, or handed back and sealed by the encoder");
+                assertTrue(wrapped.notDone > 100, "frames handed back: " + wrapped.notDone);
+            } else {
+                assertEquals(eligibleSealed, shim.encoder.framesHandedOver, "common-shape frames the shim encapsulated");
+            }
         }
         assertTrue(eligibleSealed > 300, "the generator must exercise the shim path: " + eligibleSealed);
+    }
+
+    /**
+     * An engine whose {@link FrameSealer} keeps some frames from the real one (all when there is
+     * none) and reports them {@link FrameSealer#NOT_DONE}, never touching them.
+     */
+    static final class NotDoneEngine implements AeadEngine {
+        final AeadEngine inner;
+        final SplittableRandom r;
+        long notDone;
+
+        NotDoneEngine(AeadEngine inner, SplittableRandom r) {
+            this.inner = inner;
+            this.r = r;
+        }
+
+        @Override
+        public AeadBackend backend() {
+            return inner.backend();
+        }
+
+        @Override
+        public AeadKey prepareKey(AeadKey reuse, MemorySegment key, long off, int len) {
+            return inner.prepareKey(reuse, key, off, len);
+        }
+
+        @Override
+        public int seal(AeadKey key, MemorySegment seg, long off, int aadLen, int textLen) {
+            return inner.seal(key, seg, off, aadLen, textLen);
+        }
+
+        @Override
+        public int sealSplit(AeadKey key, MemorySegment seg, long off, int aadLen, int textLen, MemorySegment src, long srcOff, int srcLen) {
+            return inner.sealSplit(key, seg, off, aadLen, textLen, src, srcOff, srcLen);
+        }
+
+        @Override
+        public int open(AeadKey key, MemorySegment seg, long off, int aadLen, int textLen) {
+            return inner.open(key, seg, off, aadLen, textLen);
+        }
+
+        @Override
+        public int sealBurst(AeadBurst burst) {
+            return inner.sealBurst(burst);
+        }
+
+        @Override
+        public int openBurst(AeadBurst burst) {
+            return inner.openBurst(burst);
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+
+        @Override
+        public FrameSealer frameSealer(int capacity) {
+            FrameSealer real = inner.frameSealer(capacity);
+            int[] map = new int[capacity];
+            return new FrameSealer() {
+                int count;
+
+                @Override
+                public int capacity() {
+                    return capacity;
+                }
+
+                @Override
+                public void clear(boolean innerChecksums) {
+                    count = 0;
+                    if (real != null) {
+                        real.clear(innerChecksums);
+                    }
+                }
+
+                @Override
+                public int add(AeadKey key, long frameAddress, int frameLength, long iv, long saWord, int sport, long vc) {
+                    if (count == capacity) {
+                        return -1;
+                    }
+                    int d = -1;
+                    if (real != null && r.nextInt(3) != 0) {
+                        d = real.add(key, frameAddress, frameLength, iv, saWord, sport, vc);
+                        if (d < 0) {
+                            return -1;
+                        }
+                    }
+                    map[count] = d;
+                    return count++;
+                }
+
+                @Override
+                public int seal() {
+                    return real == null ? 0 : real.seal();
+                }
+
+                @Override
+                public int status(int i) {
+                    if (map[i] < 0) {
+                        notDone++;
+                        return NOT_DONE;
+                    }
+                    return real.status(map[i]);
+                }
+
+                @Override
+                public int hash(int i) {
+                    return real.hash(map[i]);
+                }
+            };
+        }
     }
 
     @Test
