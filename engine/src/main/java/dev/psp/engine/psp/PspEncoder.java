@@ -38,6 +38,11 @@ public final class PspEncoder {
     private final AeadBurst burst;
     private final int[] burstIndex;
     private final int[] frameIndex;
+    /** The IV each frame handed to the {@link FrameSealer} was given (a frame taken back keeps it). */
+    private final long[] frameIv;
+    /** An IV drawn for a packet that then took another path: its next {@link #nextIv} returns it. */
+    private long carriedIv;
+    private boolean carryIv;
     /** The backend's whole-frame sealer (null for most backends): common-shape frames go there in {@link #sealBurst}. */
     private final FrameSealer frameSealer;
     private Packet[] failedScratch;
@@ -62,6 +67,7 @@ public final class PspEncoder {
         this.failedScratch = new Packet[maxBurst];
         this.burstIndex = new int[maxBurst];
         this.frameIndex = new int[maxBurst];
+        this.frameIv = new long[maxBurst];
         this.frameSealer = engine.frameSealer(maxBurst);
     }
 
@@ -165,14 +171,19 @@ public final class PspEncoder {
         for (int i = from; i < from + n; i++) {
             chunkLeft = from + n - i;
             Packet p = pkts[i];
+            ivDrawn = false;
             int fi = fs == null ? -1 : handOver(fs, p);
             frameIndex[i - from] = fi;
             if (fi >= 0) {
+                frameIv[i - from] = drawnIv;
                 p.result = PENDING;
                 handedOver++;
                 continue;
             }
+            carriedIv = drawnIv;
+            carryIv = ivDrawn; // refused after its IV was drawn: the Java encoder uses that one
             int rc = encapsulate(p);
+            carryIv = false;
             if (rc != 0) {
                 fail(p, rc);
             } else {
@@ -183,10 +194,8 @@ public final class PspEncoder {
             cipherChunk(pkts, from, n);
             return;
         }
-        if (fs.seal() != handedOver) {
-            takeBackNotDone(fs, pkts, from, n);
-        }
-        if (handedOver < n) {
+        int takenBack = fs.seal() != handedOver ? takeBackNotDone(fs, pkts, from, n) : 0;
+        if (handedOver - takenBack < n) {
             cipherChunk(pkts, from, n); // the packets the Java encoder encapsulated (the handed-over ones are PENDING)
         }
         for (int i = from; i < from + n; i++) {
@@ -199,22 +208,32 @@ public final class PspEncoder {
         }
     }
 
-    /** Frames the {@link FrameSealer} left untouched ({@link FrameSealer#NOT_DONE}) go to the Java encoder after all. */
-    private void takeBackNotDone(FrameSealer fs, Packet[] pkts, int from, int n) {
+    /**
+     * Frames the {@link FrameSealer} left untouched ({@link FrameSealer#NOT_DONE}) go to the Java
+     * encoder after all (with the IVs they were handed over with); returns how many, for the
+     * cipher burst that seals them.
+     */
+    private int takeBackNotDone(FrameSealer fs, Packet[] pkts, int from, int n) {
+        int taken = 0;
         for (int i = from; i < from + n; i++) {
             int fi = frameIndex[i - from];
             if (fi >= 0 && fs.status(fi) == FrameSealer.NOT_DONE) {
                 frameIndex[i - from] = -1;
                 Packet p = pkts[i];
                 chunkLeft = 1;
+                carriedIv = frameIv[i - from]; // the IV it was handed over with: the bytes the Java path alone makes
+                carryIv = true;
                 int rc = encapsulate(p);
+                carryIv = false;
                 if (rc != 0) {
                     fail(p, rc);
                 } else {
                     p.result = 0;
                 }
+                taken++;
             }
         }
+        return taken;
     }
 
     /** {@link Packet#result} of a packet handed to the {@link FrameSealer} until its burst returns. */
@@ -235,8 +254,15 @@ public final class PspEncoder {
             return -1;
         }
         long frame = p.segment.address() + p.offset;
-        return fs.add(sa.key, frame, p.length, nextIv(sa.ivSource), sa.frameWord, sa.frameSport, sa.vcValue);
+        long iv = nextIv(sa.ivSource);
+        drawnIv = iv;
+        ivDrawn = true;
+        return fs.add(sa.key, frame, p.length, iv, sa.frameWord, sa.frameSport, sa.vcValue);
     }
+
+    /** {@link #handOver} drew {@link #drawnIv} for the packet at hand. */
+    private boolean ivDrawn;
+    private long drawnIv;
 
     /** The record fields of a packet the {@link FrameSealer} encapsulated (as {@link #finishEncap} sets them). */
     private void handedBack(Packet p, int flowHash) {
@@ -753,6 +779,10 @@ public final class PspEncoder {
      * (IVs need only be unique and increasing, not dense).
      */
     private long nextIv(IvSource src) {
+        if (carryIv) {
+            carryIv = false;
+            return carriedIv;
+        }
         if (!src.prefersBlocks()) {
             return src.nextIv();
         }
