@@ -14,11 +14,20 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>The JDK's GCM on direct buffers copies through two freshly allocated 512-byte arrays per
  * call and is slower than copying the record into a reused heap array first, so each engine stages
  * records through its own heap scratch buffers (measured: see README, "JDK backend").
+ *
+ * <p>A {@link Cipher} keeps the AES key schedule of the last key it was initialised with and
+ * expands a key again only when it changes, which costs about as much as sealing a small packet
+ * (re-keying one Cipher across 16 flows: 477 ns per 64-byte seal, one Cipher per key: 267 ns). So
+ * each engine keeps {@link #CIPHERS} of them and a prepared key is bound to one (round robin at
+ * preparation): the keys of up to that many SAs or flows seal and open without re-expansion; more
+ * keys share Ciphers and re-expand when they alternate, as one Cipher would.
  */
 public final class JdkAeadBackend implements AeadBackend {
     public static final String NAME = "jdk";
     /** Largest record (AAD + text + tag) the engine stages; jumbo frames fit with room to spare. */
     public static final int MAX_RECORD = 65536 + 256;
+    /** Ciphers per engine, each keeping the key schedule of the prepared keys bound to it (a power of two). */
+    public static final int CIPHERS = 64;
 
     @Override
     public String name() {
@@ -48,6 +57,8 @@ public final class JdkAeadBackend implements AeadBackend {
     static final class JdkKey extends AeadKey {
         final byte[] bytes;
         SecretKeySpec spec;
+        /** Index of the engine's {@link Cipher} this key uses (kept when the key object is reused). */
+        int slot = -1;
 
         JdkKey(int len) {
             bytes = new byte[len];
@@ -67,17 +78,32 @@ public final class JdkAeadBackend implements AeadBackend {
 
     private static final class Engine implements AeadEngine {
         private final JdkAeadBackend backend;
-        private final Cipher cipher;
+        private final Cipher[] ciphers = new Cipher[CIPHERS];
+        private int nextSlot;
         private final byte[] in = new byte[MAX_RECORD];
         private final byte[] out = new byte[MAX_RECORD];
 
         Engine(JdkAeadBackend backend) {
             this.backend = backend;
+            ciphers[0] = newCipher(); // fails here, not on the first packet, when the JDK lacks GCM
+        }
+
+        private static Cipher newCipher() {
             try {
-                cipher = Cipher.getInstance("AES/GCM/NoPadding");
+                return Cipher.getInstance("AES/GCM/NoPadding");
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException("AES/GCM/NoPadding unavailable in this JDK", e);
             }
+        }
+
+        /** The Cipher bound to {@code k} (created on first use; a key prepared elsewhere is bound here). */
+        private Cipher cipher(JdkKey k) {
+            int slot = k.slot;
+            if (slot < 0) {
+                slot = k.slot = nextSlot++ & (CIPHERS - 1);
+            }
+            Cipher c = ciphers[slot];
+            return c != null ? c : (ciphers[slot] = newCipher());
         }
 
         @Override
@@ -91,6 +117,9 @@ public final class JdkAeadBackend implements AeadBackend {
             JdkKey k = (reuse instanceof JdkKey jk && jk.bytes.length == len) ? jk : new JdkKey(len);
             MemorySegment.copy(key, ValueLayout.JAVA_BYTE, off, k.bytes, 0, len);
             k.spec = new SecretKeySpec(k.bytes, "AES");
+            if (k.slot < 0) {
+                k.slot = nextSlot++ & (CIPHERS - 1);
+            }
             return k;
         }
 
@@ -120,7 +149,9 @@ public final class JdkAeadBackend implements AeadBackend {
                 if (srcLen > 0) {
                     MemorySegment.copy(src, ValueLayout.JAVA_BYTE, srcOff, in, total - srcLen, srcLen);
                 }
-                cipher.init(Cipher.ENCRYPT_MODE, ((JdkKey) key).spec, new GCMParameterSpec(128, in, NONCE_OFFSET, NONCE_LENGTH));
+                JdkKey k = (JdkKey) key;
+                Cipher cipher = cipher(k);
+                cipher.init(Cipher.ENCRYPT_MODE, k.spec, new GCMParameterSpec(128, in, NONCE_OFFSET, NONCE_LENGTH));
                 cipher.updateAAD(in, 0, aadLen);
                 int n = cipher.doFinal(in, aadLen, textLen, out, 0);
                 if (n != textLen + TAG_LENGTH) {
@@ -141,7 +172,9 @@ public final class JdkAeadBackend implements AeadBackend {
             }
             try {
                 MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, off, in, 0, total);
-                cipher.init(Cipher.DECRYPT_MODE, ((JdkKey) key).spec, new GCMParameterSpec(128, in, NONCE_OFFSET, NONCE_LENGTH));
+                JdkKey k = (JdkKey) key;
+                Cipher cipher = cipher(k);
+                cipher.init(Cipher.DECRYPT_MODE, k.spec, new GCMParameterSpec(128, in, NONCE_OFFSET, NONCE_LENGTH));
                 cipher.updateAAD(in, 0, aadLen);
                 int n = cipher.doFinal(in, aadLen, textLen + TAG_LENGTH, out, 0);
                 if (n != textLen) {

@@ -359,4 +359,45 @@ class AeadBackendDifferentialTest {
             assertEquals(b.isAvailable(), b.unavailabilityCause() == null, b.name());
         }
     }
+
+    /**
+     * More keys than an engine has key-schedule slots (the JDK backend's {@link JdkAeadBackend#CIPHERS}
+     * Ciphers), used in a random interleaving with seal and open mixed: every record equals a fresh
+     * {@code javax.crypto} Cipher's and opens under its own key only.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void manyKeysInterleaved(AeadBackend b) throws Exception {
+        assumeAvailable(b);
+        Random rnd = new Random(99);
+        int nkeys = 3 * JdkAeadBackend.CIPHERS + 5;
+        try (AeadEngine e = b.newEngine(); Arena arena = Arena.ofConfined()) {
+            byte[][] raw = new byte[nkeys][];
+            AeadKey[] keys = new AeadKey[nkeys];
+            for (int i = 0; i < nkeys; i++) {
+                raw[i] = new byte[rnd.nextBoolean() ? 16 : 32];
+                rnd.nextBytes(raw[i]);
+                keys[i] = key(e, raw[i]);
+            }
+            for (int op = 0; op < 2000; op++) {
+                int k = rnd.nextInt(nkeys);
+                int textLen = rnd.nextInt(300);
+                byte[] rec = record(rnd, 16, textLen);
+                byte[] sealed = seal(e, keys[k], rec, 16, textLen, rnd.nextBoolean(), arena);
+                javax.crypto.Cipher ref = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+                ref.init(javax.crypto.Cipher.ENCRYPT_MODE, new javax.crypto.spec.SecretKeySpec(raw[k], "AES"),
+                        new javax.crypto.spec.GCMParameterSpec(128, rec, 4, 12));
+                ref.updateAAD(rec, 0, 16);
+                byte[] want = rec.clone();
+                ref.doFinal(rec, 16, textLen, want, 16);
+                assertArrayEquals(want, sealed, "op " + op + " key " + k);
+                int other = (k + 1 + rnd.nextInt(nkeys - 1)) % nkeys;
+                assertEquals(AeadEngine.AUTH_FAIL, open(e, keys[other], sealed, 16, textLen, null, rnd.nextBoolean(), arena),
+                        "op " + op + ": opened under another key");
+                byte[] plain = new byte[16 + textLen]; // AAD and text as they were
+                assertEquals(AeadEngine.OK, open(e, keys[k], sealed, 16, textLen, plain, rnd.nextBoolean(), arena), "op " + op);
+                assertArrayEquals(java.util.Arrays.copyOf(rec, 16 + textLen), plain, "op " + op + " plaintext");
+            }
+        }
+    }
 }
