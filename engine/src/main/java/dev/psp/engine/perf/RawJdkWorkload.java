@@ -1,5 +1,6 @@
 package dev.psp.engine.perf;
 
+import dev.psp.engine.crypto.JdkAeadBackend;
 import java.security.GeneralSecurityException;
 import java.util.SplittableRandom;
 import javax.crypto.AEADBadTagException;
@@ -9,7 +10,11 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Baseline: a plain javax.crypto AES-GCM loop, the floor any Java PSP path is measured against.
- * Heap arrays, one {@link Cipher} reused, one key per flow, records shaped as {@link RawRecords};
+ * Heap arrays, one {@link Cipher} per flow key, reused, for up to
+ * {@link JdkAeadBackend#CIPHERS} flows (shared beyond, as the JDK engine shares its Ciphers): a
+ * Cipher keeps the expanded key of the last key it saw, and re-keying one Cipher across flows would
+ * expand a key for every packet, a cost the JDK engine does not have either. Records shaped as
+ * {@link RawRecords};
  * no PSP work, no MemorySegment. Each record is copied from its template into the input array
  * before every operation (the PSP workload restores its frames the same way); encrypt bumps the
  * IV in the copy (the JDK refuses a repeated key+IV for GCM encryption).
@@ -17,7 +22,7 @@ import javax.crypto.spec.SecretKeySpec;
 final class RawJdkWorkload extends RawTally {
     private final BenchOptions.Mode mode;
     private final int burstSize;
-    private final Cipher cipher;
+    private final Cipher[] ciphers;
     private final SecretKeySpec[] keys;
     private final byte[][] templates;
     private final int[] aad;
@@ -33,8 +38,11 @@ final class RawJdkWorkload extends RawTally {
         this.mode = o.mode;
         this.burstSize = o.burst;
         int slots = Math.max(o.ring, payloads.length);
+        ciphers = new Cipher[Math.min(o.flows, JdkAeadBackend.CIPHERS)];
         try {
-            cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            for (int f = 0; f < ciphers.length; f++) {
+                ciphers[f] = Cipher.getInstance("AES/GCM/NoPadding");
+            }
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES/GCM/NoPadding unavailable", e);
         }
@@ -74,6 +82,7 @@ final class RawJdkWorkload extends RawTally {
                 byte[] t = templates[i];
                 putIv(t, iv++);
                 try {
+                    Cipher cipher = ciphers[flow[i] % ciphers.length];
                     cipher.init(Cipher.ENCRYPT_MODE, keys[flow[i]], new GCMParameterSpec(128, t, 4, 12));
                     cipher.updateAAD(t, 0, aad[i]);
                     int n = cipher.doFinal(t, aad[i], text[i], out, 0);
@@ -136,6 +145,7 @@ final class RawJdkWorkload extends RawTally {
     private int seal(int c) {
         putIv(in, iv++);
         try {
+            Cipher cipher = ciphers[flow[c] % ciphers.length];
             cipher.init(Cipher.ENCRYPT_MODE, keys[flow[c]], new GCMParameterSpec(128, in, 4, 12));
             cipher.updateAAD(in, 0, aad[c]);
             int n = cipher.doFinal(in, aad[c], text[c], out, 0);
@@ -148,6 +158,7 @@ final class RawJdkWorkload extends RawTally {
     /** 0 = OK, 1 = auth fail, 2 = error. */
     private int open(int c) {
         try {
+            Cipher cipher = ciphers[flow[c] % ciphers.length];
             cipher.init(Cipher.DECRYPT_MODE, keys[flow[c]], new GCMParameterSpec(128, in, 4, 12));
             cipher.updateAAD(in, 0, aad[c]);
             int n = cipher.doFinal(in, aad[c], text[c] + RawRecords.TAG, out, 0);
