@@ -94,11 +94,14 @@ public final class ShimAeadBackend implements AeadBackend {
 
     static final class ShimKey extends AeadKey {
         final Engine owner;
+        /** The owner's implementation: any engine of the same one can use the handle (one load per check). */
+        final int impl;
         long handle;
         int len;
 
         ShimKey(Engine owner, long handle, int len) {
             this.owner = owner;
+            this.impl = owner.impl;
             this.handle = handle;
             this.len = len;
         }
@@ -125,6 +128,8 @@ public final class ShimAeadBackend implements AeadBackend {
         private static final long RECORD = 64;
 
         private final ShimAeadBackend backend;
+        /** {@code backend.impl}, held here for the per-packet key check. */
+        private final int impl;
         private final Arena arena = Arena.ofShared();
         /** [err int | key staging | record staging for heap segments]. */
         private final MemorySegment scratch;
@@ -160,6 +165,7 @@ public final class ShimAeadBackend implements AeadBackend {
 
         Engine(ShimAeadBackend backend) {
             this.backend = backend;
+            this.impl = backend.impl;
             scratch = arena.allocate(padded(RECORD + JdkAeadBackend.MAX_RECORD), LINE_PAIR);
             engine = NativeShim.engineNew(backend.impl, scratch.address() + ERR);
             if (engine == 0) {
@@ -238,7 +244,7 @@ public final class ShimAeadBackend implements AeadBackend {
         }
 
         private long handleOf(AeadKey key) {
-            return key instanceof ShimKey k && k.owner.backend.impl == backend.impl ? k.handle : 0;
+            return key instanceof ShimKey k && k.impl == impl ? k.handle : 0;
         }
 
         @Override
