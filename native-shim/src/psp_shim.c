@@ -529,7 +529,11 @@ static uint64_t csum_add(const uint8_t *p, uint32_t len, uint64_t sum) {
     le += le_sum_scalar(p + done, words);
     done += words;
     uint64_t f = fold64(le);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    sum += f; /* native order is network order */
+#else
     sum += ((f & 0xff) << 8) | (f >> 8); /* native (little-endian) order to network order */
+#endif
     for (; done + 2 <= len; done += 2) {
         sum += ((uint32_t) p[done] << 8) | p[done + 1];
     }

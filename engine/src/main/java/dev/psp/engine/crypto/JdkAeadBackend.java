@@ -20,7 +20,9 @@ import javax.crypto.spec.SecretKeySpec;
  * (re-keying one Cipher across 16 flows: 477 ns per 64-byte seal, one Cipher per key: 267 ns). So
  * each engine keeps {@link #CIPHERS} of them and a prepared key is bound to one (round robin at
  * preparation): the keys of up to that many SAs or flows seal and open without re-expansion; more
- * keys share Ciphers and re-expand when they alternate, as one Cipher would.
+ * keys share Ciphers and re-expand when they alternate, as one Cipher would. A Cipher holds the
+ * schedule of the last key it used until it is re-keyed or the engine is dropped (the JDK has no
+ * way to wipe it): this backend keeps key material on the heap, unlike the native ones.
  */
 public final class JdkAeadBackend implements AeadBackend {
     public static final String NAME = "jdk";
@@ -96,14 +98,10 @@ public final class JdkAeadBackend implements AeadBackend {
             }
         }
 
-        /** The Cipher bound to {@code k} (created on first use; a key prepared elsewhere is bound here). */
+        /** This engine's Cipher for {@code k}'s slot (created on first use; a key prepared by another engine keeps its slot). */
         private Cipher cipher(JdkKey k) {
-            int slot = k.slot;
-            if (slot < 0) {
-                slot = k.slot = nextSlot++ & (CIPHERS - 1);
-            }
-            Cipher c = ciphers[slot];
-            return c != null ? c : (ciphers[slot] = newCipher());
+            Cipher c = ciphers[k.slot];
+            return c != null ? c : (ciphers[k.slot] = newCipher());
         }
 
         @Override
