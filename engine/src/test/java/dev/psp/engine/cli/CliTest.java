@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The psp command line, end to end on files. */
 public class CliTest {
@@ -176,8 +177,10 @@ public class CliTest {
                 V.resolve("cleartext/v4_cleartext.pcap").toString(), "-o", tmp.resolve("o").toString(), "--backend", "nope").rc());
     }
 
-    @Test
-    void innerChecksumsFilledOnEncryptAndVerifiedOnDecrypt() throws Exception {
+    /** Tunnel mode, and transport mode (whose common-shape frames the shim's frame sealer checksums in C when it is there). */
+    @ParameterizedTest
+    @ValueSource(strings = {"tunnel", "transport"})
+    void innerChecksumsFilledOnEncryptAndVerifiedOnDecrypt(String mode) throws Exception {
         byte[] good = Frames.spec().proto(6).seed(5).payload(700).build();
         byte[] bad = Frames.spec().proto(17).seed(6).payload(300).build();
         MemorySegment g = MemorySegment.ofArray(good);
@@ -189,12 +192,12 @@ public class CliTest {
             w.write(g, 0, good.length, 1, 0);
             w.write(b, 0, bad.length, 2, 0);
         }
-        String cfg = V.resolve("cfg/encrypt_tunnel_crypt_off_128.cfg").toString();
+        String cfg = V.resolve("cfg/encrypt_" + mode + "_crypt_off_128.cfg").toString();
         Path enc = tmp.resolve("csum-enc.pcap");
         Path dec = tmp.resolve("csum-dec.pcap");
         assertEquals(0, psp("encrypt", "-c", cfg, "-i", in.toString(), "-o", enc.toString()).rc());
         Result r = psp("decrypt", "-c", V.resolve("cfg/decrypt.cfg").toString(), "-i", enc.toString(), "-o", dec.toString(),
-                "--mode", "tunnel", "--inner-checksum", "--json");
+                "--mode", mode, "--inner-checksum", "--json");
         assertEquals(0, r.rc(), r.err());
         assertTrue(r.out().contains("\"rx-inner-csum-bad\":1"), r.out());
         List<TestPcap.Rec> out = TestPcap.read(dec);
@@ -203,7 +206,7 @@ public class CliTest {
         // encrypt filling the checksums in: both verify, and only the bad packet's checksum field changed
         assertEquals(0, psp("encrypt", "-c", cfg, "-i", in.toString(), "-o", enc.toString(), "--inner-checksum").rc());
         r = psp("decrypt", "-c", V.resolve("cfg/decrypt.cfg").toString(), "-i", enc.toString(), "-o", dec.toString(),
-                "--mode", "tunnel", "--inner-checksum", "--json");
+                "--mode", mode, "--inner-checksum", "--json");
         assertEquals(0, r.rc(), r.err());
         assertFalse(r.out().contains("\"rx-inner-csum-bad\":1"), r.out());
         out = TestPcap.read(dec);
