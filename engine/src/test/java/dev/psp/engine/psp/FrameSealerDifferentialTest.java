@@ -14,6 +14,7 @@ import dev.psp.engine.crypto.ShimAeadBackend;
 import dev.psp.ffm.NativeShim;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import dev.psp.engine.wire.Bytes;
 import dev.psp.engine.wire.Checksum;
 import java.util.ArrayList;
 import java.util.List;
@@ -150,6 +151,8 @@ class FrameSealerDifferentialTest {
         final AeadEngine inner;
         final SplittableRandom r;
         long notDone;
+        /** Run at the start of every frame-sealer call (tests pull the rug there). */
+        Runnable beforeSeal = () -> { };
 
         NotDoneEngine(AeadEngine inner, SplittableRandom r) {
             this.inner = inner;
@@ -234,6 +237,7 @@ class FrameSealerDifferentialTest {
 
                 @Override
                 public int seal() {
+                    beforeSeal.run();
                     return real == null ? 0 : real.seal();
                 }
 
@@ -263,6 +267,46 @@ class FrameSealerDifferentialTest {
             long addrs = r.nextLong();
             int ports = r.nextInt();
             assertEquals(FlowHash.ofIpv4(proto, addrs, ports), NativeShim.flowHash(proto, addrs, ports));
+        }
+    }
+
+    /**
+     * A frame handed back NOT_DONE whose take-back throws (its shared arena closed by another
+     * party during the call) must not leave the IV it was handed over with pending: the encoder's
+     * next packet, under another SA, gets that SA's own next IV.
+     */
+    @Test
+    void aTakeBackThatThrowsLeavesNoIvBehind() {
+        NotDoneEngine wrapped = new NotDoneEngine(AeadBackends.jdk().newEngine(), new SplittableRandom(1));
+        try (CodecHarness h = new CodecHarness(wrapped, RoundTripTest.MK0, RoundTripTest.MK1, 0)) {
+            TxSa first = h.install(sa(2, 0, 0, false, false, false, false, false, 5_000), 0x2001, 0);
+            TxSa second = h.install(sa(2, 0, 0, false, false, false, false, false, 900_000), 0x2002, 0);
+            Arena shared = Arena.ofShared();
+            MemorySegment buf = shared.allocate(SLOT, 64);
+            byte[] frame = commonShapeFrame();
+            Packet p = place(buf, 0, frame, 256, 256);
+            p.sa = first;
+            Packet other = h.load(frame); // a second segment, checked last: p's is checked again at take-back
+            other.sa = first;
+            wrapped.beforeSeal = shared::close;
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> h.encoder.sealBurst(new Packet[] {p, other}, 2), "the take-back reads a closed segment");
+            wrapped.beforeSeal = () -> { };
+            Packet q = h.load(frame);
+            q.sa = second;
+            assertEquals(0, h.encoder.seal(q));
+            assertEquals(900_000, Bytes.u64(q.segment, q.aeadOff + PspHeader.IV_OFFSET), "the second SA's own first IV");
+        }
+    }
+
+    /** An IPv4/UDP frame of the common shape with 64 bytes of payload. */
+    private static byte[] commonShapeFrame() {
+        Random r = new Random(3);
+        while (true) {
+            byte[] f = FastPathDifferentialTest.frame(r);
+            if (FastPathDifferentialTest.isCommonShape(f) && f.length < 2000) {
+                return f;
+            }
         }
     }
 
