@@ -180,10 +180,8 @@ public final class PspEncoder {
                 handedOver++;
                 continue;
             }
-            carriedIv = drawnIv;
-            carryIv = ivDrawn; // refused after its IV was drawn: the Java encoder uses that one
-            int rc = encapsulate(p);
-            carryIv = false;
+            // refused after its IV was drawn: the Java encoder uses that one
+            int rc = ivDrawn ? encapsulateWithIv(p, drawnIv) : encapsulate(p);
             if (rc != 0) {
                 fail(p, rc);
             } else {
@@ -221,10 +219,8 @@ public final class PspEncoder {
                 frameIndex[i - from] = -1;
                 Packet p = pkts[i];
                 chunkLeft = 1;
-                carriedIv = frameIv[i - from]; // the IV it was handed over with: the bytes the Java path alone makes
-                carryIv = true;
-                int rc = encapsulate(p);
-                carryIv = false;
+                // the IV it was handed over with: the bytes the Java path alone makes
+                int rc = encapsulateWithIv(p, frameIv[i - from]);
                 if (rc != 0) {
                     fail(p, rc);
                 } else {
@@ -234,6 +230,20 @@ public final class PspEncoder {
             }
         }
         return taken;
+    }
+
+    /**
+     * {@link #encapsulate} with {@code iv} as the IV its next {@link #nextIv} returns; the carry is
+     * gone afterwards whatever happens (an exception must not hand it to a later packet or SA).
+     */
+    private int encapsulateWithIv(Packet p, long iv) {
+        carriedIv = iv;
+        carryIv = true;
+        try {
+            return encapsulate(p);
+        } finally {
+            carryIv = false;
+        }
     }
 
     /** {@link Packet#result} of a packet handed to the {@link FrameSealer} until its burst returns. */
