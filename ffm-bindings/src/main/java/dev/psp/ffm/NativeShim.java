@@ -367,6 +367,9 @@ public final class NativeShim {
      * {@code address} ({@code psp_shim_csum}, the shim's checksum), for tests against the Java one.
      */
     public static long checksum(long address, int len, long sum) {
+        if (len < 0) {
+            throw new IllegalArgumentException("negative length: " + len);
+        }
         try {
             return (long) CSUM.invokeExact(address, len, sum);
         } catch (Throwable t) {
