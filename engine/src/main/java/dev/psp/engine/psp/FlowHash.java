@@ -35,14 +35,31 @@ public final class FlowHash {
             acc = mix(acc, (int) (addrs >>> 32));
             acc = mix(acc, (int) addrs);
         } else if (h.ipVersion == 6) {
-            for (int i = 0; i < 8; i++) {
-                acc = mix(acc, Bytes.u32(s, h.l3Off + 8 + 4L * i));
+            if (h.hasPorts) {
+                return ofIpv6(h.l4Proto, s, h.l3Off + 8, (h.srcPort << 16) | h.dstPort);
             }
+            acc = addresses6(acc, s, h.l3Off + 8);
         }
         if (h.hasPorts) {
             acc = mix(acc, (h.srcPort << 16) | h.dstPort);
         }
         return fmix(acc);
+    }
+
+    /**
+     * The hash of an IPv6 packet with ports: the 32 address bytes (source, then destination) at
+     * {@code addrs} in {@code s}, {@code ports} = source and destination port. Equal to {@link #of}
+     * for such a packet.
+     */
+    public static int ofIpv6(int proto, MemorySegment s, long addrs, int ports) {
+        return fmix(mix(addresses6(0x9E3779B9 ^ proto, s, addrs), ports));
+    }
+
+    private static int addresses6(int acc, MemorySegment s, long addrs) {
+        for (int i = 0; i < 8; i++) {
+            acc = mix(acc, Bytes.u32(s, addrs + 4L * i));
+        }
+        return acc;
     }
 
     private static int mix(int h, int k) {

@@ -521,6 +521,9 @@ public final class PspEncoder {
         }
         if (fastPath && sa.mode == Mode.TRANSPORT && !sa.reference && p.splitLength == 0) {
             int rc = encapsulateTransportV4(p, sa);
+            if (rc == NOT_FAST) {
+                rc = encapsulateTransportV6(p, sa);
+            }
             if (rc != NOT_FAST) {
                 return rc;
             }
@@ -594,6 +597,81 @@ public final class PspEncoder {
     }
 
     private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final int FAST_HDR6 = 14 + 40; // untagged Ethernet + IPv6 without extension headers
+
+    /**
+     * {@link #encapsulateTransportV4}'s IPv6 twin: transport mode, untagged Ethernet, IPv6 whose next
+     * header is TCP or UDP (no extension headers), no link-layer padding. The 54 header bytes move
+     * back by the encapsulation, the payload length and next header are rewritten (IPv6 has no
+     * header checksum). The same bytes and record fields as {@link #encapsulateGeneral}; returns
+     * {@link #NOT_FAST} for any other frame, before writing anything.
+     */
+    private int encapsulateTransportV6(Packet p, TxSa sa) {
+        MemorySegment s = p.segment;
+        long off = p.offset;
+        int length = p.length;
+        long size = s.byteSize();
+        if (length < FAST_HDR6 + 8 || off < 0 || off + length > size || p.base < 0 || p.limit > size
+                || (s != checkedSegment && !checkSegment(s))) {
+            return NOT_FAST;
+        }
+        MemorySegment g = Bytes.NATIVE;
+        long delta = s.address();
+        long a = delta + off;
+        long w0 = Bytes.u64(g, a + 8);  // MAC bytes 8..11, ethertype, version/traffic class/flow label
+        long w1 = Bytes.u64(g, a + 16); // flow label, payload length, next header, hop limit, source 0..1
+        int payloadLen = (int) (w1 >>> 32) & 0xffff;
+        int proto = (int) (w1 >>> 24) & 0xff;
+        if ((int) (w0 >>> 16 & 0xffff) != PacketHeaders.ETHERTYPE_IPV6 || (int) (w0 >>> 12 & 0xf) != 6
+                || payloadLen != length - FAST_HDR6
+                || (proto != PacketHeaders.PROTO_TCP && proto != PacketHeaders.PROTO_UDP)) {
+            return NOT_FAST;
+        }
+        int vcLen = sa.vc ? VC_LENGTH : 0;
+        int encap = UDP_HEADER + BASE_LENGTH + vcLen;
+        int co = PspHeader.isGmac(sa.version) ? 0 : sa.cryptOffset(6);
+        int grow = encap + ICV_LENGTH;
+        int ipLenAfter = payloadLen + grow;
+        // the general path's checks, in its order
+        if (co * PspHeader.CRYPT_OFFSET_UNIT > vcLen + payloadLen) {
+            return Reason.TX_CRYPT_OFFSET.code();
+        }
+        if (off - encap < p.base || off + length + ICV_LENGTH > p.limit) {
+            return Reason.TX_NO_ROOM.code();
+        }
+        if (ipLenAfter > 0xffff) {
+            return Reason.TX_TOO_BIG.code();
+        }
+        int ports = Bytes.u32(g, a + FAST_HDR6);
+        int flowHash = FlowHash.ofIpv6(proto, g, a + 14 + 8, ports);
+        p.flowHash = flowHash;
+        int sport = sa.sourcePort.sourcePort(true, ports >>> 16, ports & 0xffff, flowHash);
+        if (innerChecksums) {
+            fillInnerChecksum(s, off + 14, off + FAST_HDR6, off + length, 6, proto);
+        }
+        long n = off - encap;
+        long na = a - encap;
+        // the 54 header bytes move back by encap: every load before any store (the ranges overlap)
+        long h0 = g.get(WORD, a);
+        long h1 = g.get(WORD, a + 8);
+        long h2 = g.get(WORD, a + 16);
+        long h3 = g.get(WORD, a + 24);
+        long h4 = g.get(WORD, a + 32);
+        long h5 = g.get(WORD, a + 40);
+        long h6 = g.get(WORD, a + 46);
+        g.set(WORD, na, h0);
+        g.set(WORD, na + 8, h1);
+        g.set(WORD, na + 16, h2);
+        g.set(WORD, na + 24, h3);
+        g.set(WORD, na + 32, h4);
+        g.set(WORD, na + 40, h5);
+        g.set(WORD, na + 46, h6);
+        Bytes.u16(g, na + 14 + 4, ipLenAfter);
+        Bytes.u8(g, na + 14 + 6, PacketHeaders.PROTO_UDP);
+        finishEncap(p, sa, g, delta, n + FAST_HDR6, sport, proto, co, vcLen, payloadLen, n, grow, n + 14, 6);
+        fastEncapsulations++;
+        return 0;
+    }
 
     /**
      * The IPv4 total length of a frame of the common shape (see {@link #encapsulateTransportV4})
