@@ -175,6 +175,7 @@ public final class PspDecoder {
     }
 
     private static final int FAST_HDR = 14 + 20; // untagged Ethernet + IPv4 without options
+    private static final int FAST_HDR6 = 14 + 40; // untagged Ethernet + IPv6 without extension headers
 
     /**
      * {@link #validateGeneral} for a packet of the common shape that passes every check: true with
@@ -193,6 +194,9 @@ public final class PspDecoder {
         MemorySegment g = Bytes.NATIVE;
         long a = s.address() + off;
         long w0 = Bytes.u64(g, a + 8);  // MAC bytes 8..11, ethertype, version/IHL, TOS
+        if ((int) (w0 >>> 16 & 0xffff) == PacketHeaders.ETHERTYPE_IPV6) {
+            return validateFast6(p, s, g, a, w0);
+        }
         long w1 = Bytes.u64(g, a + 16); // total length, ID, flags/fragment offset, TTL, protocol
         int total = (int) (w1 >>> 48);
         if ((int) (w0 >>> 8 & 0xffffff) != 0x080045 || total != length - 14 || (w1 >>> 16 & 0x3fff) != 0
@@ -210,23 +214,54 @@ public final class PspDecoder {
             return false;
         }
         long word0 = Bytes.u64(g, a + FAST_HDR + UDP_HEADER);
-        int flags = PspHeader.flags(word0);
-        int version = PspHeader.version(word0);
-        int hdrLen = PspHeader.headerLength(word0);
-        boolean vcPresent = (flags & PspHeader.FLAG_V) != 0;
         int region = length - (FAST_HDR + UDP_HEADER + BASE_LENGTH + ICV_LENGTH);
-        int spi = PspHeader.spi(word0);
-        boolean gmac = PspHeader.isGmac(version);
-        int coBytes = gmac ? 0 : PspHeader.cryptOffset(word0) * PspHeader.CRYPT_OFFSET_UNIT;
-        if ((flags & PspHeader.FLAG_ALWAYS_1) == 0 || version > 3
-                || hdrLen != (vcPresent ? BASE_LENGTH + PspHeader.VC_LENGTH : BASE_LENGTH)
-                || hdrLen - BASE_LENGTH > region || !PspHeader.validSpi(spi) || coBytes > region) {
+        if (!pspHeaderOk(word0, region)) {
             return false;
         }
         p.authenticated = false;
         setRecord(p, s, word0, off + FAST_HDR, off + 14, 4, off + length, 20, off + 14 + 9, off + 12, (int) (udp >>> 48), region);
         fastValidations++;
         return true;
+    }
+
+    /**
+     * {@link #validateFast} for IPv6: version 6, next header UDP (no extension headers), payload
+     * length equal to the frame's rest (no padding); the UDP and PSP checks are the IPv4 ones.
+     */
+    private boolean validateFast6(Packet p, MemorySegment s, MemorySegment g, long a, long w0) {
+        long off = p.offset;
+        int length = p.length;
+        long w1 = Bytes.u64(g, a + 16); // flow label, payload length, next header, hop limit, source 0..1
+        int payloadLen = (int) (w1 >>> 32) & 0xffff;
+        if ((int) (w0 >>> 12 & 0xf) != 6 || length < FAST_HDR6 + UDP_HEADER + BASE_LENGTH + ICV_LENGTH
+                || payloadLen != length - FAST_HDR6 || (int) (w1 >>> 24 & 0xff) != PacketHeaders.PROTO_UDP) {
+            return false;
+        }
+        long udp = Bytes.u64(g, a + FAST_HDR6); // source port, destination port, length, checksum
+        if ((udp >>> 32 & 0xffff) != PspHeader.UDP_PORT || (udp >>> 16 & 0xffff) != payloadLen || (udp & 0xffff) != 0) {
+            return false;
+        }
+        long word0 = Bytes.u64(g, a + FAST_HDR6 + UDP_HEADER);
+        int region = length - (FAST_HDR6 + UDP_HEADER + BASE_LENGTH + ICV_LENGTH);
+        if (!pspHeaderOk(word0, region)) {
+            return false;
+        }
+        p.authenticated = false;
+        setRecord(p, s, word0, off + FAST_HDR6, off + 14, 6, off + length, 40, off + 14 + 6, off + 12, (int) (udp >>> 48), region);
+        fastValidations++;
+        return true;
+    }
+
+    /** The PSP header checks of the general validation, all passed (a failing one is named by the general path). */
+    private static boolean pspHeaderOk(long word0, int region) {
+        int flags = PspHeader.flags(word0);
+        int version = PspHeader.version(word0);
+        int hdrLen = PspHeader.headerLength(word0);
+        boolean vcPresent = (flags & PspHeader.FLAG_V) != 0;
+        int coBytes = PspHeader.isGmac(version) ? 0 : PspHeader.cryptOffset(word0) * PspHeader.CRYPT_OFFSET_UNIT;
+        return (flags & PspHeader.FLAG_ALWAYS_1) != 0 && version <= 3
+                && hdrLen == (vcPresent ? BASE_LENGTH + PspHeader.VC_LENGTH : BASE_LENGTH)
+                && hdrLen - BASE_LENGTH <= region && PspHeader.validSpi(PspHeader.spi(word0)) && coBytes <= region;
     }
 
     /** Native, writable, alive and this thread's: checked once per segment per call (a burst's packets mostly share their pool's segment). */
@@ -502,6 +537,41 @@ public final class PspDecoder {
         return 0;
     }
 
+    /**
+     * {@link #decapsulateFast} for IPv6 without extension headers behind untagged Ethernet: the 54
+     * header bytes move {@code shift} bytes on, the payload length and next header are rewritten.
+     */
+    private int decapsulateFast6(Packet p, long innerEnd) {
+        MemorySegment g = Bytes.NATIVE;
+        int nh = p.nextHeader;
+        int shift = UDP_HEADER + p.hdrLen;
+        int strip = shift + ICV_LENGTH;
+        long a = p.segment.address() + p.offset;
+        long h0 = Bytes.u64(g, a);
+        long h1 = Bytes.u64(g, a + 8);
+        long h2 = Bytes.u64(g, a + 16); // flow label, payload length, next header, hop limit, source 0..1
+        long h3 = Bytes.u64(g, a + 24);
+        long h4 = Bytes.u64(g, a + 32);
+        long h5 = Bytes.u64(g, a + 40);
+        long h6 = Bytes.u64(g, a + 46);
+        int payloadLen = (int) (h2 >>> 32 & 0xffff) - strip;
+        long n = a + shift;
+        Bytes.u64(g, n, h0);
+        Bytes.u64(g, n + 8, h1);
+        Bytes.u64(g, n + 16, h2);
+        Bytes.u64(g, n + 24, h3);
+        Bytes.u64(g, n + 32, h4);
+        Bytes.u64(g, n + 40, h5);
+        Bytes.u64(g, n + 46, h6);
+        Bytes.u16(g, n + 14 + 4, payloadLen);
+        Bytes.u8(g, n + 14 + 6, nh);
+        p.offset += shift;
+        p.length -= strip;
+        setLayout(p, p.l3Off + shift, p.udpOff + shift, innerEnd, 6, 40, nh);
+        fastDecapsulations++;
+        return 0;
+    }
+
     private int decapsulate(Packet p) {
         MemorySegment s = p.segment;
         long frameEnd = p.offset + p.length;
@@ -514,8 +584,13 @@ public final class PspDecoder {
         p.tunnel = tunnel;
         // the outer layout was recorded on the descriptor by validate() (bursts validate them all first)
         p.innerCsumVerified = false;
-        if (!tunnel && padLen == 0 && p.ipVersion == 4 && p.udpOff - p.offset == FAST_HDR && s == checkedSegment) {
-            return decapsulateFast(p, innerEnd);
+        if (!tunnel && padLen == 0 && s == checkedSegment) {
+            if (p.ipVersion == 4 && p.udpOff - p.offset == FAST_HDR) {
+                return decapsulateFast(p, innerEnd);
+            }
+            if (p.ipVersion == 6 && p.udpOff - p.offset == FAST_HDR6) {
+                return decapsulateFast6(p, innerEnd);
+            }
         }
         if (!tunnel) {
             int shift = UDP_HEADER + p.hdrLen;

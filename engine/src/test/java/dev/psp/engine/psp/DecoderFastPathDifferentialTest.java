@@ -87,6 +87,11 @@ class DecoderFastPathDifferentialTest {
                     assertEquals(a.sBit, b.sBit, at + " S");
                     assertEquals(a.dBit, b.dBit, at + " D");
                     assertEquals(a.nextHeader, b.nextHeader, at + " next header");
+                    assertEquals(a.protoFieldOff - a.base, b.protoFieldOff - b.base, at + " protocol field");
+                    assertEquals(a.etherTypeOff - a.base, b.etherTypeOff - b.base, at + " ethertype field");
+                    assertEquals(a.ipHeaderLen, b.ipHeaderLen, at + " IP header length");
+                    assertEquals(a.aadLen, b.aadLen, at + " aadLen");
+                    assertEquals(a.textLen, b.textLen, at + " textLen");
                     assertEquals(a.tunnel, b.tunnel, at + " tunnel");
                     assertEquals(a.clearPorts, b.clearPorts, at + " clear ports");
                     assertEquals(a.outerSourcePort, b.outerSourcePort, at + " outer source port");
@@ -131,7 +136,7 @@ class DecoderFastPathDifferentialTest {
 
     /** Half the packets intact; the rest with one thing wrong. */
     private static byte[] damage(Random r, byte[] w) {
-        switch (r.nextInt(12)) {
+        switch (r.nextInt(13)) {
             case 0 -> w[r.nextInt(Math.min(w.length, 66))] ^= (byte) (1 << r.nextInt(8)); // a header bit
             case 1 -> w[r.nextInt(w.length)] ^= (byte) 0x40; // anywhere: record, tag or header
             case 2 -> {
@@ -162,6 +167,20 @@ class DecoderFastPathDifferentialTest {
                     t[25] = 0;
                     dev.psp.engine.wire.Checksum.ipv4Header(MemorySegment.ofArray(t), 14, 20);
                     return t;
+                }
+                if (w.length > 70 && (w[12] & 0xff) == 0x86 && (w[13] & 0xff) == 0xdd && w[20] == 17) { // the same for IPv6
+                    byte[] t = java.util.Arrays.copyOf(w, Math.max(70, w.length - r.nextInt(Math.min(w.length - 69, 48))));
+                    int plen = t.length - 54;
+                    t[18] = (byte) (plen >>> 8);
+                    t[19] = (byte) plen;
+                    t[58] = (byte) (plen >>> 8);
+                    t[59] = (byte) plen;
+                    return t;
+                }
+            }
+            case 7 -> { // IPv6: a PSP header byte rewritten
+                if ((w[12] & 0xff) == 0x86 && w.length > 80) {
+                    w[54 + 8 + r.nextInt(16)] ^= (byte) (1 + r.nextInt(255));
                 }
             }
             default -> { }
