@@ -547,17 +547,122 @@ uint64_t psp_shim_csum(const uint8_t *p, uint32_t len, uint64_t sum) {
     return csum_add(p, len, sum);
 }
 
-/* The inner TCP/UDP checksum of an IPv4 frame's L4 bytes (l4, l4_len) with the pseudo-header's
- * addresses addrs (source << 32 | destination), stored in place (PSP_SHIM_FRAMES_INNER_CSUM). */
-static void inner_csum(uint8_t *l4, uint32_t l4_len, uint32_t proto, uint64_t addrs) {
-    uint32_t field = proto == 6 ? 16 : 6;
-    if (l4_len < (proto == 6 ? 20u : 8u)) {
+#define FAST_HDR6 (ETH_HDR + 40)
+
+static inline int32_t flow_hash6(int32_t proto, const uint8_t *addrs, uint32_t ports) {
+    uint64_t x = (ld64(addrs) ^ 0x9E3779B97F4A7C15ULL) * 0xBF58476D1CE4E5B9ULL
+            + (ld64(addrs + 8) ^ 0xC2B2AE3D27D4EB4FULL) * 0x94D049BB133111EBULL
+            + (ld64(addrs + 16) ^ 0x165667B19E3779F9ULL) * 0xD6E8FEB86659FD93ULL
+            + (ld64(addrs + 24) ^ 0x27D4EB2F165667C5ULL) * 0xFF51AFD7ED558CCDULL
+            + ((((uint64_t) ports << 8) | (uint32_t) proto) ^ 0x94D049BB133111EBULL) * 0xC4CEB9FE1A85EC53ULL;
+    return (int32_t) ((uint32_t) (x >> 32) ^ (uint32_t) x);
+}
+
+int32_t psp_shim_flow_hash6(int32_t proto, const uint8_t *addrs, uint32_t ports) {
+    return flow_hash6(proto, addrs, ports);
+}
+
+/* The checksum field of an inner TCP/UDP header of l4_len bytes at l4 (0 when too short to have one). */
+static inline uint32_t csum_field(uint32_t proto, uint32_t l4_len) {
+    if (proto == 6) {
+        return l4_len >= 20 ? 16 : 0;
+    }
+    return l4_len >= 8 ? 6 : 0;
+}
+
+/* The inner checksum from the pseudo-header sum (addresses, protocol, length) and the L4 bytes, stored in place. */
+static void inner_csum_store(uint8_t *l4, uint32_t l4_len, uint32_t proto, uint64_t pseudo) {
+    uint32_t field = csum_field(proto, l4_len);
+    if (field == 0) {
         return;
     }
     st16(l4 + field, 0);
-    uint64_t sum = (addrs >> 48) + ((addrs >> 32) & 0xffff) + ((addrs >> 16) & 0xffff) + (addrs & 0xffff) + proto + l4_len;
-    uint32_t c = csum_finish(csum_add(l4, l4_len, sum));
+    uint32_t c = csum_finish(csum_add(l4, l4_len, pseudo + proto + l4_len));
     st16(l4 + field, c == 0 && proto == 17 ? 0xffff : c);
+}
+
+/* UDP and PSP headers at udp (payload bytes of L4 behind them), then the seal; shared by both families. */
+static inline __attribute__((always_inline)) int32_t finish_frame(struct engine *e, struct key *k, const struct psp_shim_frames *v, int32_t i, uint8_t *udp,
+                            uint32_t proto, uint32_t word0lo, uint32_t sport, uint32_t encap, uint32_t payload,
+                            uint32_t vc_len, uint32_t co_bytes, int gmac) {
+    uint64_t sa = v->sa[i];
+    uint32_t udp_len = encap + payload + TAG_LEN;
+    st64(udp, ((uint64_t) sport << 48) | ((uint64_t) PSP_PORT << 32) | ((uint64_t) udp_len << 16));
+    uint8_t *psp = udp + UDP_HDR;
+    st64(psp, ((uint64_t) ((proto << 24) | word0lo) << 32) | (sa & 0xffffffffULL));
+    st64(psp + 8, v->iv[i]);
+    if (vc_len) {
+        st64(psp + PSP_BASE, v->vc[i]);
+    }
+    uint32_t aadl = gmac ? PSP_BASE + vc_len + payload : PSP_BASE + co_bytes;
+    uint32_t tl = gmac ? 0 : vc_len + payload - co_bytes;
+    int32_t st;
+    if (e->impl == PSP_SHIM_IMPL_OPENSSL) {
+        st = evp_one(k, psp, aadl, tl, 1, NULL, 0);
+    } else {
+#ifdef HAVE_IPSEC_MB
+        st = imb_one(e, k, psp, aadl, tl, 1, NULL, 0, 0);
+#else
+        st = -EINVAL;
+#endif
+    }
+    if (st != 0) {
+        memset(psp + aadl, 0, tl + TAG_LEN); /* never let plaintext leave */
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* IPv6 without extension headers behind untagged Ethernet: the 54 header bytes move back by encap. */
+static int32_t seal_frame6(struct engine *e, const struct psp_shim_frames *v, int32_t i, struct key *k, uint8_t *f,
+                           uint32_t len, uint64_t w0) {
+    uint64_t w1 = ld64(f + 16); /* flow label, payload length, next header, hop limit, source bytes 0..1 */
+    uint32_t payload = (uint32_t) (w1 >> 32) & 0xffff;
+    uint32_t proto = (uint32_t) (w1 >> 24) & 0xff;
+    if (((w0 >> 12) & 0xf) != 6 || len < FAST_HDR6 + 8 || payload != len - FAST_HDR6 || (proto != 6 && proto != 17)) {
+        return -ENOTSUP;
+    }
+    uint64_t sa = v->sa[i];
+    uint32_t word0lo = (uint32_t) (sa >> 32) & 0xffffff;
+    uint32_t flags = word0lo & 0xff;
+    uint32_t version = (flags >> 2) & 0xf;
+    int gmac = version == 2 || version == 3;
+    uint32_t vc_len = (flags & PSP_FLAG_V) ? PSP_VC : 0;
+    uint32_t co_bytes = gmac ? 0 : ((word0lo >> 8) & 0x3f) * 4;
+    uint32_t encap = UDP_HDR + PSP_BASE + vc_len;
+    uint32_t ip_len = payload + encap + TAG_LEN;
+    if (co_bytes > vc_len + payload || ip_len > 0xffff) {
+        return -ENOTSUP;
+    }
+    const uint8_t *addrs = f + ETH_HDR + 8;
+    uint32_t ports = ld32(f + FAST_HDR6);
+    int32_t hash = flow_hash6((int32_t) proto, addrs, ports);
+    uint32_t sport = v->sport[i] != 0 ? v->sport[i] : (0xC000 | ((uint32_t) hash & 0x3fff));
+    if (v->flags & PSP_SHIM_FRAMES_INNER_CSUM) {
+        inner_csum_store(f + FAST_HDR6, payload, proto, csum_add(addrs, 32, 0));
+    }
+    uint8_t *n = f - encap;
+    /* the 54 header bytes move back by encap: every load before any store (the ranges overlap) */
+    uint64_t h[7];
+    memcpy(&h[0], f, 8);
+    memcpy(&h[1], f + 8, 8);
+    memcpy(&h[2], f + 16, 8);
+    memcpy(&h[3], f + 24, 8);
+    memcpy(&h[4], f + 32, 8);
+    memcpy(&h[5], f + 40, 8);
+    memcpy(&h[6], f + 46, 8);
+    memcpy(n, &h[0], 8);
+    memcpy(n + 8, &h[1], 8);
+    memcpy(n + 16, &h[2], 8);
+    memcpy(n + 24, &h[3], 8);
+    memcpy(n + 32, &h[4], 8);
+    memcpy(n + 40, &h[5], 8);
+    memcpy(n + 46, &h[6], 8);
+    uint8_t *l3 = n + ETH_HDR;
+    st16(l3 + 4, ip_len);
+    l3[6] = 17;
+    v->hash[i] = hash;
+    return finish_frame(e, k, v, i, n + FAST_HDR6, proto, word0lo, sport, encap, payload, vc_len, co_bytes, gmac);
 }
 
 static int32_t seal_frame(struct engine *e, const struct psp_shim_frames *v, int32_t i) {
@@ -565,10 +670,13 @@ static int32_t seal_frame(struct engine *e, const struct psp_shim_frames *v, int
     uint8_t *f = (uint8_t *) (uintptr_t) v->frame[i];
     uint32_t len = v->frame_len[i];
     uint64_t sa = v->sa[i];
-    if (k == NULL || k->impl != e->impl || f == NULL || len < FAST_HDR + 8 || len > 0xffff + ETH_HDR) {
+    if (k == NULL || k->impl != e->impl || f == NULL || len < FAST_HDR + 8 || len > 0xffff + FAST_HDR6) {
         return -ENOTSUP;
     }
-    uint64_t w0 = ld64(f + 8);  /* MAC bytes 8..11, ethertype, version/IHL, TOS */
+    uint64_t w0 = ld64(f + 8);  /* MAC bytes 8..11, ethertype, version/IHL, TOS (IPv6: version/class/flow) */
+    if (((w0 >> 16) & 0xffff) == 0x86dd) {
+        return seal_frame6(e, v, i, k, f, len, w0);
+    }
     uint64_t w1 = ld64(f + 16); /* total length, ID, flags/fragment offset, TTL, protocol */
     uint32_t proto = (uint32_t) w1 & 0xff;
     uint32_t total = (uint32_t) (w1 >> 48);
@@ -594,7 +702,8 @@ static int32_t seal_frame(struct engine *e, const struct psp_shim_frames *v, int
     uint32_t sport = v->sport[i] != 0 ? v->sport[i] : (0xC000 | ((uint32_t) hash & 0x3fff));
     uint32_t ttl = (uint32_t) (w1 >> 8) & 0xff;
     if (v->flags & PSP_SHIM_FRAMES_INNER_CSUM) {
-        inner_csum(f + FAST_HDR, payload, proto, addrs);
+        uint64_t pseudo = (addrs >> 48) + ((addrs >> 32) & 0xffff) + ((addrs >> 16) & 0xffff) + (addrs & 0xffff);
+        inner_csum_store(f + FAST_HDR, payload, proto, pseudo);
     }
     /* the kept part of the IPv4 header sum: all but total length, TTL/protocol and checksum */
     uint32_t a = ld32(f + 14), b = ld32(f + 18), c = ld32(f + 26), d = ld32(f + 30);
@@ -616,33 +725,8 @@ static int32_t seal_frame(struct engine *e, const struct psp_shim_frames *v, int
     st16(l3 + 2, ip_len);
     l3[9] = 17;
     st16(l3 + 10, csum_finish(kept + ip_len + ((ttl << 8) | 17)));
-    uint8_t *udp = n + FAST_HDR;
-    uint32_t udp_len = encap + payload + TAG_LEN;
-    st64(udp, ((uint64_t) sport << 48) | ((uint64_t) PSP_PORT << 32) | ((uint64_t) udp_len << 16));
-    uint8_t *psp = udp + UDP_HDR;
-    st64(psp, ((uint64_t) ((proto << 24) | word0lo) << 32) | (sa & 0xffffffffULL));
-    st64(psp + 8, v->iv[i]);
-    if (vc_len) {
-        st64(psp + PSP_BASE, v->vc[i]);
-    }
     v->hash[i] = hash;
-    uint32_t aadl = gmac ? PSP_BASE + vc_len + payload : PSP_BASE + co_bytes;
-    uint32_t tl = gmac ? 0 : vc_len + payload - co_bytes;
-    int32_t st;
-    if (e->impl == PSP_SHIM_IMPL_OPENSSL) {
-        st = evp_one(k, psp, aadl, tl, 1, NULL, 0);
-    } else {
-#ifdef HAVE_IPSEC_MB
-        st = imb_one(e, k, psp, aadl, tl, 1, NULL, 0, 0);
-#else
-        st = -EINVAL;
-#endif
-    }
-    if (st != 0) {
-        memset(psp + aadl, 0, tl + TAG_LEN); /* never let plaintext leave */
-        return -EINVAL;
-    }
-    return 0;
+    return finish_frame(e, k, v, i, n + FAST_HDR, proto, word0lo, sport, encap, payload, vc_len, co_bytes, gmac);
 }
 
 int32_t psp_shim_seal_frames(void *engine, const struct psp_shim_frames *v) {

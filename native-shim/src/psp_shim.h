@@ -41,13 +41,14 @@ struct psp_shim_vec {
 };
 
 /*
- * Whole-frame seal (PSP transport mode over IPv4): one call per burst encapsulates and seals
- * Ethernet frames of the common shape in place, as the Java encoder's specialised path does:
- * untagged Ethernet, IPv4 without options, unfragmented TCP or UDP, IP total length equal to the
- * frame length minus 14 (no padding). The 34 header bytes move back by 24 (+8 with a VC) into the
+ * Whole-frame seal (PSP transport mode): one call per burst encapsulates and seals Ethernet
+ * frames of the common shapes in place, as the Java encoder's specialised paths do: untagged
+ * Ethernet, then IPv4 without options, unfragmented, or IPv6 without extension headers, carrying
+ * TCP or UDP, with no padding (IPv4 total length, or IPv6 payload length + 40, equal to the frame
+ * length minus 14). The 34 (IPv6: 54) header bytes move back by 24 (+8 with a VC) into the
  * headroom, UDP (source port, 1000, length, checksum 0) and PSP headers go in the gap, the IPv4
- * length, protocol (17) and header checksum are rewritten, the text is sealed where it lies and
- * the ICV written after it. The caller has checked the frame's shape and that the headroom (24 or
+ * length, protocol (17) and header checksum (IPv6: payload length and next header) are rewritten,
+ * the text is sealed where it lies and the ICV written after it. The caller has checked the frame's shape and that the headroom (24 or
  * 32 bytes), the tailroom (16 bytes), the crypt offset and the 64 KB limit allow it.
  */
 #define PSP_SHIM_FRAMES_INNER_CSUM 1 /* also compute the inner TCP/UDP checksum (checksum-offload
@@ -188,6 +189,10 @@ int32_t psp_shim_seal_tso(void *engine, const struct psp_shim_tso *v);
 /* The flow hash of an IPv4 5-tuple: addrs = source and destination address as one big-endian
  * 64-bit value, ports = source port << 16 | destination port (dev.psp.engine.psp.FlowHash.ofIpv4). */
 int32_t psp_shim_flow_hash(int32_t proto, uint64_t addrs, uint32_t ports);
+
+/* The flow hash of an IPv6 5-tuple: addrs = the 32 address bytes (source, destination) as in the
+ * header, ports as above (dev.psp.engine.psp.FlowHash.ofIpv6). */
+int32_t psp_shim_flow_hash6(int32_t proto, const uint8_t *addrs, uint32_t ports);
 
 /* sum plus the one's-complement sum of len bytes at p as big-endian 16-bit words (an odd last byte
  * is the high byte of a word), not folded (dev.psp.engine.wire.Checksum.sum); AVX2 when the CPU has it. */

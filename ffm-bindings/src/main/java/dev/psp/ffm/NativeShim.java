@@ -154,9 +154,10 @@ public final class NativeShim {
     private static final MethodHandle FLOW_HASH;
     private static final MethodHandle SEAL_TSO;
     private static final MethodHandle CSUM;
+    private static final MethodHandle FLOW_HASH6;
 
     static {
-        MethodHandle[] h = new MethodHandle[14];
+        MethodHandle[] h = new MethodHandle[15];
         Throwable cause = null;
         String from = null;
         try {
@@ -189,6 +190,7 @@ public final class NativeShim {
             h[11] = NativeLoad.handle(lib, "psp_shim_flow_hash", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), c);
             h[12] = NativeLoad.handle(lib, "psp_shim_seal_tso", burst);
             h[13] = NativeLoad.handle(lib, "psp_shim_csum", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG), c);
+            h[14] = NativeLoad.handle(lib, "psp_shim_flow_hash6", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), c);
         } catch (Throwable t) {
             cause = t;
             java.util.Arrays.fill(h, null);
@@ -209,6 +211,7 @@ public final class NativeShim {
         FLOW_HASH = h[11];
         SEAL_TSO = h[12];
         CSUM = h[13];
+        FLOW_HASH6 = h[14];
     }
 
     private NativeShim() {}
@@ -357,6 +360,15 @@ public final class NativeShim {
     public static int flowHash(int proto, long addrs, int ports) {
         try {
             return (int) FLOW_HASH.invokeExact(proto, addrs, ports);
+        } catch (Throwable t) {
+            throw LibCrypto.rethrow(t);
+        }
+    }
+
+    /** The shim's flow hash of an IPv6 5-tuple, the 32 address bytes at absolute address {@code addrs} ({@code psp_shim_flow_hash6}), for tests. */
+    public static int flowHash6(int proto, long addrs, int ports) {
+        try {
+            return (int) FLOW_HASH6.invokeExact(proto, addrs, ports);
         } catch (Throwable t) {
             throw LibCrypto.rethrow(t);
         }

@@ -40,6 +40,8 @@ public final class PspEncoder {
     private final int[] frameIndex;
     /** The IV each frame handed to the {@link FrameSealer} was given (a frame taken back keeps it). */
     private final long[] frameIv;
+    /** The header bytes of each frame handed to the {@link FrameSealer} ({@link #handedHdr}). */
+    private final int[] frameHdr;
     /** An IV drawn for a packet that then took another path: its next {@link #nextIv} returns it. */
     private long carriedIv;
     private boolean carryIv;
@@ -68,6 +70,7 @@ public final class PspEncoder {
         this.burstIndex = new int[maxBurst];
         this.frameIndex = new int[maxBurst];
         this.frameIv = new long[maxBurst];
+        this.frameHdr = new int[maxBurst];
         this.frameSealer = engine.frameSealer(maxBurst);
     }
 
@@ -176,6 +179,7 @@ public final class PspEncoder {
             frameIndex[i - from] = fi;
             if (fi >= 0) {
                 frameIv[i - from] = drawnIv;
+                frameHdr[i - from] = handedHdr;
                 p.result = PENDING;
                 handedOver++;
                 continue;
@@ -200,7 +204,7 @@ public final class PspEncoder {
             int fi = frameIndex[i - from];
             if (fi >= 0) {
                 Packet p = pkts[i];
-                handedBack(p, fs.hash(fi));
+                handedBack(p, fs.hash(fi), frameHdr[i - from]);
                 complete(p, fs.status(fi));
             }
         }
@@ -260,7 +264,19 @@ public final class PspEncoder {
             return -1;
         }
         int total = fastShape(p);
-        if (total < 0 || fastRoom(p, sa, total) != 0) {
+        int rc;
+        if (total >= 0) {
+            handedHdr = FAST_HDR;
+            rc = fastRoom(p, sa, total - 20, total);
+        } else {
+            int payloadLen = fastShape6(p);
+            if (payloadLen < 0) {
+                return -1;
+            }
+            handedHdr = FAST_HDR6;
+            rc = fastRoom(p, sa, payloadLen, payloadLen);
+        }
+        if (rc != 0) {
             return -1;
         }
         long frame = p.segment.address() + p.offset;
@@ -273,16 +289,22 @@ public final class PspEncoder {
     /** {@link #handOver} drew {@link #drawnIv} for the packet at hand. */
     private boolean ivDrawn;
     private long drawnIv;
+    /** The header bytes (L2 + L3) of the frame {@link #handOver} handed over: {@link #FAST_HDR} or {@link #FAST_HDR6}. */
+    private int handedHdr;
 
-    /** The record fields of a packet the {@link FrameSealer} encapsulated (as {@link #finishEncap} sets them). */
-    private void handedBack(Packet p, int flowHash) {
+    /**
+     * The record fields of a packet the {@link FrameSealer} encapsulated (as {@link #finishEncap}
+     * sets them); {@code hdr}: its L2 + L3 header bytes ({@link #FAST_HDR}: IPv4, {@link #FAST_HDR6}: IPv6).
+     */
+    private void handedBack(Packet p, int flowHash, int hdr) {
         TxSa sa = p.sa;
         int vcLen = sa.vc ? VC_LENGTH : 0;
         int encap = UDP_HEADER + BASE_LENGTH + vcLen;
         long n = p.offset - encap;
         p.flowHash = flowHash;
-        int co = PspHeader.isGmac(sa.version) ? 0 : sa.cryptOffset(4);
-        recordFields(p, sa.version, n, encap + ICV_LENGTH, n + FAST_HDR, n + 14, 4, co, vcLen, p.length - FAST_HDR);
+        int family = hdr == FAST_HDR ? 4 : 6;
+        int co = PspHeader.isGmac(sa.version) ? 0 : sa.cryptOffset(family);
+        recordFields(p, sa.version, n, encap + ICV_LENGTH, n + hdr, n + 14, family, co, vcLen, p.length - hdr);
         fastEncapsulations++;
         framesHandedOver++;
     }
@@ -546,7 +568,7 @@ public final class PspEncoder {
         if (total < 0) {
             return NOT_FAST;
         }
-        int rc = fastRoom(p, sa, total);
+        int rc = fastRoom(p, sa, total - 20, total);
         if (rc != 0) {
             return rc;
         }
@@ -607,41 +629,26 @@ public final class PspEncoder {
      * {@link #NOT_FAST} for any other frame, before writing anything.
      */
     private int encapsulateTransportV6(Packet p, TxSa sa) {
+        int payloadLen = fastShape6(p);
+        if (payloadLen < 0) {
+            return NOT_FAST;
+        }
+        int rc = fastRoom(p, sa, payloadLen, payloadLen);
+        if (rc != 0) {
+            return rc;
+        }
+        MemorySegment g = Bytes.NATIVE;
         MemorySegment s = p.segment;
         long off = p.offset;
         int length = p.length;
-        long size = s.byteSize();
-        if (length < FAST_HDR6 + 8 || off < 0 || off + length > size || p.base < 0 || p.limit > size
-                || (s != checkedSegment && !checkSegment(s))) {
-            return NOT_FAST;
-        }
-        MemorySegment g = Bytes.NATIVE;
         long delta = s.address();
         long a = delta + off;
-        long w0 = Bytes.u64(g, a + 8);  // MAC bytes 8..11, ethertype, version/traffic class/flow label
-        long w1 = Bytes.u64(g, a + 16); // flow label, payload length, next header, hop limit, source 0..1
-        int payloadLen = (int) (w1 >>> 32) & 0xffff;
-        int proto = (int) (w1 >>> 24) & 0xff;
-        if ((int) (w0 >>> 16 & 0xffff) != PacketHeaders.ETHERTYPE_IPV6 || (int) (w0 >>> 12 & 0xf) != 6
-                || payloadLen != length - FAST_HDR6
-                || (proto != PacketHeaders.PROTO_TCP && proto != PacketHeaders.PROTO_UDP)) {
-            return NOT_FAST;
-        }
+        int proto = Bytes.u8(g, a + 14 + 6);
         int vcLen = sa.vc ? VC_LENGTH : 0;
         int encap = UDP_HEADER + BASE_LENGTH + vcLen;
         int co = PspHeader.isGmac(sa.version) ? 0 : sa.cryptOffset(6);
         int grow = encap + ICV_LENGTH;
         int ipLenAfter = payloadLen + grow;
-        // the general path's checks, in its order
-        if (co * PspHeader.CRYPT_OFFSET_UNIT > vcLen + payloadLen) {
-            return Reason.TX_CRYPT_OFFSET.code();
-        }
-        if (off - encap < p.base || off + length + ICV_LENGTH > p.limit) {
-            return Reason.TX_NO_ROOM.code();
-        }
-        if (ipLenAfter > 0xffff) {
-            return Reason.TX_TOO_BIG.code();
-        }
         int ports = Bytes.u32(g, a + FAST_HDR6);
         int flowHash = FlowHash.ofIpv6(proto, g, a + 14 + 8, ports);
         p.flowHash = flowHash;
@@ -701,6 +708,33 @@ public final class PspEncoder {
     }
 
     /**
+     * {@link #fastShape}'s IPv6 twin: the payload length of a frame of untagged Ethernet and IPv6
+     * whose next header is TCP or UDP (no extension headers) and no padding, in writable native
+     * memory (checked as {@link #fastShape} does), or -1.
+     */
+    private int fastShape6(Packet p) {
+        MemorySegment s = p.segment;
+        long off = p.offset;
+        int length = p.length;
+        long size = s.byteSize();
+        if (length < FAST_HDR6 + 8 || off < 0 || off + length > size || p.base < 0 || p.limit > size
+                || (s != checkedSegment && !checkSegment(s))) {
+            return -1;
+        }
+        long a = s.address() + off;
+        long w0 = Bytes.u64(Bytes.NATIVE, a + 8);  // MAC bytes 8..11, ethertype, version/traffic class/flow label
+        long w1 = Bytes.u64(Bytes.NATIVE, a + 16); // flow label, payload length, next header, hop limit, source 0..1
+        int payloadLen = (int) (w1 >>> 32) & 0xffff;
+        int proto = (int) (w1 >>> 24) & 0xff;
+        if ((int) (w0 >>> 16 & 0xffff) != PacketHeaders.ETHERTYPE_IPV6 || (int) (w0 >>> 12 & 0xf) != 6
+                || payloadLen != length - FAST_HDR6
+                || (proto != PacketHeaders.PROTO_TCP && proto != PacketHeaders.PROTO_UDP)) {
+            return -1;
+        }
+        return payloadLen;
+    }
+
+    /**
      * Native, writable, alive and accessible by this thread: checked once per segment per burst
      * ({@link #checkedSegment}, reset by {@link #sealBurst} and {@link #seal}), as packets of a
      * burst mostly share their pool's segment.
@@ -713,18 +747,23 @@ public final class PspEncoder {
         return true;
     }
 
-    /** For a frame {@link #fastShape} accepted: 0, or why {@code sa} cannot encapsulate it in the packet's window. */
-    private static int fastRoom(Packet p, TxSa sa, int total) {
+    /**
+     * For a frame {@link #fastShape} or {@link #fastShape6} accepted ({@code payloadLen} L4 bytes, IP
+     * length field {@code ipLen}): 0, or why {@code sa} cannot encapsulate it in the packet's window,
+     * checked in the general path's order.
+     */
+    private static int fastRoom(Packet p, TxSa sa, int payloadLen, int ipLen) {
         int vcLen = sa.vc ? VC_LENGTH : 0;
         int encap = UDP_HEADER + BASE_LENGTH + vcLen;
+        // transport mode: one crypt offset for both families
         int coBytes = PspHeader.isGmac(sa.version) ? 0 : sa.cryptOffset(4) * PspHeader.CRYPT_OFFSET_UNIT;
-        if (coBytes > vcLen + total - 20) {
+        if (coBytes > vcLen + payloadLen) {
             return Reason.TX_CRYPT_OFFSET.code();
         }
         if (p.offset - encap < p.base || p.offset + p.length + ICV_LENGTH > p.limit) {
             return Reason.TX_NO_ROOM.code();
         }
-        if (total + encap + ICV_LENGTH > 0xffff) {
+        if (ipLen + encap + ICV_LENGTH > 0xffff) {
             return Reason.TX_TOO_BIG.code();
         }
         return 0;

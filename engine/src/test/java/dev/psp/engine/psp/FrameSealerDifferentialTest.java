@@ -100,7 +100,7 @@ class FrameSealerDifferentialTest {
                     sp[i] = place(sbuf, i, frame, head, tail);
                     jp[i].sa = js;
                     sp[i].sa = ss;
-                    eligible[i] = ss.frameWord != -1 && FastPathDifferentialTest.isCommonShape(frame);
+                    eligible[i] = ss.frameWord != -1 && FastPathDifferentialTest.isFastShape(frame); // IPv4 or IPv6
                 }
                 Packet[] jOrder = jp.clone();
                 Packet[] sOrder = sp.clone();
@@ -267,6 +267,23 @@ class FrameSealerDifferentialTest {
             long addrs = r.nextLong();
             int ports = r.nextInt();
             assertEquals(FlowHash.ofIpv4(proto, addrs, ports), NativeShim.flowHash(proto, addrs, ports));
+        }
+    }
+
+    @Test
+    void shimFlowHash6IsTheJavaOne() {
+        Assumptions.assumeTrue(NativeShim.isAvailable(), () -> "shim unavailable: " + NativeShim.unavailabilityCause());
+        SplittableRandom r = new SplittableRandom(8);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment a = arena.allocate(32, 8);
+            for (int i = 0; i < 10_000; i++) {
+                for (int w = 0; w < 4; w++) {
+                    a.set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 8L * w, r.nextLong());
+                }
+                int proto = r.nextBoolean() ? 6 : 17;
+                int ports = r.nextInt();
+                assertEquals(FlowHash.ofIpv6(proto, a, 0, ports), NativeShim.flowHash6(proto, a.address(), ports));
+            }
         }
     }
 
