@@ -36,9 +36,14 @@ class FlowHashTest {
         }
     }
 
-    @ParameterizedTest(name = "IPv{0}")
-    @ValueSource(ints = {4, 6})
-    void structuredFlowsSpread(int family) {
+    /**
+     * {@code highBytes}: the flows differ only in the leading bytes of the source address (IPv4: the
+     * first two; IPv6: the first two of each 8-byte half) and share their ports: bits a
+     * multiply-and-add hash carries only upwards, so they must be mixed back down.
+     */
+    @ParameterizedTest(name = "IPv{0} high bytes {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"4, false", "6, false", "4, true", "6, true"})
+    void structuredFlowsSpread(int family, boolean highBytes) {
         SplittableRandom r = new SplittableRandom(7 + family);
         long prefixHi = r.nextLong();
         long prefixLo = r.nextLong();
@@ -51,7 +56,18 @@ class FlowHashTest {
         for (int i = 0; i < flows; i++) {
             int host = i >>> 8; // 256 hosts of one prefix, 256 client ports each
             int port = 40_000 + (i & 0xff);
-            byte[] f = frame(family, 6, prefixHi, prefixLo + host, prefixHi, prefixLo + 1000, (port << 16) | 443);
+            long srcHi = prefixHi;
+            long srcLo = prefixLo + host;
+            if (highBytes) {
+                port = 40_000;
+                if (family == 4) {
+                    srcLo = (prefixLo & 0xffffL) | ((long) i << 16); // IPv4 source = the low 32 bits: its first two bytes vary
+                } else {
+                    srcHi = (prefixHi & 0x0000ffffffffffffL) | ((long) (i & 0xff) << 48) | ((long) (i >>> 8) << 56);
+                    srcLo = prefixLo & 0x0000ffffffffffffL | ((long) (i >>> 8) << 48);
+                }
+            }
+            byte[] f = frame(family, 6, srcHi, srcLo, prefixHi, prefixLo + 1000, (port << 16) | 443);
             MemorySegment s = MemorySegment.ofArray(f);
             PacketHeaders h = new PacketHeaders();
             h.parse(s, 0, f.length);
