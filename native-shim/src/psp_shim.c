@@ -422,10 +422,19 @@ static inline void st16(uint8_t *p, uint32_t v) {
     memcpy(p, &x, 2);
 }
 
+/* dev.psp.engine.psp.FlowHash.avalanche: MurmurHash3's 64-bit finalizer, the low 32 bits */
+static inline int32_t avalanche(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xFF51AFD7ED558CCDULL;
+    x ^= x >> 33;
+    x *= 0xC4CEB9FE1A85EC53ULL;
+    return (int32_t) (uint32_t) (x ^ (x >> 33));
+}
+
 static inline int32_t flow_hash(int32_t proto, uint64_t addrs, uint32_t ports) {
     uint64_t x = (addrs ^ 0x9E3779B97F4A7C15ULL) * 0xBF58476D1CE4E5B9ULL
             + ((((uint64_t) ports << 8) | (uint32_t) proto) ^ 0x94D049BB133111EBULL) * 0xD6E8FEB86659FD93ULL;
-    return (int32_t) ((uint32_t) (x >> 32) ^ (uint32_t) x);
+    return avalanche(x);
 }
 
 int32_t psp_shim_flow_hash(int32_t proto, uint64_t addrs, uint32_t ports) {
@@ -550,12 +559,14 @@ uint64_t psp_shim_csum(const uint8_t *p, uint32_t len, uint64_t sum) {
 #define FAST_HDR6 (ETH_HDR + 40)
 
 static inline int32_t flow_hash6(int32_t proto, const uint8_t *addrs, uint32_t ports) {
-    uint64_t x = (ld64(addrs) ^ 0x9E3779B97F4A7C15ULL) * 0xBF58476D1CE4E5B9ULL
-            + (ld64(addrs + 8) ^ 0xC2B2AE3D27D4EB4FULL) * 0x94D049BB133111EBULL
-            + (ld64(addrs + 16) ^ 0x165667B19E3779F9ULL) * 0xD6E8FEB86659FD93ULL
-            + (ld64(addrs + 24) ^ 0x27D4EB2F165667C5ULL) * 0xFF51AFD7ED558CCDULL
+    uint64_t a0 = ld64(addrs), a1 = ld64(addrs + 8), a2 = ld64(addrs + 16), a3 = ld64(addrs + 24);
+    /* FlowHash.ofIpv6: each word's high half folded into its low half before the multiply */
+    uint64_t x = ((a0 ^ (a0 >> 32)) ^ 0x9E3779B97F4A7C15ULL) * 0xBF58476D1CE4E5B9ULL
+            + ((a1 ^ (a1 >> 32)) ^ 0xC2B2AE3D27D4EB4FULL) * 0x94D049BB133111EBULL
+            + ((a2 ^ (a2 >> 32)) ^ 0x165667B19E3779F9ULL) * 0xD6E8FEB86659FD93ULL
+            + ((a3 ^ (a3 >> 32)) ^ 0x27D4EB2F165667C5ULL) * 0xFF51AFD7ED558CCDULL
             + ((((uint64_t) ports << 8) | (uint32_t) proto) ^ 0x94D049BB133111EBULL) * 0xC4CEB9FE1A85EC53ULL;
-    return (int32_t) ((uint32_t) (x >> 32) ^ (uint32_t) x);
+    return avalanche(x);
 }
 
 int32_t psp_shim_flow_hash6(int32_t proto, const uint8_t *addrs, uint32_t ports) {
