@@ -30,6 +30,7 @@ class FastPathDifferentialTest {
         Random r = new Random(seed);
         int fastShaped = 0;
         int fastShapedSealed = 0;
+        int fastShapedSealed6 = 0;
         try (CodecHarness fast = new CodecHarness(MK0, MK1); CodecHarness general = new CodecHarness(MK0, MK1)) {
             general.encoder.fastPath(false);
             for (int round = 0; round < 400; round++) {
@@ -71,6 +72,7 @@ class FastPathDifferentialTest {
                 }
                 if (isFastShape(frame)) {
                     fastShapedSealed++;
+                    fastShapedSealed6 += isCommonShape(frame) ? 0 : 1;
                 }
                 byte[] fb = fp.toByteArray();
                 assertArrayEquals(gp.toByteArray(), fb, "round " + round + " bytes");
@@ -86,6 +88,7 @@ class FastPathDifferentialTest {
             assertEquals(0, general.encoder.fastEncapsulations, "fastPath(false) must never take the specialised path");
         }
         assertTrue(fastShaped > 100, "the generator must exercise the common shape: " + fastShaped);
+        assertTrue(fastShapedSealed6 > 40, "and its IPv6 twin: " + fastShapedSealed6);
         assertTrue(fastShapedSealed > fastShaped / 2, "most common-shape frames must seal (through the specialised path): "
                 + fastShapedSealed + " of " + fastShaped);
     }
@@ -122,10 +125,15 @@ class FastPathDifferentialTest {
                 && ((f[18] & 0xff) << 8 | (f[19] & 0xff)) == f.length - 54 && (f[20] == 6 || f[20] == 17));
     }
 
-    /** Mostly the common shape, often one thing off. */
+    /**
+     * Mostly the common shapes, often one thing off: IPv4 or (a quarter) IPv6, each with a VLAN tag,
+     * IPv4 options or an IPv6 extension header, Ethernet padding, another protocol, a fragment
+     * (IPv4 flags, IPv6 fragment header), a short or cut TCP header, a jumbo payload, a length field
+     * beyond the frame, or a wrong IPv4 header checksum.
+     */
     static byte[] frame(Random r) {
         int kind = r.nextInt(12);
-        boolean v6 = kind == 1;
+        boolean v6 = kind == 1 || r.nextInt(4) == 0;
         int vlan = kind == 2 ? 4 : 0;
         int opts = kind == 3 ? 4 * (1 + r.nextInt(3)) : 0;
         int pad = kind == 4 ? 1 + r.nextInt(20) : 0;
@@ -137,7 +145,9 @@ class FastPathDifferentialTest {
             l4 = 8 + r.nextInt(12); // a TCP header cut short: no checksum field to fill
             payload = 0;
         }
-        int ipHdr = v6 ? 40 : 20 + opts;
+        int ext = v6 && kind == 3 ? 8 * (1 + r.nextInt(3)) : 0; // IPv6: a destination-options header
+        int fragHdr = v6 && kind == 6 ? 8 : 0; // IPv6: a fragment header
+        int ipHdr = v6 ? 40 + ext + fragHdr : 20 + opts;
         ByteBuffer b = ByteBuffer.allocate(14 + vlan + ipHdr + l4 + payload + pad);
         byte[] macs = new byte[12];
         r.nextBytes(macs);
@@ -147,8 +157,19 @@ class FastPathDifferentialTest {
         }
         int l3 = b.position() + 2;
         if (v6) {
-            b.putShort((short) 0x86dd).putInt(0x60000000 | r.nextInt(1 << 20)).putShort((short) (l4 + payload)).put((byte) proto)
+            int nh = ext > 0 ? 60 : fragHdr > 0 ? 44 : proto;
+            int plen = ext + fragHdr + l4 + payload + (kind == 9 ? 4 : 0); // kind 9: length field beyond the frame
+            b.putShort((short) 0x86dd).putInt(0x60000000 | r.nextInt(1 << 20)).putShort((short) plen).put((byte) nh)
                     .put((byte) 64).putLong(r.nextLong()).putLong(r.nextLong()).putLong(r.nextLong()).putLong(r.nextLong());
+            if (ext > 0) {
+                b.put((byte) proto).put((byte) (ext / 8 - 1)).put((byte) 1).put((byte) (ext - 4)); // PadN over the rest
+                for (int i = 4; i < ext; i++) {
+                    b.put((byte) 0);
+                }
+            }
+            if (fragHdr > 0) { // a first fragment (more to come) or a later one
+                b.put((byte) proto).put((byte) 0).putShort((short) (r.nextBoolean() ? 0x0001 : 0x00b8)).putInt(r.nextInt());
+            }
         } else {
             int total = ipHdr + l4 + payload + (kind == 9 ? 4 : 0); // kind 9: length field beyond the frame
             b.putShort((short) 0x0800).put((byte) (0x40 | ipHdr / 4)).put((byte) r.nextInt(256)).putShort((short) total)
