@@ -592,12 +592,35 @@ static void inner_csum_store(uint8_t *l4, uint32_t l4_len, uint32_t proto, uint6
     st16(l4 + field, c == 0 && proto == 17 ? 0xffff : c);
 }
 
+/* What the SA word of a frame (struct psp_shim_frames.sa) says about its record. */
+struct frame_sa {
+    uint32_t word0lo; /* PSP header word 0 bits 0..23 */
+    uint32_t vc_len;
+    uint32_t co_bytes;
+    uint32_t encap;   /* UDP + PSP header (+ VC) */
+    int gmac;
+};
+
+static inline struct frame_sa frame_sa(uint64_t sa) {
+    struct frame_sa f;
+    f.word0lo = (uint32_t) (sa >> 32) & 0xffffff;
+    uint32_t flags = f.word0lo & 0xff;
+    uint32_t version = (flags >> 2) & 0xf;
+    f.gmac = version == 2 || version == 3;
+    f.vc_len = (flags & PSP_FLAG_V) ? PSP_VC : 0;
+    f.co_bytes = f.gmac ? 0 : ((f.word0lo >> 8) & 0x3f) * 4;
+    f.encap = UDP_HDR + PSP_BASE + f.vc_len;
+    return f;
+}
+
 /* UDP and PSP headers at udp (payload bytes of L4 behind them), then the seal; shared by both families. */
-static inline __attribute__((always_inline)) int32_t finish_frame(struct engine *e, struct key *k, const struct psp_shim_frames *v, int32_t i, uint8_t *udp,
-                            uint32_t proto, uint32_t word0lo, uint32_t sport, uint32_t encap, uint32_t payload,
-                            uint32_t vc_len, uint32_t co_bytes, int gmac) {
+static inline __attribute__((always_inline)) int32_t finish_frame(struct engine *e, struct key *k,
+                            const struct psp_shim_frames *v, int32_t i, uint8_t *udp, uint32_t proto,
+                            const struct frame_sa *fs, uint32_t sport, uint32_t payload) {
     uint64_t sa = v->sa[i];
-    uint32_t udp_len = encap + payload + TAG_LEN;
+    uint32_t word0lo = fs->word0lo, vc_len = fs->vc_len, co_bytes = fs->co_bytes;
+    int gmac = fs->gmac;
+    uint32_t udp_len = fs->encap + payload + TAG_LEN;
     st64(udp, ((uint64_t) sport << 48) | ((uint64_t) PSP_PORT << 32) | ((uint64_t) udp_len << 16));
     uint8_t *psp = udp + UDP_HDR;
     st64(psp, ((uint64_t) ((proto << 24) | word0lo) << 32) | (sa & 0xffffffffULL));
@@ -633,16 +656,10 @@ static int32_t seal_frame6(struct engine *e, const struct psp_shim_frames *v, in
     if (((w0 >> 12) & 0xf) != 6 || len < FAST_HDR6 + 8 || payload != len - FAST_HDR6 || (proto != 6 && proto != 17)) {
         return -ENOTSUP;
     }
-    uint64_t sa = v->sa[i];
-    uint32_t word0lo = (uint32_t) (sa >> 32) & 0xffffff;
-    uint32_t flags = word0lo & 0xff;
-    uint32_t version = (flags >> 2) & 0xf;
-    int gmac = version == 2 || version == 3;
-    uint32_t vc_len = (flags & PSP_FLAG_V) ? PSP_VC : 0;
-    uint32_t co_bytes = gmac ? 0 : ((word0lo >> 8) & 0x3f) * 4;
-    uint32_t encap = UDP_HDR + PSP_BASE + vc_len;
+    struct frame_sa fs = frame_sa(v->sa[i]);
+    uint32_t encap = fs.encap;
     uint32_t ip_len = payload + encap + TAG_LEN;
-    if (co_bytes > vc_len + payload || ip_len > 0xffff) {
+    if (fs.co_bytes > fs.vc_len + payload || ip_len > 0xffff) {
         return -ENOTSUP;
     }
     const uint8_t *addrs = f + ETH_HDR + 8;
@@ -673,7 +690,7 @@ static int32_t seal_frame6(struct engine *e, const struct psp_shim_frames *v, in
     st16(l3 + 4, ip_len);
     l3[6] = 17;
     v->hash[i] = hash;
-    return finish_frame(e, k, v, i, n + FAST_HDR6, proto, word0lo, sport, encap, payload, vc_len, co_bytes, gmac);
+    return finish_frame(e, k, v, i, n + FAST_HDR6, proto, &fs, sport, payload);
 }
 
 static int32_t seal_frame(struct engine *e, const struct psp_shim_frames *v, int32_t i) {
@@ -695,16 +712,11 @@ static int32_t seal_frame(struct engine *e, const struct psp_shim_frames *v, int
         || (proto != 6 && proto != 17)) {
         return -ENOTSUP;
     }
-    uint32_t word0lo = (uint32_t) (sa >> 32) & 0xffffff;
-    uint32_t flags = word0lo & 0xff;
-    uint32_t version = (flags >> 2) & 0xf;
-    int gmac = version == 2 || version == 3;
-    uint32_t vc_len = (flags & PSP_FLAG_V) ? PSP_VC : 0;
-    uint32_t co_bytes = gmac ? 0 : ((word0lo >> 8) & 0x3f) * 4;
+    struct frame_sa fs = frame_sa(sa);
     uint32_t payload = total - 20;
-    uint32_t encap = UDP_HDR + PSP_BASE + vc_len;
+    uint32_t encap = fs.encap;
     uint32_t ip_len = total + encap + TAG_LEN;
-    if (co_bytes > vc_len + payload || ip_len > 0xffff) {
+    if (fs.co_bytes > fs.vc_len + payload || ip_len > 0xffff) {
         return -ENOTSUP;
     }
     uint64_t addrs = ld64(f + 26);
@@ -737,7 +749,7 @@ static int32_t seal_frame(struct engine *e, const struct psp_shim_frames *v, int
     l3[9] = 17;
     st16(l3 + 10, csum_finish(kept + ip_len + ((ttl << 8) | 17)));
     v->hash[i] = hash;
-    return finish_frame(e, k, v, i, n + FAST_HDR, proto, word0lo, sport, encap, payload, vc_len, co_bytes, gmac);
+    return finish_frame(e, k, v, i, n + FAST_HDR, proto, &fs, sport, payload);
 }
 
 int32_t psp_shim_seal_frames(void *engine, const struct psp_shim_frames *v) {

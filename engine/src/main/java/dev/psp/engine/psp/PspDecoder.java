@@ -208,18 +208,29 @@ public final class PspDecoder {
         int z = Bytes.u32(g, a + 30);
         long ipSum = (x >>> 48) + (x >>> 32 & 0xffff) + (x >>> 16 & 0xffff) + (x & 0xffff)
                 + (y >>> 48) + (y >>> 32 & 0xffff) + (y >>> 16 & 0xffff) + (y & 0xffff) + (z >>> 16) + (z & 0xffff);
-        long udp = Bytes.u64(g, a + FAST_HDR); // source port, destination port, length, checksum
-        if (Checksum.finish(ipSum) != 0 || (udp >>> 32 & 0xffff) != PspHeader.UDP_PORT
-                || (udp >>> 16 & 0xffff) != total - 20 || (udp & 0xffff) != 0) {
+        return Checksum.finish(ipSum) == 0 && fastRecord(p, s, g, a, FAST_HDR, total - 20, 4, 20, 9);
+    }
+
+    /**
+     * The UDP and PSP part of the fast validations, for a frame whose {@code hdr} bytes of
+     * Ethernet and IP passed: UDP to port 1000 with length {@code udpLen} and checksum 0, a PSP header
+     * that passes every check; then the record fields. False (nothing set) otherwise.
+     */
+    private boolean fastRecord(Packet p, MemorySegment s, MemorySegment g, long a, int hdr, int udpLen, int family,
+                               int ipHeaderLen, int protoField) {
+        long udp = Bytes.u64(g, a + hdr); // source port, destination port, length, checksum
+        if ((udp >>> 32 & 0xffff) != PspHeader.UDP_PORT || (udp >>> 16 & 0xffff) != udpLen || (udp & 0xffff) != 0) {
             return false;
         }
-        long word0 = Bytes.u64(g, a + FAST_HDR + UDP_HEADER);
-        int region = length - (FAST_HDR + UDP_HEADER + BASE_LENGTH + ICV_LENGTH);
+        long word0 = Bytes.u64(g, a + hdr + UDP_HEADER);
+        int region = p.length - (hdr + UDP_HEADER + BASE_LENGTH + ICV_LENGTH);
         if (!pspHeaderOk(word0, region)) {
             return false;
         }
+        long off = p.offset;
         p.authenticated = false;
-        setRecord(p, s, word0, off + FAST_HDR, off + 14, 4, off + length, 20, off + 14 + 9, off + 12, (int) (udp >>> 48), region);
+        setRecord(p, s, word0, off + hdr, off + 14, family, off + p.length, ipHeaderLen, off + 14 + protoField, off + 12,
+                (int) (udp >>> 48), region);
         fastValidations++;
         return true;
     }
@@ -229,7 +240,6 @@ public final class PspDecoder {
      * length equal to the frame's rest (no padding); the UDP and PSP checks are the IPv4 ones.
      */
     private boolean validateFast6(Packet p, MemorySegment s, MemorySegment g, long a, long w0) {
-        long off = p.offset;
         int length = p.length;
         long w1 = Bytes.u64(g, a + 16); // flow label, payload length, next header, hop limit, source 0..1
         int payloadLen = (int) (w1 >>> 32) & 0xffff;
@@ -237,19 +247,7 @@ public final class PspDecoder {
                 || payloadLen != length - FAST_HDR6 || (int) (w1 >>> 24 & 0xff) != PacketHeaders.PROTO_UDP) {
             return false;
         }
-        long udp = Bytes.u64(g, a + FAST_HDR6); // source port, destination port, length, checksum
-        if ((udp >>> 32 & 0xffff) != PspHeader.UDP_PORT || (udp >>> 16 & 0xffff) != payloadLen || (udp & 0xffff) != 0) {
-            return false;
-        }
-        long word0 = Bytes.u64(g, a + FAST_HDR6 + UDP_HEADER);
-        int region = length - (FAST_HDR6 + UDP_HEADER + BASE_LENGTH + ICV_LENGTH);
-        if (!pspHeaderOk(word0, region)) {
-            return false;
-        }
-        p.authenticated = false;
-        setRecord(p, s, word0, off + FAST_HDR6, off + 14, 6, off + length, 40, off + 14 + 6, off + 12, (int) (udp >>> 48), region);
-        fastValidations++;
-        return true;
+        return fastRecord(p, s, g, a, FAST_HDR6, payloadLen, 6, 40, 6);
     }
 
     /** The PSP header checks of the general validation, all passed (a failing one is named by the general path). */
