@@ -385,9 +385,14 @@ public final class GroCoalescer {
     private boolean joinHot(Packet p, GroBatch batch) {
         Flow f = hot;
         if (f == null || !fastPath || !p.authenticated || p.result != 0 || p.next != null || !p.rxLayout
-                || !p.innerCsumVerified || p.rxL4Proto != PacketHeaders.PROTO_TCP || p.rxIpVersion != 4
-                || p.rxIpHeaderLen != 20 || f.ipVersion != 4 || f.l2Len > 24 || p.tunnel != f.tunnel
+                || !p.innerCsumVerified || p.rxL4Proto != PacketHeaders.PROTO_TCP || f.l2Len > 24 || p.tunnel != f.tunnel
                 || p.spi != f.spi || p.version != f.version || p.vcPresent != f.vcPresent || p.vc != f.vc) {
+            return false;
+        }
+        if (p.rxIpVersion == 6) {
+            return joinHot6(f, p, batch);
+        }
+        if (p.rxIpVersion != 4 || p.rxIpHeaderLen != 20 || f.ipVersion != 4) {
             return false;
         }
         long l3 = p.rxL3Off;
@@ -434,6 +439,64 @@ public final class GroCoalescer {
             return false;
         }
         // what append and join read of the offered segment
+        this.l4 = l4;
+        this.thLen = thLen;
+        this.payLen = payLen;
+        this.flags = (flagWord >>> 16) & 0xff;
+        this.seq = (int) (sa >>> 32);
+        this.flagWord = flagWord;
+        this.csumUrg = (int) fw;
+        this.deferPaySum = true;
+        hotJoins++;
+        join(f, p, batch);
+        return true;
+    }
+
+    /**
+     * {@link #joinHot} for IPv6 without extension headers: the version/traffic class/flow label and
+     * hop limit ({@link #check}'s IPv6 key), the addresses against the flow's cached words, the ports,
+     * then the TCP and L2 checks of the IPv4 hot join (IPv6 has no ID rule).
+     */
+    private boolean joinHot6(Flow f, Packet p, GroBatch batch) {
+        long l3 = p.rxL3Off;
+        long l4 = p.rxL4Off;
+        long end = p.rxIpEnd;
+        int thLen = f.thLen;
+        if (f.ipVersion != 6 || f.l3Len != 40 || l3 - p.offset != f.l2Len || l4 != l3 + 40 || l4 + thLen > end) {
+            return false;
+        }
+        int payLen = (int) (end - l4) - thLen;
+        if (payLen <= 0 || payLen > f.mss) {
+            return false;
+        }
+        MemorySegment s = p.segment;
+        if (p.offset < 0 || l3 < 8 || end > s.byteSize() || p.offset + 16 > end
+                || (s != checkedSegment && !checkSegment(s))) {
+            return false;
+        }
+        MemorySegment g = Bytes.NATIVE;
+        long delta = s.address();
+        long ipKey = Bytes.u64(g, delta + l3) & 0xffffffff000000ffL; // as readWords
+        if (((Bytes.u64(g, delta + l3 + 8) ^ f.a6a) | (Bytes.u64(g, delta + l3 + 16) ^ f.a6b)
+                | (Bytes.u64(g, delta + l3 + 24) ^ f.a6c) | (Bytes.u64(g, delta + l3 + 32) ^ f.a6d)
+                | (ipKey ^ f.ipKey) | (Bytes.u32(g, delta + l4) ^ f.ports)) != 0) {
+            return false;
+        }
+        long fw = Bytes.u64(g, delta + l4 + 12);
+        int flagWord = (int) (fw >>> 32);
+        long sa = Bytes.u64(g, delta + l4 + 4);
+        long l2a = Bytes.u64(g, delta + p.offset);
+        long l2b = Bytes.u64(g, delta + l3 - 8);
+        long l2c = f.l2Len > 16 ? Bytes.u64(g, delta + p.offset + 8) : l2a;
+        if ((((flagWord ^ f.flagWord) & ~((FIN | PSH) << 16)) | (flagWord & (CWR << 16))
+                | (sa ^ (((long) f.nextSeq << 32) | (f.ack & 0xffffffffL)))
+                | (l2a ^ f.l2a) | (l2b ^ f.l2b) | (l2c ^ f.l2c)) != 0) {
+            return false;
+        }
+        if ((thLen > 20 && !sameOptions(g, delta + l4, thLen, f.options)) || fits(f, payLen) != OK) {
+            return false;
+        }
+        fixedIdIfMerged = f.fixedId; // as check: no ID rule for IPv6
         this.l4 = l4;
         this.thLen = thLen;
         this.payLen = payLen;
@@ -763,6 +826,12 @@ public final class GroCoalescer {
         f.headId = ipId;
         f.ports = ports;
         f.addr4 = addr4;
+        if (ipVersion == 6 && l4 == l3 + 40) {
+            f.a6a = Bytes.u64(p.segment, l3 + 8);
+            f.a6b = Bytes.u64(p.segment, l3 + 16);
+            f.a6c = Bytes.u64(p.segment, l3 + 24);
+            f.a6d = Bytes.u64(p.segment, l3 + 32);
+        }
         f.flagWord = flagWord;
         f.ipKey = ipKey;
         f.l2a = l2a;
@@ -894,6 +963,11 @@ public final class GroCoalescer {
 
     /** One held flow: the head descriptor plus what the checks need, offsets into the head's segment. */
     private static final class Flow {
+        /** IPv6 without extension headers: the 32 address bytes as four big-endian words ({@link #joinHot6}). */
+        long a6a;
+        long a6b;
+        long a6c;
+        long a6d;
         Packet head;
         /** Last descriptor of the chain (CHAIN mode; the head until a segment joins). */
         Packet tail;

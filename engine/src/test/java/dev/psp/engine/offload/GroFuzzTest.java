@@ -212,6 +212,12 @@ class GroFuzzTest {
             TcpFrames.Spec s;
             if (fi > 0 && r.nextInt(3) == 0) {
                 s = bases.get(r.nextInt(fi)).copy(); // same 5-tuple, seq and IDs under another SA
+            } else if (fi > 0 && r.nextInt(3) == 0) {
+                // the first flow's twin under the same SA: same source, ports, sequence numbers and
+                // IDs, only the destination's last bytes differ (the last address word compared)
+                s = bases.get(0).copy();
+                s.dstAddr = 100 + fi;
+                f.sa = flows.get(0).sa;
             } else {
                 s = new TcpFrames.Spec();
                 s.ipVersion = v;

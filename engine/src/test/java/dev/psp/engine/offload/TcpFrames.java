@@ -30,6 +30,8 @@ final class TcpFrames {
         int ipVersion = 4;
         int vlan = 0;
         int addr = 1;
+        /** The destination's host part when it differs from the source's ({@link #addr}); -1: the same. */
+        int dstAddr = -1;
         int sport = 40000;
         int dport = 443;
         int seq = 1000;
@@ -49,7 +51,7 @@ final class TcpFrames {
 
         Spec copy() {
             Spec s = new Spec();
-            s.ipVersion = ipVersion; s.vlan = vlan; s.addr = addr; s.sport = sport; s.dport = dport; s.seq = seq;
+            s.ipVersion = ipVersion; s.vlan = vlan; s.addr = addr; s.dstAddr = dstAddr; s.sport = sport; s.dport = dport; s.seq = seq;
             s.ack = ack; s.flags = flags; s.window = window; s.options = options.clone(); s.ipId = ipId; s.df = df;
             s.ttl = ttl; s.tos = tos; s.flowLabel = flowLabel; s.payload = payload.clone(); s.pad = pad; s.ext = ext;
             return s;
@@ -90,11 +92,11 @@ final class TcpFrames {
         if (s.ipVersion == 4) {
             b.put((byte) 0x45).put((byte) s.tos).putShort((short) (ipHdr + l4)).putShort((short) s.ipId)
                     .putShort((short) (s.df ? 0x4000 : 0)).put((byte) s.ttl).put((byte) 6).putShort((short) 0)
-                    .putInt(0x0a000000 + s.addr).putInt(0x0a010000 + s.addr);
+                    .putInt(0x0a000000 + s.addr).putInt(0x0a010000 + (s.dstAddr < 0 ? s.addr : s.dstAddr));
         } else {
             b.putInt(0x60000000 | (s.tos << 20) | (s.flowLabel & 0xfffff)).putShort((short) (l4 + extLen))
                     .put((byte) (extLen > 0 ? 60 : 6)).put((byte) s.ttl).putLong(0x20010db800000000L).putLong(s.addr)
-                    .putLong(0x20010db800000001L).putLong(s.addr);
+                    .putLong(0x20010db800000001L).putLong(s.dstAddr < 0 ? s.addr : s.dstAddr);
             if (extLen > 0) {
                 b.put(new byte[] {6, 0, 1, 4, 0, 0, 0, 0}); // destination options: PadN
             }
