@@ -422,6 +422,16 @@ public final class GroCoalescer {
         if (((((w1 << 32) | (w2 >>> 32)) ^ f.addr4) | (((int) w2) ^ f.ports) | (ipKey ^ f.ipKey)) != 0) {
             return false;
         }
+        return joinHotTcp(f, p, batch, g, delta, l3, l4, thLen, payLen, (int) (w0 >>> 16) & 0xffff, ipKey, true);
+    }
+
+    /**
+     * The part of both hot joins after the IP checks: TCP (data offset, flags but FIN/PSH, window,
+     * sequence and ack as the flow expects, no CWR), L2 words, options, then (IPv4) the ID rule and
+     * the size; joins the segment when all pass.
+     */
+    private boolean joinHotTcp(Flow f, Packet p, GroBatch batch, MemorySegment g, long delta, long l3, long l4, int thLen,
+                               int payLen, int ipId, long ipKey, boolean v4) {
         long fw = Bytes.u64(g, delta + l4 + 12);
         int flagWord = (int) (fw >>> 32);
         long sa = Bytes.u64(g, delta + l4 + 4);
@@ -434,8 +444,17 @@ public final class GroCoalescer {
                 | (l2a ^ f.l2a) | (l2b ^ f.l2b) | (l2c ^ f.l2c)) != 0) {
             return false;
         }
-        if ((thLen > 20 && !sameOptions(g, delta + l4, thLen, f.options))
-                || !ipIdFits(f, (int) (w0 >>> 16) & 0xffff, ipKey) || fits(f, payLen) != OK) {
+        if (thLen > 20 && !sameOptions(g, delta + l4, thLen, f.options)) {
+            return false;
+        }
+        if (v4) {
+            if (!ipIdFits(f, ipId, ipKey)) {
+                return false;
+            }
+        } else {
+            fixedIdIfMerged = f.fixedId; // as check: no ID rule for IPv6
+        }
+        if (fits(f, payLen) != OK) {
             return false;
         }
         // what append and join read of the offered segment
@@ -482,32 +501,7 @@ public final class GroCoalescer {
                 | (ipKey ^ f.ipKey) | (Bytes.u32(g, delta + l4) ^ f.ports)) != 0) {
             return false;
         }
-        long fw = Bytes.u64(g, delta + l4 + 12);
-        int flagWord = (int) (fw >>> 32);
-        long sa = Bytes.u64(g, delta + l4 + 4);
-        long l2a = Bytes.u64(g, delta + p.offset);
-        long l2b = Bytes.u64(g, delta + l3 - 8);
-        long l2c = f.l2Len > 16 ? Bytes.u64(g, delta + p.offset + 8) : l2a;
-        if ((((flagWord ^ f.flagWord) & ~((FIN | PSH) << 16)) | (flagWord & (CWR << 16))
-                | (sa ^ (((long) f.nextSeq << 32) | (f.ack & 0xffffffffL)))
-                | (l2a ^ f.l2a) | (l2b ^ f.l2b) | (l2c ^ f.l2c)) != 0) {
-            return false;
-        }
-        if ((thLen > 20 && !sameOptions(g, delta + l4, thLen, f.options)) || fits(f, payLen) != OK) {
-            return false;
-        }
-        fixedIdIfMerged = f.fixedId; // as check: no ID rule for IPv6
-        this.l4 = l4;
-        this.thLen = thLen;
-        this.payLen = payLen;
-        this.flags = (flagWord >>> 16) & 0xff;
-        this.seq = (int) (sa >>> 32);
-        this.flagWord = flagWord;
-        this.csumUrg = (int) fw;
-        this.deferPaySum = true;
-        hotJoins++;
-        join(f, p, batch);
-        return true;
+        return joinHotTcp(f, p, batch, g, delta, l3, l4, thLen, payLen, 0, ipKey, false);
     }
 
     /** Appends the checked segment to {@code f}; delivers the flow when the segment ends it. */
