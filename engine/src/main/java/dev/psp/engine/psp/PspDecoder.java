@@ -498,74 +498,35 @@ public final class PspDecoder {
     }
 
     /**
-     * Transport-mode decapsulation of the common shape (untagged Ethernet, IPv4 without options, no
-     * padding) in a segment checked this call: the 34 header bytes loaded as words and stored
-     * {@code shift} bytes on, the IPv4 length, protocol and checksum rewritten, with absolute
-     * addresses (the general path's result, without a bounds check per field).
+     * Transport-mode decapsulation of the common shapes (untagged Ethernet, IPv4 without options or
+     * IPv6 without extension headers, no padding) in a segment checked this call: the headers move
+     * {@code shift} bytes on ({@link Bytes#moveHeader}), the IPv4 length, protocol and checksum (IPv6:
+     * payload length and next header) are rewritten, with absolute addresses (the general path's
+     * result, without a bounds check per field).
      */
-    private int decapsulateFast(Packet p, long innerEnd) {
+    private int decapsulateFast(Packet p, long innerEnd, boolean v4) {
         MemorySegment g = Bytes.NATIVE;
         int nh = p.nextHeader;
         int shift = UDP_HEADER + p.hdrLen;
         int strip = shift + ICV_LENGTH;
         long a = p.segment.address() + p.offset;
-        long h0 = Bytes.u64(g, a);
-        long h1 = Bytes.u64(g, a + 8);
-        long h2 = Bytes.u64(g, a + 16); // total length, ID, flags/fragment offset, TTL, protocol
-        long h3 = Bytes.u64(g, a + 24);
-        long h4 = Bytes.u64(g, a + 26);
-        // the kept part of the IPv4 header sum (all but total length, TTL/protocol and checksum), from the words loaded
-        long kept = (h1 & 0xffff) + (h2 >>> 32 & 0xffff) + (h2 >>> 16 & 0xffff)
-                + (h3 >>> 32 & 0xffff) + (h3 >>> 16 & 0xffff) + (h3 & 0xffff) + (h4 & 0xffff);
-        int ttl = (int) (h2 >>> 8) & 0xff;
-        int ipLen = (int) (h2 >>> 48) - strip;
-        long n = a + shift;
-        Bytes.u64(g, n, h0);
-        Bytes.u64(g, n + 8, h1);
-        Bytes.u64(g, n + 16, h2);
-        Bytes.u64(g, n + 24, h3);
-        Bytes.u64(g, n + 26, h4);
-        Bytes.u16(g, n + 14 + 2, ipLen);
-        Bytes.u8(g, n + 14 + 9, nh);
-        Bytes.u16(g, n + 14 + 10, Checksum.ipv4Finish(kept, ipLen, ttl, nh));
+        // IPv4: total length, ID, flags/fragment offset, TTL, protocol; IPv6: flow label, payload length, next header, hop limit
+        long w = Bytes.u64(g, a + 16);
+        long kept = v4 ? Checksum.ipv4KeptSum(g, a + 14, 20) : 0; // read before anything moves
+        Bytes.moveHeader(a, a + shift, v4 ? FAST_HDR : FAST_HDR6);
+        long l3 = a + shift + 14;
+        if (v4) {
+            int ipLen = (int) (w >>> 48) - strip;
+            Bytes.u16(g, l3 + 2, ipLen);
+            Bytes.u8(g, l3 + 9, nh);
+            Bytes.u16(g, l3 + 10, Checksum.ipv4Finish(kept, ipLen, (int) (w >>> 8) & 0xff, nh));
+        } else {
+            Bytes.u16(g, l3 + 4, (int) (w >>> 32 & 0xffff) - strip);
+            Bytes.u8(g, l3 + 6, nh);
+        }
         p.offset += shift;
         p.length -= strip;
-        setLayout(p, p.l3Off + shift, p.udpOff + shift, innerEnd, 4, 20, nh);
-        fastDecapsulations++;
-        return 0;
-    }
-
-    /**
-     * {@link #decapsulateFast} for IPv6 without extension headers behind untagged Ethernet: the 54
-     * header bytes move {@code shift} bytes on, the payload length and next header are rewritten.
-     */
-    private int decapsulateFast6(Packet p, long innerEnd) {
-        MemorySegment g = Bytes.NATIVE;
-        int nh = p.nextHeader;
-        int shift = UDP_HEADER + p.hdrLen;
-        int strip = shift + ICV_LENGTH;
-        long a = p.segment.address() + p.offset;
-        long h0 = Bytes.u64(g, a);
-        long h1 = Bytes.u64(g, a + 8);
-        long h2 = Bytes.u64(g, a + 16); // flow label, payload length, next header, hop limit, source 0..1
-        long h3 = Bytes.u64(g, a + 24);
-        long h4 = Bytes.u64(g, a + 32);
-        long h5 = Bytes.u64(g, a + 40);
-        long h6 = Bytes.u64(g, a + 46);
-        int payloadLen = (int) (h2 >>> 32 & 0xffff) - strip;
-        long n = a + shift;
-        Bytes.u64(g, n, h0);
-        Bytes.u64(g, n + 8, h1);
-        Bytes.u64(g, n + 16, h2);
-        Bytes.u64(g, n + 24, h3);
-        Bytes.u64(g, n + 32, h4);
-        Bytes.u64(g, n + 40, h5);
-        Bytes.u64(g, n + 46, h6);
-        Bytes.u16(g, n + 14 + 4, payloadLen);
-        Bytes.u8(g, n + 14 + 6, nh);
-        p.offset += shift;
-        p.length -= strip;
-        setLayout(p, p.l3Off + shift, p.udpOff + shift, innerEnd, 6, 40, nh);
+        setLayout(p, p.l3Off + shift, p.udpOff + shift, innerEnd, v4 ? 4 : 6, v4 ? 20 : 40, nh);
         fastDecapsulations++;
         return 0;
     }
@@ -584,10 +545,10 @@ public final class PspDecoder {
         p.innerCsumVerified = false;
         if (!tunnel && padLen == 0 && s == checkedSegment) {
             if (p.ipVersion == 4 && p.udpOff - p.offset == FAST_HDR) {
-                return decapsulateFast(p, innerEnd);
+                return decapsulateFast(p, innerEnd, true);
             }
             if (p.ipVersion == 6 && p.udpOff - p.offset == FAST_HDR6) {
-                return decapsulateFast6(p, innerEnd);
+                return decapsulateFast(p, innerEnd, false);
             }
         }
         if (!tunnel) {

@@ -13,7 +13,6 @@ import dev.psp.engine.wire.Bytes;
 import dev.psp.engine.wire.Checksum;
 import dev.psp.engine.wire.PacketHeaders;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * PSP encapsulation and sealing, in place. Transport mode moves only the L2/L3 headers back into
@@ -597,17 +596,7 @@ public final class PspEncoder {
         long kept = Checksum.ipv4KeptSum(g, a + 14, 20);
         long n = off - encap;
         long na = a - encap;
-        // the 34 header bytes move back by encap: every load before any store (the ranges overlap)
-        long h0 = g.get(WORD, a);
-        long h1 = g.get(WORD, a + 8);
-        long h2 = g.get(WORD, a + 16);
-        long h3 = g.get(WORD, a + 24);
-        long h4 = g.get(WORD, a + 26);
-        g.set(WORD, na, h0);
-        g.set(WORD, na + 8, h1);
-        g.set(WORD, na + 16, h2);
-        g.set(WORD, na + 24, h3);
-        g.set(WORD, na + 26, h4);
+        Bytes.moveHeader(a, na, FAST_HDR); // back by encap into the headroom
         long l3a = na + 14;
         Bytes.u16(g, l3a + 2, ipLenAfter);
         Bytes.u8(g, l3a + 9, PacketHeaders.PROTO_UDP);
@@ -618,7 +607,6 @@ public final class PspEncoder {
         return 0;
     }
 
-    private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED;
     private static final int FAST_HDR6 = 14 + 40; // untagged Ethernet + IPv6 without extension headers
 
     /**
@@ -658,21 +646,7 @@ public final class PspEncoder {
         }
         long n = off - encap;
         long na = a - encap;
-        // the 54 header bytes move back by encap: every load before any store (the ranges overlap)
-        long h0 = g.get(WORD, a);
-        long h1 = g.get(WORD, a + 8);
-        long h2 = g.get(WORD, a + 16);
-        long h3 = g.get(WORD, a + 24);
-        long h4 = g.get(WORD, a + 32);
-        long h5 = g.get(WORD, a + 40);
-        long h6 = g.get(WORD, a + 46);
-        g.set(WORD, na, h0);
-        g.set(WORD, na + 8, h1);
-        g.set(WORD, na + 16, h2);
-        g.set(WORD, na + 24, h3);
-        g.set(WORD, na + 32, h4);
-        g.set(WORD, na + 40, h5);
-        g.set(WORD, na + 46, h6);
+        Bytes.moveHeader(a, na, FAST_HDR6); // back by encap into the headroom
         Bytes.u16(g, na + 14 + 4, ipLenAfter);
         Bytes.u8(g, na + 14 + 6, PacketHeaders.PROTO_UDP);
         finishEncap(p, sa, g, delta, n + FAST_HDR6, sport, proto, co, vcLen, payloadLen, n, grow, n + 14, 6);

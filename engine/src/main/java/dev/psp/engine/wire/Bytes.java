@@ -65,6 +65,34 @@ public final class Bytes {
     private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED;
 
     /**
+     * Overlap-safe move of {@code len} (32..56) header bytes at absolute addresses
+     * ({@link #NATIVE}; the caller has checked both ranges): every word is loaded before any is
+     * stored, the last one overlapping the one before it. The codec's fixed-shape header moves
+     * (Ethernet + IPv4 without options: 34 bytes, + IPv6 without extension headers: 54).
+     */
+    public static void moveHeader(long from, long to, int len) {
+        MemorySegment g = NATIVE;
+        long w0 = g.get(WORD, from);
+        long w1 = g.get(WORD, from + 8);
+        long w2 = g.get(WORD, from + 16);
+        long w3 = g.get(WORD, from + 24);
+        long w4 = len > 40 ? g.get(WORD, from + 32) : 0;
+        long w5 = len > 48 ? g.get(WORD, from + 40) : 0;
+        long tail = g.get(WORD, from + len - 8);
+        g.set(WORD, to, w0);
+        g.set(WORD, to + 8, w1);
+        g.set(WORD, to + 16, w2);
+        g.set(WORD, to + 24, w3);
+        if (len > 40) {
+            g.set(WORD, to + 32, w4);
+        }
+        if (len > 48) {
+            g.set(WORD, to + 40, w5);
+        }
+        g.set(WORD, to + len - 8, tail);
+    }
+
+    /**
      * Overlap-safe move within one segment, for the codec's header moves. Header-sized moves (up to
      * 40 bytes) load every word before storing; up to {@code bounce.length} bytes go through the
      * caller's heap array (two plain bulk copies, cheaper than the overlap analysis of a
