@@ -363,8 +363,9 @@ public final class GroCoalescer {
 
     /**
      * The common case in one pass: {@code p} continues the flow the previous segment joined or
-     * started ({@link #hot}), an IPv4 TCP segment without IP options whose inner checksum the decoder
-     * verified. Nine 8-byte loads (IP header and ports first: another flow leaves after three; then
+     * started ({@link #hot}), a TCP segment over IPv4 without options or IPv6 without extension
+     * headers (its version/class/flow-label/hop-limit key and the addresses cached when the flow
+     * started) whose inner checksum the decoder verified. Nine 8-byte loads for IPv4 (IP header and ports first: another flow leaves after three; then
      * sequence + ack, flag word, L2, options) compared with the flow's cached words, no flow lookup,
      * no hash; the checks are {@link #check}'s. Accepts only what {@link #offer} would merge into the
      * same flow (CWR on the head also sends it there); anything else returns false and takes
@@ -389,17 +390,17 @@ public final class GroCoalescer {
                 || p.spi != f.spi || p.version != f.version || p.vcPresent != f.vcPresent || p.vc != f.vc) {
             return false;
         }
-        if (p.rxIpVersion == 6) {
-            return joinHot6(f, p, batch);
-        }
-        if (p.rxIpVersion != 4 || p.rxIpHeaderLen != 20 || f.ipVersion != 4) {
+        // IPv4 without options or IPv6 without extension headers, the flow's family
+        boolean v4 = p.rxIpVersion == 4;
+        int ipHdr = v4 ? 20 : 40;
+        if ((!v4 && p.rxIpVersion != 6) || f.ipVersion != p.rxIpVersion || f.l3Len != ipHdr) {
             return false;
         }
         long l3 = p.rxL3Off;
         long l4 = p.rxL4Off;
         long end = p.rxIpEnd;
         int thLen = f.thLen;
-        if (l3 - p.offset != f.l2Len || l4 != l3 + 20 || l4 + thLen > end) {
+        if (l3 - p.offset != f.l2Len || l4 != l3 + ipHdr || l4 + thLen > end) {
             return false;
         }
         int payLen = (int) (end - l4) - thLen;
@@ -415,6 +416,15 @@ public final class GroCoalescer {
         }
         MemorySegment g = Bytes.NATIVE;
         long delta = s.address();
+        if (!v4) {
+            long ipKey = Bytes.u64(g, delta + l3) & 0xffffffff000000ffL; // as readWords
+            if (((Bytes.u64(g, delta + l3 + 8) ^ f.a6a) | (Bytes.u64(g, delta + l3 + 16) ^ f.a6b)
+                    | (Bytes.u64(g, delta + l3 + 24) ^ f.a6c) | (Bytes.u64(g, delta + l3 + 32) ^ f.a6d)
+                    | (ipKey ^ f.ipKey) | (Bytes.u32(g, delta + l4) ^ f.ports)) != 0) {
+                return false;
+            }
+            return joinHotTcp(f, p, batch, g, delta, l3, l4, thLen, payLen, 0, ipKey, false);
+        }
         long w0 = Bytes.u64(g, delta + l3);
         long w1 = Bytes.u64(g, delta + l3 + 8); // TTL, protocol, checksum, source
         long w2 = Bytes.u64(g, delta + l3 + 16); // destination, ports (no IP options: l4 == l3 + 20)
@@ -469,39 +479,6 @@ public final class GroCoalescer {
         hotJoins++;
         join(f, p, batch);
         return true;
-    }
-
-    /**
-     * {@link #joinHot} for IPv6 without extension headers: the version/traffic class/flow label and
-     * hop limit ({@link #check}'s IPv6 key), the addresses against the flow's cached words, the ports,
-     * then the TCP and L2 checks of the IPv4 hot join (IPv6 has no ID rule).
-     */
-    private boolean joinHot6(Flow f, Packet p, GroBatch batch) {
-        long l3 = p.rxL3Off;
-        long l4 = p.rxL4Off;
-        long end = p.rxIpEnd;
-        int thLen = f.thLen;
-        if (f.ipVersion != 6 || f.l3Len != 40 || l3 - p.offset != f.l2Len || l4 != l3 + 40 || l4 + thLen > end) {
-            return false;
-        }
-        int payLen = (int) (end - l4) - thLen;
-        if (payLen <= 0 || payLen > f.mss) {
-            return false;
-        }
-        MemorySegment s = p.segment;
-        if (p.offset < 0 || l3 < 8 || end > s.byteSize() || p.offset + 16 > end
-                || (s != checkedSegment && !checkSegment(s))) {
-            return false;
-        }
-        MemorySegment g = Bytes.NATIVE;
-        long delta = s.address();
-        long ipKey = Bytes.u64(g, delta + l3) & 0xffffffff000000ffL; // as readWords
-        if (((Bytes.u64(g, delta + l3 + 8) ^ f.a6a) | (Bytes.u64(g, delta + l3 + 16) ^ f.a6b)
-                | (Bytes.u64(g, delta + l3 + 24) ^ f.a6c) | (Bytes.u64(g, delta + l3 + 32) ^ f.a6d)
-                | (ipKey ^ f.ipKey) | (Bytes.u32(g, delta + l4) ^ f.ports)) != 0) {
-            return false;
-        }
-        return joinHotTcp(f, p, batch, g, delta, l3, l4, thLen, payLen, 0, ipKey, false);
     }
 
     /** Appends the checked segment to {@code f}; delivers the flow when the segment ends it. */
@@ -957,7 +934,7 @@ public final class GroCoalescer {
 
     /** One held flow: the head descriptor plus what the checks need, offsets into the head's segment. */
     private static final class Flow {
-        /** IPv6 without extension headers: the 32 address bytes as four big-endian words ({@link #joinHot6}). */
+        /** IPv6 without extension headers: the 32 address bytes as four big-endian words ({@link #joinHot}). */
         long a6a;
         long a6b;
         long a6c;
