@@ -39,7 +39,7 @@ public final class PspEncoder {
     private final int[] frameIndex;
     /** The IV each frame handed to the {@link FrameSealer} was given (a frame taken back keeps it). */
     private final long[] frameIv;
-    /** The header bytes of each frame handed to the {@link FrameSealer} ({@link #handedHdr}). */
+    /** The header bytes of each frame handed to the {@link FrameSealer} ({@link #shapeHdr} when it was handed over). */
     private final int[] frameHdr;
     /** An IV drawn for a packet that then took another path: its next {@link #nextIv} returns it. */
     private long carriedIv;
@@ -178,7 +178,7 @@ public final class PspEncoder {
             frameIndex[i - from] = fi;
             if (fi >= 0) {
                 frameIv[i - from] = drawnIv;
-                frameHdr[i - from] = handedHdr;
+                frameHdr[i - from] = shapeHdr;
                 p.result = PENDING;
                 handedOver++;
                 continue;
@@ -262,20 +262,8 @@ public final class PspEncoder {
         if (sa == null || sa.frameWord == -1 || p.splitLength != 0) {
             return -1;
         }
-        int total = fastShape(p);
-        int rc;
-        if (total >= 0) {
-            handedHdr = FAST_HDR;
-            rc = fastRoom(p, sa, total - 20, total);
-        } else {
-            int payloadLen = fastShape6(p);
-            if (payloadLen < 0) {
-                return -1;
-            }
-            handedHdr = FAST_HDR6;
-            rc = fastRoom(p, sa, payloadLen, payloadLen);
-        }
-        if (rc != 0) {
+        int l4Len = fastShape(p);
+        if (l4Len < 0 || fastRoom(p, sa, l4Len, shapeHdr == FAST_HDR ? l4Len + 20 : l4Len) != 0) {
             return -1;
         }
         long frame = p.segment.address() + p.offset;
@@ -288,8 +276,6 @@ public final class PspEncoder {
     /** {@link #handOver} drew {@link #drawnIv} for the packet at hand. */
     private boolean ivDrawn;
     private long drawnIv;
-    /** The header bytes (L2 + L3) of the frame {@link #handOver} handed over: {@link #FAST_HDR} or {@link #FAST_HDR6}. */
-    private int handedHdr;
 
     /**
      * The record fields of a packet the {@link FrameSealer} encapsulated (as {@link #finishEncap}
@@ -541,32 +527,24 @@ public final class PspEncoder {
             return Reason.TX_NO_SA.code();
         }
         if (fastPath && sa.mode == Mode.TRANSPORT && !sa.reference && p.splitLength == 0) {
-            int rc = encapsulateTransportV4(p, sa);
-            if (rc == NOT_FAST) {
-                rc = encapsulateTransportV6(p, sa);
-            }
-            if (rc != NOT_FAST) {
-                return rc;
+            int l4Len = fastShape(p);
+            if (l4Len >= 0) {
+                return shapeHdr == FAST_HDR ? encapsulateTransportV4(p, sa, l4Len + 20) : encapsulateTransportV6(p, sa, l4Len);
             }
         }
         return encapsulateGeneral(p, sa);
     }
 
-    private static final int NOT_FAST = -1;
     private static final int FAST_HDR = 14 + 20; // untagged Ethernet + IPv4 without options
 
     /**
      * The common shape on its own path: transport mode, untagged Ethernet, IPv4 without options,
      * unfragmented TCP or UDP, no link-layer padding. The same bytes and record fields as
      * {@link #encapsulateGeneral} (checked against it by a differential test), from a handful of
-     * fixed-offset reads instead of the general parse, and a fixed 34-byte header move. Returns
-     * {@link #NOT_FAST} for any other frame, before writing anything.
+     * fixed-offset reads instead of the general parse, and a fixed 34-byte header move. For a frame
+     * {@link #fastShape} accepted ({@code total}: its IPv4 total length).
      */
-    private int encapsulateTransportV4(Packet p, TxSa sa) {
-        int total = fastShape(p);
-        if (total < 0) {
-            return NOT_FAST;
-        }
+    private int encapsulateTransportV4(Packet p, TxSa sa, int total) {
         int rc = fastRoom(p, sa, total - 20, total);
         if (rc != 0) {
             return rc;
@@ -613,14 +591,10 @@ public final class PspEncoder {
      * {@link #encapsulateTransportV4}'s IPv6 twin: transport mode, untagged Ethernet, IPv6 whose next
      * header is TCP or UDP (no extension headers), no link-layer padding. The 54 header bytes move
      * back by the encapsulation, the payload length and next header are rewritten (IPv6 has no
-     * header checksum). The same bytes and record fields as {@link #encapsulateGeneral}; returns
-     * {@link #NOT_FAST} for any other frame, before writing anything.
+     * header checksum). The same bytes and record fields as {@link #encapsulateGeneral}. For a frame
+     * {@link #fastShape} accepted ({@code payloadLen}: its IPv6 payload length).
      */
-    private int encapsulateTransportV6(Packet p, TxSa sa) {
-        int payloadLen = fastShape6(p);
-        if (payloadLen < 0) {
-            return NOT_FAST;
-        }
+    private int encapsulateTransportV6(Packet p, TxSa sa, int payloadLen) {
         int rc = fastRoom(p, sa, payloadLen, payloadLen);
         if (rc != 0) {
             return rc;
@@ -655,10 +629,12 @@ public final class PspEncoder {
     }
 
     /**
-     * The IPv4 total length of a frame of the common shape (see {@link #encapsulateTransportV4})
-     * in writable native memory, or -1. Checks the frame against its segment's bounds and the
-     * segment's liveness, so that the caller may address it absolutely through {@link Bytes#NATIVE}
-     * (from the frame's start back into the headroom once {@link #fastRoom} agrees).
+     * The L4 length of a frame of one of the common shapes, in writable native memory, or -1:
+     * untagged Ethernet, then IPv4 without options, unfragmented ({@link #shapeHdr} = {@link #FAST_HDR}),
+     * or IPv6 without extension headers ({@link #FAST_HDR6}), carrying TCP or UDP, with no padding.
+     * Checks the frame against its segment's bounds and the segment's liveness once, so that the
+     * caller may address it absolutely through {@link Bytes#NATIVE} (from the frame's start back into
+     * the headroom once {@link #fastRoom} agrees).
      */
     private int fastShape(Packet p) {
         MemorySegment s = p.segment;
@@ -670,43 +646,35 @@ public final class PspEncoder {
             return -1;
         }
         long a = s.address() + off;
-        long w0 = Bytes.u64(Bytes.NATIVE, a + 8);  // MAC bytes 8..11, ethertype, version/IHL, TOS
-        long w1 = Bytes.u64(Bytes.NATIVE, a + 16); // total length, ID, flags/fragment offset, TTL, protocol
-        int proto = (int) w1 & 0xff;
-        int total = (int) (w1 >>> 48);
-        if ((int) (w0 >>> 8 & 0xffffff) != 0x080045 || total != length - 14 || (w1 >>> 16 & 0x3fff) != 0
-                || (proto != PacketHeaders.PROTO_TCP && proto != PacketHeaders.PROTO_UDP)) {
+        long w0 = Bytes.u64(Bytes.NATIVE, a + 8);  // MAC bytes 8..11, ethertype, version/IHL, TOS (IPv6: version/class/flow label)
+        long w1 = Bytes.u64(Bytes.NATIVE, a + 16); // IPv4: total length, ID, flags/fragment offset, TTL, protocol;
+                                                   // IPv6: flow label, payload length, next header, hop limit, source 0..1
+        int proto;
+        int l4Len;
+        if ((int) (w0 >>> 8 & 0xffffff) == 0x080045) {
+            int total = (int) (w1 >>> 48);
+            if (total != length - 14 || (w1 >>> 16 & 0x3fff) != 0) {
+                return -1;
+            }
+            proto = (int) w1 & 0xff;
+            l4Len = total - 20;
+            shapeHdr = FAST_HDR;
+        } else if ((int) (w0 >>> 16 & 0xffff) == PacketHeaders.ETHERTYPE_IPV6 && (int) (w0 >>> 12 & 0xf) == 6
+                && length >= FAST_HDR6 + 8) {
+            l4Len = (int) (w1 >>> 32) & 0xffff;
+            if (l4Len != length - FAST_HDR6) {
+                return -1;
+            }
+            proto = (int) (w1 >>> 24) & 0xff;
+            shapeHdr = FAST_HDR6;
+        } else {
             return -1;
         }
-        return total;
+        return proto == PacketHeaders.PROTO_TCP || proto == PacketHeaders.PROTO_UDP ? l4Len : -1;
     }
 
-    /**
-     * {@link #fastShape}'s IPv6 twin: the payload length of a frame of untagged Ethernet and IPv6
-     * whose next header is TCP or UDP (no extension headers) and no padding, in writable native
-     * memory (checked as {@link #fastShape} does), or -1.
-     */
-    private int fastShape6(Packet p) {
-        MemorySegment s = p.segment;
-        long off = p.offset;
-        int length = p.length;
-        long size = s.byteSize();
-        if (length < FAST_HDR6 + 8 || off < 0 || off + length > size || p.base < 0 || p.limit > size
-                || (s != checkedSegment && !checkSegment(s))) {
-            return -1;
-        }
-        long a = s.address() + off;
-        long w0 = Bytes.u64(Bytes.NATIVE, a + 8);  // MAC bytes 8..11, ethertype, version/traffic class/flow label
-        long w1 = Bytes.u64(Bytes.NATIVE, a + 16); // flow label, payload length, next header, hop limit, source 0..1
-        int payloadLen = (int) (w1 >>> 32) & 0xffff;
-        int proto = (int) (w1 >>> 24) & 0xff;
-        if ((int) (w0 >>> 16 & 0xffff) != PacketHeaders.ETHERTYPE_IPV6 || (int) (w0 >>> 12 & 0xf) != 6
-                || payloadLen != length - FAST_HDR6
-                || (proto != PacketHeaders.PROTO_TCP && proto != PacketHeaders.PROTO_UDP)) {
-            return -1;
-        }
-        return payloadLen;
-    }
+    /** The header bytes (L2 + L3) of the frame {@link #fastShape} accepted last: {@link #FAST_HDR} or {@link #FAST_HDR6}. */
+    private int shapeHdr;
 
     /**
      * Native, writable, alive and accessible by this thread: checked once per segment per burst
@@ -722,7 +690,7 @@ public final class PspEncoder {
     }
 
     /**
-     * For a frame {@link #fastShape} or {@link #fastShape6} accepted ({@code payloadLen} L4 bytes, IP
+     * For a frame {@link #fastShape} accepted ({@code payloadLen} L4 bytes, IP
      * length field {@code ipLen}): 0, or why {@code sa} cannot encapsulate it in the packet's window,
      * checked in the general path's order.
      */
