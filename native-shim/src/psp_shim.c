@@ -115,6 +115,8 @@ int64_t psp_shim_layout(int query) {
     case PSP_SHIM_Q_TSO_DST: return offsetof(struct psp_shim_tso, dst);
     case PSP_SHIM_Q_TSO_STATUS: return offsetof(struct psp_shim_tso, status);
     case PSP_SHIM_Q_TSO_L4_SUM: return offsetof(struct psp_shim_tso, l4_sum);
+    case PSP_SHIM_Q_VEC_TEXT_SUM: return offsetof(struct psp_shim_vec, text_sum);
+    case PSP_SHIM_Q_F_TEXT_SUM: return PSP_SHIM_F_TEXT_SUM;
     default: return -EINVAL;
     }
 }
@@ -350,9 +352,15 @@ static int32_t imb_one(struct engine *e, struct key *k, uint8_t *rec, uint32_t a
 }
 #endif
 
+static uint64_t csum_add(const uint8_t *p, uint32_t len, uint64_t sum);
+
 static int32_t burst(void *engine, const struct psp_shim_vec *v, int enc) {
     struct engine *e = engine;
     if (e == NULL || v == NULL || v->num < 0) {
+        return -EINVAL;
+    }
+    uint64_t *sums = !enc && (v->flags & PSP_SHIM_F_TEXT_SUM) != 0 ? v->text_sum : NULL;
+    if (!enc && (v->flags & PSP_SHIM_F_TEXT_SUM) != 0 && sums == NULL) {
         return -EINVAL;
     }
     int32_t ok = 0;
@@ -377,6 +385,9 @@ static int32_t burst(void *engine, const struct psp_shim_vec *v, int enc) {
 #endif
         }
         v->status[i] = st;
+        if (st == 0 && sums != NULL) {
+            sums[i] = csum_add(rec + aadl, tl, 0); /* the plaintext is still in L1 */
+        }
         ok += st == 0;
     }
     return ok;

@@ -23,6 +23,11 @@
  * out-of-place cipher call over head + source, and restore those bytes before it returns (the
  * source reads back unchanged). Without it a split record costs a streamed init/update/final. */
 #define PSP_SHIM_F_SPLIT_STAGE 1
+/* vec.flags, open: for every record opened (status 0), text_sum[i] is the Internet checksum sum
+ * (RFC 1071, network order, not folded or inverted) of its text_len plaintext bytes, taken while
+ * they are fresh from the cipher; the receiver derives its inner TCP/UDP checksum check from it
+ * instead of a second pass over the payload. Not written for a record that failed. */
+#define PSP_SHIM_F_TEXT_SUM 2
 
 /* Burst descriptor: every pointer refers to arrays of at least num entries. */
 struct psp_shim_vec {
@@ -38,6 +43,8 @@ struct psp_shim_vec {
      * first text_len - src_len bytes are in place. src_len[i] == 0: an in-place record. */
     const uint64_t *src;
     const uint32_t *src_len;
+    /* PSP_SHIM_F_TEXT_SUM (open): out, per record; NULL otherwise. */
+    uint64_t *text_sum;
 };
 
 /*
@@ -156,6 +163,8 @@ enum psp_shim_layout_query {
     PSP_SHIM_Q_TSO_DST = 33,
     PSP_SHIM_Q_TSO_STATUS = 34,
     PSP_SHIM_Q_TSO_L4_SUM = 35,
+    PSP_SHIM_Q_VEC_TEXT_SUM = 36,
+    PSP_SHIM_Q_F_TEXT_SUM = 37,
 };
 
 /* 1 when impl was built in and works on this CPU, else 0. */

@@ -44,7 +44,8 @@ public final class NativeShim {
             ADDRESS.withName("key"),
             ADDRESS.withName("status"),
             ADDRESS.withName("src"),
-            ADDRESS.withName("src_len")).withName("psp_shim_vec");
+            ADDRESS.withName("src_len"),
+            ADDRESS.withName("text_sum")).withName("psp_shim_vec");
     public static final long VEC_NUM_OFFSET = VEC.byteOffset(groupElement("num"));
     public static final long VEC_FLAGS_OFFSET = VEC.byteOffset(groupElement("flags"));
     /**
@@ -52,6 +53,11 @@ public final class NativeShim {
      * caller's; the shim may stage the in-place text head there (restored before it returns).
      */
     public static final int F_SPLIT_STAGE = 1;
+    /**
+     * {@code PSP_SHIM_F_TEXT_SUM} (open): for every record opened, {@code text_sum[i]} is the
+     * Internet checksum sum (network order, unfolded) of its plaintext, taken as the cipher leaves it.
+     */
+    public static final int F_TEXT_SUM = 2;
     public static final long VEC_BASE_OFFSET = VEC.byteOffset(groupElement("base"));
     public static final long VEC_AAD_LEN_OFFSET = VEC.byteOffset(groupElement("aad_len"));
     public static final long VEC_TEXT_LEN_OFFSET = VEC.byteOffset(groupElement("text_len"));
@@ -59,6 +65,7 @@ public final class NativeShim {
     public static final long VEC_STATUS_OFFSET = VEC.byteOffset(groupElement("status"));
     public static final long VEC_SRC_OFFSET = VEC.byteOffset(groupElement("src"));
     public static final long VEC_SRC_LEN_OFFSET = VEC.byteOffset(groupElement("src_len"));
+    public static final long VEC_TEXT_SUM_OFFSET = VEC.byteOffset(groupElement("text_sum"));
 
     /** {@code ENOTSUP}: a whole frame the shim did not encapsulate (nothing written). */
     public static final int ENOTSUP = 95;
@@ -135,7 +142,7 @@ public final class NativeShim {
             Q_FRAMES_SIZE = 18, Q_FRAMES_FRAME = 19, Q_FRAMES_FRAME_LEN = 20, Q_FRAMES_IV = 21, Q_FRAMES_SA = 22,
             Q_FRAMES_VC = 23, Q_FRAMES_SPORT = 24, Q_FRAMES_KEY = 25, Q_FRAMES_STATUS = 26, Q_FRAMES_HASH = 27,
             Q_ENOTSUP = 28, Q_TSO_SIZE = 29, Q_TSO_TMPL = 30, Q_TSO_IP_SUM = 31, Q_TSO_KEY = 32, Q_TSO_DST = 33,
-            Q_TSO_STATUS = 34, Q_TSO_L4_SUM = 35;
+            Q_TSO_STATUS = 34, Q_TSO_L4_SUM = 35, Q_VEC_TEXT_SUM = 36, Q_F_TEXT_SUM = 37;
 
     private static final String LIB = "libpspshim.so";
     private static final Throwable CAUSE;

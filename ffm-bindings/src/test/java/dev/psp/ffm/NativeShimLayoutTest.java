@@ -26,6 +26,8 @@ class NativeShimLayoutTest {
         assertEquals(NativeShim.VEC_SRC_LEN_OFFSET, NativeShim.layout(NativeShim.Q_VEC_SRC_LEN), "src_len");
         assertEquals(NativeShim.VEC_FLAGS_OFFSET, NativeShim.layout(NativeShim.Q_VEC_FLAGS), "flags");
         assertEquals(NativeShim.F_SPLIT_STAGE, NativeShim.layout(NativeShim.Q_F_SPLIT_STAGE), "PSP_SHIM_F_SPLIT_STAGE");
+        assertEquals(NativeShim.VEC_TEXT_SUM_OFFSET, NativeShim.layout(NativeShim.Q_VEC_TEXT_SUM), "text_sum");
+        assertEquals(NativeShim.F_TEXT_SUM, NativeShim.layout(NativeShim.Q_F_TEXT_SUM), "PSP_SHIM_F_TEXT_SUM");
         assertEquals(NativeShim.EINVAL, NativeShim.layout(NativeShim.Q_EINVAL), "EINVAL");
         assertEquals(NativeShim.EBADMSG, NativeShim.layout(NativeShim.Q_EBADMSG), "EBADMSG");
         assertEquals(NativeShim.ENOMEM, NativeShim.layout(NativeShim.Q_ENOMEM), "ENOMEM");

@@ -17,8 +17,10 @@ public final class AeadBurst {
     private final MemorySegment[] sources;
     private final long[] sourceOffsets;
     private final int[] sourceLengths;
+    private final long[] textSums;
     private int count;
     private boolean stageSplitHeads;
+    private boolean sumTexts;
 
     public AeadBurst(int capacity) {
         segments = new MemorySegment[capacity];
@@ -30,6 +32,7 @@ public final class AeadBurst {
         sources = new MemorySegment[capacity];
         sourceOffsets = new long[capacity];
         sourceLengths = new int[capacity];
+        textSums = new long[capacity];
     }
 
     public int capacity() {
@@ -43,6 +46,33 @@ public final class AeadBurst {
     public void clear() {
         count = 0;
         stageSplitHeads = false;
+        sumTexts = false;
+    }
+
+    /**
+     * Asks, for this burst of opens, for each opened record's plaintext checksum sum
+     * ({@link #textSum}), which a backend that can take it while the plaintext is fresh from the
+     * cipher provides (the native shim); others leave it unknown. Reset by {@link #clear()}.
+     */
+    public void sumTexts(boolean v) {
+        sumTexts = v;
+    }
+
+    public boolean sumTexts() {
+        return sumTexts;
+    }
+
+    /**
+     * The Internet checksum sum (RFC 1071, network order, unfolded: {@code Checksum.sum} of the
+     * text bytes from 0) of record {@code i}'s plaintext, as its backend took it when it opened the
+     * record; -1 when unknown (not asked for, not provided by the backend, or the record failed).
+     */
+    public long textSum(int i) {
+        return textSums[i];
+    }
+
+    public void textSum(int i, long sum) {
+        textSums[i] = sum;
     }
 
     /**
@@ -74,6 +104,7 @@ public final class AeadBurst {
         statuses[i] = AeadEngine.ERROR;
         sources[i] = null;
         sourceLengths[i] = 0;
+        textSums[i] = -1;
         return i;
     }
 

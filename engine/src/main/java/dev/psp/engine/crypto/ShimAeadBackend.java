@@ -151,6 +151,7 @@ public final class ShimAeadBackend implements AeadBackend {
         private MemorySegment statuses;
         private MemorySegment srcs;
         private MemorySegment srcLens;
+        private MemorySegment textSums;
         // Filled with plain array stores per record, then copied to the native SoA in one bulk copy
         // per array per burst (per-element segment stores cost more than the crypto at 64 B).
         private long[] jBases;
@@ -192,6 +193,7 @@ public final class ShimAeadBackend implements AeadBackend {
             statuses = soaArena.allocate(padded(4L * n), LINE_PAIR);
             srcs = soaArena.allocate(padded(8L * n), LINE_PAIR);
             srcLens = soaArena.allocate(padded(4L * n), LINE_PAIR);
+            textSums = soaArena.allocate(padded(8L * n), LINE_PAIR);
             vec.set(JAVA_LONG, NativeShim.VEC_BASE_OFFSET, bases.address());
             vec.set(JAVA_LONG, NativeShim.VEC_AAD_LEN_OFFSET, aadLens.address());
             vec.set(JAVA_LONG, NativeShim.VEC_TEXT_LEN_OFFSET, textLens.address());
@@ -199,6 +201,7 @@ public final class ShimAeadBackend implements AeadBackend {
             vec.set(JAVA_LONG, NativeShim.VEC_STATUS_OFFSET, statuses.address());
             vec.set(JAVA_LONG, NativeShim.VEC_SRC_OFFSET, srcs.address());
             vec.set(JAVA_LONG, NativeShim.VEC_SRC_LEN_OFFSET, srcLens.address());
+            vec.set(JAVA_LONG, NativeShim.VEC_TEXT_SUM_OFFSET, textSums.address());
             burstIndex = new int[n];
             heapIndex = new int[n];
             jBases = new long[n];
@@ -633,12 +636,17 @@ public final class ShimAeadBackend implements AeadBackend {
                 MemorySegment.copy(jSrcLens, 0, srcLens, SOA_INT, 0, m);
                 MemorySegment.copy(jSrcs, 0, srcs, SOA_LONG, 0, m);
                 vec.set(JAVA_INT, NativeShim.VEC_NUM_OFFSET, m);
-                vec.set(JAVA_INT, NativeShim.VEC_FLAGS_OFFSET, seal && stage ? NativeShim.F_SPLIT_STAGE : 0);
+                boolean sums = !seal && burst.sumTexts();
+                vec.set(JAVA_INT, NativeShim.VEC_FLAGS_OFFSET,
+                        seal && stage ? NativeShim.F_SPLIT_STAGE : sums ? NativeShim.F_TEXT_SUM : 0);
                 int rc = seal ? NativeShim.sealBurst(engine, vec.address()) : NativeShim.openBurst(engine, vec.address());
                 MemorySegment.copy(statuses, SOA_INT, 0, jStatus, 0, m);
                 for (int j = 0; j < m; j++) {
                     int st = rc < 0 ? ERROR : toAeadStatus(jStatus[j]);
                     burst.status(burstIndex[j], st);
+                    if (sums && st == OK) {
+                        burst.textSum(burstIndex[j], textSums.getAtIndex(JAVA_LONG, j));
+                    }
                     ok += st == OK ? 1 : 0;
                 }
             }

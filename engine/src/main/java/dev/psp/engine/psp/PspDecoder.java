@@ -43,6 +43,8 @@ public final class PspDecoder {
     long fastValidations;
     /** Packets {@link #decapsulate} moved with absolute addresses. */
     long fastDecapsulations;
+    /** Inner checksums checked from the backend's plaintext sum (tests check that path ran). */
+    long textSumVerifications;
 
     public PspDecoder(AeadEngine engine, RxKeys keys, PspCounters counters, Mode mode, int maxBurst) {
         this.engine = engine;
@@ -108,7 +110,7 @@ public final class PspDecoder {
         if (key == null) {
             return fail(p, keys.lastReason);
         }
-        return complete(p, engine.open(key, p.segment, p.aeadOff, p.aadLen, p.textLen));
+        return complete(p, engine.open(key, p.segment, p.aeadOff, p.aadLen, p.textLen), -1);
     }
 
     /**
@@ -131,6 +133,7 @@ public final class PspDecoder {
 
     private void openChunk(Packet[] pkts, int from, int n) {
         burst.clear();
+        burst.sumTexts(verifyInnerChecksums);
         for (int i = from; i < from + n; i++) {
             Packet p = pkts[i];
             burstIndex[i - from] = -1;
@@ -152,7 +155,7 @@ public final class PspDecoder {
         for (int i = from; i < from + n; i++) {
             int bi = burstIndex[i - from];
             if (bi >= 0) {
-                complete(pkts[i], burst.status(bi));
+                complete(pkts[i], burst.status(bi), burst.textSum(bi));
             }
         }
     }
@@ -419,7 +422,8 @@ public final class PspDecoder {
         return ports >= 0 && ports + 4 <= clearEnd ? Bytes.u32(s, ports) & 0xffffffffL : -1;
     }
 
-    private int complete(Packet p, int status) {
+    /** {@code textSum}: the backend's sum of the plaintext ({@link AeadBurst#textSum}), or -1. */
+    private int complete(Packet p, int status, long textSum) {
         MemorySegment s = p.segment;
         if (status != AeadEngine.OK) {
             // nothing unauthenticated is delivered: wipe whatever an in-place backend wrote
@@ -429,11 +433,22 @@ public final class PspDecoder {
         if (p.vcPresent) {
             p.vc = PspHeader.vc(s, p.aeadOff);
         }
+        long textStart = p.aeadOff + p.aadLen;
+        long textEnd = textStart + p.textLen;
+        long innerOff = p.aeadOff + p.hdrLen;
+        if (textSum >= 0 && textStart < innerOff) {
+            // a VC inside the crypt offset: PSP header bytes in the text, which decapsulation strips
+            // (moved headers land on them); take them off the sum now, while they are still there
+            textSum = innerOff > textEnd ? -1
+                    : textSum + 0xffff - Checksum.fold(Checksum.sum(s, textStart, (int) (innerOff - textStart), 0));
+            textStart = innerOff;
+        }
+        // from the inner packet on, decapsulation writes nothing in [textStart, textEnd)
         int rc = decapsulate(p);
         if (rc != 0) {
             return fail(p, rc);
         }
-        if (verifyInnerChecksums && !innerChecksumOk(p)) {
+        if (verifyInnerChecksums && !innerChecksumOk(p, textSum, textStart, textEnd)) {
             return fail(p, Reason.RX_INNER_CSUM_BAD.code());
         }
         counters.rxPackets++;
@@ -447,7 +462,7 @@ public final class PspDecoder {
      * Verifies the inner TCP/UDP checksum of a decapsulated packet; sets {@link Packet#innerCsumVerified}
      * and, in tunnel mode, the layout (parsed here). False only for a checksum that fails.
      */
-    private boolean innerChecksumOk(Packet p) {
+    private boolean innerChecksumOk(Packet p, long textSum, long textStart, long textEnd) {
         MemorySegment s = p.segment;
         if (!p.rxLayout) {
             PacketHeaders h = headers;
@@ -474,11 +489,41 @@ public final class PspDecoder {
         } else {
             return true;
         }
-        if (!Checksum.l4Valid(s, p.rxL3Off, p.rxIpVersion, proto, l4, len)) {
+        long sum = textSum < 0 ? -1 : l4SumFromText(s, textSum, textStart, textEnd, l4, p.rxIpEnd);
+        if (sum >= 0) {
+            textSumVerifications++;
+        }
+        if (sum < 0 ? !Checksum.l4Valid(s, p.rxL3Off, p.rxIpVersion, proto, l4, len)
+                : Checksum.finish(sum + Checksum.pseudoHeader(s, p.rxL3Off, p.rxIpVersion, proto, l4, len)) != 0) {
             return false;
         }
         p.innerCsumVerified = true;
         return true;
+    }
+
+    /**
+     * The sum of the inner L4 bytes [l4, ipEnd) from {@code textSum}, the backend's sum of the
+     * plaintext [textStart, textEnd), which covers them but for a few header bytes: the crypt
+     * offset's clear bytes in front of the text are added, the inner IP header at its start (tunnel
+     * mode) and bytes past the inner packet are taken off (one's-complement subtraction), each
+     * summed here. Only when every such piece starts an even distance from the text's start (so the
+     * byte halves line up); else -1, and the caller sums the L4 bytes itself.
+     */
+    private static long l4SumFromText(MemorySegment s, long textSum, long textStart, long textEnd, long l4, long ipEnd) {
+        if (((textStart - l4) & 1) != 0 || textStart > ipEnd || ipEnd > textEnd
+                || (ipEnd < textEnd && ((ipEnd - textStart) & 1) != 0)) {
+            return -1;
+        }
+        long sum = textSum;
+        if (textStart > l4) {
+            sum += Checksum.sum(s, l4, (int) (textStart - l4), 0);
+        } else if (textStart < l4) {
+            sum += 0xffff - Checksum.fold(Checksum.sum(s, textStart, (int) (l4 - textStart), 0));
+        }
+        if (ipEnd < textEnd) {
+            sum += 0xffff - Checksum.fold(Checksum.sum(s, ipEnd, (int) (textEnd - ipEnd), 0));
+        }
+        return sum;
     }
 
     private static void setLayout(Packet p, long l3, long l4, long ipEnd, int ipVersion, int ipHeaderLen, int proto) {

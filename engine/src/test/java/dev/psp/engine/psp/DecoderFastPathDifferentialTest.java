@@ -135,7 +135,7 @@ class DecoderFastPathDifferentialTest {
     }
 
     /** Half the packets intact; the rest with one thing wrong. */
-    private static byte[] damage(Random r, byte[] w) {
+    static byte[] damage(Random r, byte[] w) {
         switch (r.nextInt(13)) {
             case 0 -> w[r.nextInt(Math.min(w.length, 66))] ^= (byte) (1 << r.nextInt(8)); // a header bit
             case 1 -> w[r.nextInt(w.length)] ^= (byte) 0x40; // anywhere: record, tag or header
