@@ -21,7 +21,7 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * GRO's own cost, without the cipher: the 45 segments of {@link GroBenchmark}'s 64 KB super-packet
  * are sealed and opened once in set-up (decoder verifying inner checksums, as in
- * {@code GroBenchmark.verified*}); each op puts the opened descriptors and the head's first 64
+ * {@code GroBenchmark.verified*}); each op puts the opened descriptors and the head's first 128
  * bytes back as the decoder left them and runs one {@code GroCoalescer.coalesce} over the burst.
  * {@link #descriptorsOnly} is that reset alone, to subtract. (ns/op - descriptorsOnly) / 45 is
  * GRO's cost per segment; {@code GroBenchmark.verifiedGroOnChain - verifiedGroOff} measures the
@@ -33,8 +33,10 @@ public class GroCoalesceBenchmark extends PspBench {
     public String merge;
     @Param({"true", "false"})
     public boolean fast;
+    @Param({"4", "6"})
+    public int ipVersion;
 
-    static final int HEADER_BYTES = 64;
+    static final int HEADER_BYTES = 128;
 
     private Arena arena;
     private GroCoalescer gro;
@@ -57,7 +59,6 @@ public class GroCoalesceBenchmark extends PspBench {
         gro.fastPath(fast);
         batch = gro.newBatch(64);
 
-        int ipVersion = 4;
         byte[] sp = OffloadFixtures.superPacket(ipVersion, 65000);
         byte[][] segs = OffloadFixtures.segments(sp, ipVersion, 1448);
         nseg = segs.length;
