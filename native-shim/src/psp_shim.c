@@ -290,13 +290,19 @@ static int tag_equal(const uint8_t *a, const uint8_t *b) {
 
 #define STAGE_MAX 128
 
+/* nonce: the record's 12-byte nonce (SPI, IV) in a 16-byte buffer the caller just filled with one
+ * store, or NULL to read it from the record */
 static int32_t imb_one(struct engine *e, struct key *k, uint8_t *rec, uint32_t aadl, uint32_t tl, int enc,
-                       const uint8_t *src, uint32_t sl, int stage) {
-    uint8_t iv[16] __attribute__((aligned(16)));
+                       const uint8_t *src, uint32_t sl, int stage, const uint8_t *nonce) {
+    uint8_t buf[16] __attribute__((aligned(16)));
     uint8_t tag[TAG_LEN];
     uint8_t *text = rec + aadl;
     uint8_t *rtag = text + tl;
-    memcpy(iv, rec + NONCE_OFF, NONCE_LEN);
+    if (nonce == NULL) {
+        memcpy(buf, rec + NONCE_OFF, NONCE_LEN);
+        nonce = buf;
+    }
+    const uint8_t *iv = nonce;
     uint32_t head = tl - sl;
     uintptr_t borrow_lo = (uintptr_t) src - head, borrow_hi = (uintptr_t) src + sl;
     if (enc && sl > 0 && stage && head <= STAGE_MAX
@@ -379,7 +385,7 @@ static int32_t burst(void *engine, const struct psp_shim_vec *v, int enc) {
             st = evp_one(k, rec, aadl, tl, enc, src, sl);
         } else {
 #ifdef HAVE_IPSEC_MB
-            st = imb_one(e, k, rec, aadl, tl, enc, src, sl, (v->flags & PSP_SHIM_F_SPLIT_STAGE) != 0);
+            st = imb_one(e, k, rec, aadl, tl, enc, src, sl, (v->flags & PSP_SHIM_F_SPLIT_STAGE) != 0, NULL);
 #else
             st = -EINVAL;
 #endif
@@ -634,8 +640,20 @@ static inline __attribute__((always_inline)) int32_t finish_frame(struct engine 
     uint32_t udp_len = fs->encap + payload + TAG_LEN;
     st64(udp, ((uint64_t) sport << 48) | ((uint64_t) PSP_PORT << 32) | ((uint64_t) udp_len << 16));
     uint8_t *psp = udp + UDP_HDR;
-    st64(psp, ((uint64_t) ((proto << 24) | word0lo) << 32) | (sa & 0xffffffffULL));
+    uint64_t hdr0 = ((uint64_t) ((proto << 24) | word0lo) << 32) | (sa & 0xffffffffULL);
+    uint8_t nonce[16] __attribute__((aligned(16)));
+#if defined(__x86_64__)
+    /* The PSP header in one 16-byte store and the nonce (SPI, IV) in another: the cipher's loads
+     * of the AAD and the nonce then forward from single stores (a load spanning two stores still
+     * in flight waits for both to reach the cache, ~5 ns a packet when the nonce was read back). */
+    __m128i h = _mm_set_epi64x((long long) __builtin_bswap64(v->iv[i]), (long long) __builtin_bswap64(hdr0));
+    _mm_storeu_si128((__m128i *) psp, h);
+    _mm_store_si128((__m128i *) nonce, _mm_srli_si128(h, NONCE_OFF));
+#else
+    st64(psp, hdr0);
     st64(psp + 8, v->iv[i]);
+    memcpy(nonce, psp + NONCE_OFF, NONCE_LEN);
+#endif
     if (vc_len) {
         st64(psp + PSP_BASE, v->vc[i]);
     }
@@ -646,7 +664,7 @@ static inline __attribute__((always_inline)) int32_t finish_frame(struct engine 
         st = evp_one(k, psp, aadl, tl, 1, NULL, 0);
     } else {
 #ifdef HAVE_IPSEC_MB
-        st = imb_one(e, k, psp, aadl, tl, 1, NULL, 0, 0);
+        st = imb_one(e, k, psp, aadl, tl, 1, NULL, 0, 0, nonce);
 #else
         st = -EINVAL;
 #endif
@@ -804,7 +822,18 @@ int32_t psp_shim_seal_tso(void *engine, const struct psp_shim_tso *v) {
         }
         memcpy(d, tmpl, v->hdr_len);
         uint8_t *rec = d + v->rec_off;
+        uint8_t nonce[16] __attribute__((aligned(16)));
+#if defined(__x86_64__)
+        /* the PSP header (the template's first 8 bytes, this IV) in one store, the nonce in another,
+         * as finish_frame does: the cipher's AAD and nonce loads forward from single stores */
+        __m128i h = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *) (tmpl + v->rec_off)),
+                                       _mm_cvtsi64_si128((long long) __builtin_bswap64(v->iv[i])));
+        _mm_storeu_si128((__m128i *) rec, h);
+        _mm_store_si128((__m128i *) nonce, _mm_srli_si128(h, NONCE_OFF));
+#else
         st64(rec + 8, v->iv[i]);
+        memcpy(nonce, rec + NONCE_OFF, NONCE_LEN);
+#endif
         if (v->flags & PSP_SHIM_TSO_IPV4) {
             uint32_t id = v->id[i] & 0xffff;
             st16(d + v->ip_off + 4, id);
@@ -833,7 +862,7 @@ int32_t psp_shim_seal_tso(void *engine, const struct psp_shim_tso *v) {
             st = evp_one(k, rec, aadl, tl, 1, src, sl);
         } else {
 #ifdef HAVE_IPSEC_MB
-            st = imb_one(e, k, rec, aadl, tl, 1, src, sl, 1);
+            st = imb_one(e, k, rec, aadl, tl, 1, src, sl, 1, nonce);
 #else
             st = -EINVAL;
 #endif
