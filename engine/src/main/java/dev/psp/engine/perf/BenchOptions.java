@@ -49,6 +49,12 @@ public final class BenchOptions {
     public int burst = 32;
     public double duration = 2.0;
     public double warmup = 1.0;
+    /**
+     * Measured slices per size: the workloads (PSP and baselines) take turns, {@code duration /
+     * rounds} seconds each, so a neighbour's load on a shared machine falls on all of them; 1 = one
+     * after the other.
+     */
+    public int rounds = 1;
     public Mode mode = Mode.ENCRYPT;
     public String backend = "best";
     public boolean baseline;
@@ -79,6 +85,10 @@ public final class BenchOptions {
               --burst N                 packets per burst (default 32)
               --duration SECONDS        measured time per size (default 2; fractions allowed)
               --warmup SECONDS          unmeasured time before each size (default 1)
+              --rounds N                interleave: PSP and its baselines take turns, N slices of
+                                        duration/N seconds each, totals per row; the table adds
+                                        the median per-round ratio to each baseline (default 1:
+                                        one after the other)
               --mode encrypt|decrypt|roundtrip   (default encrypt)
               --backend NAME|best|raw-jdk        AEAD backend (default best); raw-jdk = plain
                                         javax.crypto AES-GCM loop, no PSP work
@@ -108,7 +118,7 @@ public final class BenchOptions {
     /** The options that take a value ({@code --name VALUE} or {@code --name=VALUE}), and the flags. */
     private static final Set<String> WITH_VALUE = Set.of("--sizes", "--psp-version", "--workers", "--burst",
             "--duration", "--warmup", "--mode", "--backend", "--key-cache", "--flows", "--ring", "--seed",
-            "--corrupt-every", "--rate");
+            "--corrupt-every", "--rate", "--rounds");
     private static final Set<String> FLAGS = Set.of("--imix", "--baseline", "--all-baselines", "--ipv6", "--tcp",
             "--latency", "--csv", "--json", "-h", "--help");
     /** The valued options that are not plain bounded ints, checked by {@link #set}. */
@@ -139,6 +149,7 @@ public final class BenchOptions {
             o.flows = a.intValue("--flows", o.flows, 1, 65536);
             o.ring = a.intValue("--ring", o.ring, 1, 1 << 20);
             o.corruptEvery = a.intValue("--corrupt-every", o.corruptEvery, 0, 1 << 20);
+            o.rounds = a.intValue("--rounds", o.rounds, 1, 1000);
             for (String name : CHECKED) {
                 String v = a.get(name);
                 if (v != null) {
@@ -173,6 +184,9 @@ public final class BenchOptions {
             }
             if (o.corruptEvery != 0) {
                 throw new BadOption("--corrupt-every is not supported with --latency");
+            }
+            if (o.rounds != 1) {
+                throw new BadOption("--rounds is not supported with --latency");
             }
         } else if (o.rate != 0) {
             throw new BadOption("--rate needs --latency");

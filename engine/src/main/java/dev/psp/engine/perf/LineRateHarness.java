@@ -146,6 +146,24 @@ public final class LineRateHarness {
 
         List<Result> results = new ArrayList<>();
         for (int[] payloads : loads) {
+            if (o.rounds > 1) {
+                List<Result> rs = measureInterleaved(kinds, o, payloads);
+                for (Result r : rs) {
+                    results.add(r);
+                    if (o.csv) {
+                        out.println(csv(r));
+                    } else if (!o.json) {
+                        out.println(row(r));
+                    }
+                }
+                if (!o.csv && !o.json) {
+                    for (int i = 1; i < rs.size(); i++) {
+                        out.println(ratioLine(rs.get(0), rs.get(i)));
+                    }
+                }
+                out.flush();
+                continue;
+            }
             for (Run k : kinds) {
                 Result r = o.latency ? LatencyBench.measure(o, k.backend, payloads)
                         : measure(k.kind, o, k.backend, payloads);
@@ -244,6 +262,174 @@ public final class LineRateHarness {
         return new Result(mode, name, o.version, meanPayload, o.imix, n, o.burst, o.keyCache, pps / 1e6, bps / 1e9,
                 okWorkers == 0 ? Double.NaN : nsSum / okWorkers, packets, failed, maxNanos / 1e9, samples, drops,
                 problem.isEmpty() ? null : problem.toString());
+    }
+
+    /**
+     * {@code --rounds}: every worker thread builds one workload per run (PSP and its baselines),
+     * warms each up, then runs them in turns, {@code rounds} slices of {@code duration / rounds}
+     * each, all workers on the same run at once (a barrier per slice). A row's totals are its
+     * slices' sums; its samples are the per-slice Mpps (for the JSON confidence interval).
+     */
+    private static List<Result> measureInterleaved(List<Run> runs, BenchOptions o, int[] payloads) {
+        int n = o.workers;
+        int m = runs.size();
+        int rounds = o.rounds;
+        long slice = Math.max(1, (long) (o.duration * 1e9 / rounds));
+        long warmupNanos = (long) (o.warmup * 1e9);
+        CyclicBarrier turn = new CyclicBarrier(n);
+        // [worker][run]: totals; [worker][run][round]: delivered and nanos per slice
+        long[][][] tally = new long[n][m][4];
+        long[][][] sliceOut = new long[n][m][rounds];
+        long[][][] sliceNanos = new long[n][m][rounds];
+        String[] error = new String[n];
+        String[][] mismatch = new String[n][m];
+        List<Map<String, Long>> drops = new ArrayList<>();
+        for (int r = 0; r < m; r++) {
+            drops.add(new LinkedHashMap<>());
+        }
+        Thread[] threads = new Thread[n];
+        for (int w = 0; w < n; w++) {
+            final int id = w;
+            threads[w] = new Thread(() -> error[id] = interleave(runs, o, payloads, o.seed + 7919L * id, turn, warmupNanos,
+                    slice, tally[id], sliceOut[id], sliceNanos[id], mismatch[id], drops), "psp-bench-" + w);
+            threads[w].start();
+        }
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        double meanPayload = 0;
+        for (int p : payloads) {
+            meanPayload += p;
+        }
+        meanPayload /= payloads.length;
+        List<Result> results = new ArrayList<>();
+        for (int r = 0; r < m; r++) {
+            Run run = runs.get(r);
+            double pps = 0;
+            double bps = 0;
+            double nsSum = 0;
+            long packets = 0;
+            long failed = 0;
+            long maxNanos = 0;
+            int okWorkers = 0;
+            double[] samples = new double[rounds];
+            StringBuilder problem = new StringBuilder();
+            for (int w = 0; w < n; w++) {
+                if (error[w] != null) {
+                    problem.append(problem.isEmpty() ? "" : "; ").append("worker ").append(w).append(": ").append(error[w]);
+                    continue;
+                }
+                long[] t = tally[w][r]; // in, out, payload bytes, nanos
+                okWorkers++;
+                double sec = t[3] / 1e9;
+                pps += t[1] / sec;
+                bps += t[2] * 8.0 / sec;
+                nsSum += t[1] == 0 ? Double.NaN : t[3] / (double) t[1];
+                packets += t[1];
+                failed += t[0] - t[1];
+                maxNanos = Math.max(maxNanos, t[3]);
+                for (int k = 0; k < rounds; k++) {
+                    samples[k] += sliceNanos[w][r][k] == 0 ? 0 : sliceOut[w][r][k] / (sliceNanos[w][r][k] / 1e9) / 1e6;
+                }
+                if (mismatch[w][r] != null) {
+                    problem.append(problem.isEmpty() ? "" : "; ").append("worker ").append(w).append(" counters: ")
+                            .append(mismatch[w][r]);
+                }
+            }
+            String mode = (run.kind == Kind.PSP || run.kind == Kind.KEY_OPS ? "" : "raw-") + o.mode.label();
+            results.add(new Result(mode, backendName(run.kind, run.backend), o.version, meanPayload, o.imix, n, o.burst,
+                    o.keyCache, pps / 1e6, bps / 1e9, okWorkers == 0 ? Double.NaN : nsSum / okWorkers, packets, failed,
+                    maxNanos / 1e9, samples, drops.get(r), problem.isEmpty() ? null : problem.toString()));
+        }
+        return results;
+    }
+
+    /** One worker of {@link #measureInterleaved}; returns null, or why it failed. */
+    private static String interleave(List<Run> runs, BenchOptions o, int[] payloads, long seed, CyclicBarrier turn,
+                                     long warmupNanos, long slice, long[][] tally, long[][] sliceOut, long[][] sliceNanos,
+                                     String[] mismatch, List<Map<String, Long>> drops) {
+        int m = runs.size();
+        Workload[] ws = new Workload[m];
+        try {
+            for (int r = 0; r < m; r++) {
+                Run run = runs.get(r);
+                ws[r] = switch (run.kind) {
+                    case PSP -> new PspWorkload(o, run.backend, payloads, seed);
+                    case RAW_AEAD -> new RawAeadWorkload(o, run.backend, payloads, seed);
+                    case RAW_JDK -> new RawJdkWorkload(o, payloads, seed);
+                    case KEY_OPS -> new KeyOpsWorkload(o, seed);
+                };
+            }
+            for (Workload w : ws) {
+                long end = System.nanoTime() + warmupNanos;
+                do {
+                    w.runBurst();
+                } while (System.nanoTime() < end);
+            }
+            for (int k = 0; k < sliceOut[0].length; k++) {
+                for (int r = 0; r < m; r++) {
+                    Workload w = ws[r];
+                    w.resetCounts();
+                    turn.await(60, TimeUnit.SECONDS);
+                    long t0 = System.nanoTime();
+                    long end = t0 + slice;
+                    long now;
+                    do {
+                        w.runBurst();
+                        now = System.nanoTime();
+                    } while (now < end);
+                    long[] t = tally[r];
+                    t[0] += w.packetsIn();
+                    t[1] += w.packetsOut();
+                    t[2] += w.payloadBytesOut();
+                    t[3] += now - t0;
+                    sliceOut[r][k] = w.packetsOut();
+                    sliceNanos[r][k] = now - t0;
+                    if (mismatch[r] == null) {
+                        mismatch[r] = w.counterMismatch();
+                    }
+                    Map<String, Long> into = drops.get(r);
+                    synchronized (drops) {
+                        w.drops().forEach((key, v) -> into.merge(key, v, Long::sum));
+                    }
+                }
+            }
+            return null;
+        } catch (BrokenBarrierException | TimeoutException e) {
+            return "another worker failed";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        } catch (RuntimeException e) {
+            turn.reset(); // release the others
+            return e.toString();
+        } finally {
+            for (Workload w : ws) {
+                if (w != null) {
+                    w.close();
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code # size 64: encrypt shim-ipsecmb / raw-encrypt shim-ipsecmb = 0.873 (median of 10 rounds, 0.84-0.91)}:
+     * the first row's Mpps over the other's, per round (the slices ran back to back), and the median.
+     */
+    private static String ratioLine(Result a, Result b) {
+        int k = Math.min(a.samples.length, b.samples.length);
+        double[] ratios = new double[k];
+        for (int i = 0; i < k; i++) {
+            ratios[i] = b.samples[i] == 0 ? Double.NaN : a.samples[i] / b.samples[i];
+        }
+        java.util.Arrays.sort(ratios);
+        double median = k % 2 == 1 ? ratios[k / 2] : (ratios[k / 2 - 1] + ratios[k / 2]) / 2;
+        return String.format(Locale.ROOT, "# size %s: %s %s / %s %s = %.3f (median of %d rounds, %.3f-%.3f)",
+                sizeLabel(a), a.mode, a.backend, b.mode, b.backend, median, k, ratios[0], ratios[k - 1]);
     }
 
     /** The backend column: raw-jdk, jdk for the key operations (javax.crypto key derivation), else the backend. */
