@@ -138,6 +138,32 @@ class LineRateHarnessTest {
     }
 
     @Test
+    void roundsInterleaveTheRunsAndReportMedianRatios() {
+        BenchRun j = BenchRun.of("--baseline", "--sizes", "64", "--duration", "0.3", "--warmup", "0", "--rounds", "3",
+                "--workers", "2", "--json");
+        List<Map<String, Object>> res = results(j, 3);
+        for (Map<String, Object> m : res) {
+            assertEquals(3, ((List<?>) m.get("samples")).size(), "one sample per round: " + m);
+            double sec = (Double) m.get("seconds");
+            assertTrue(sec >= 0.29 && sec < 1, "the rounds add up to the duration: " + m);
+        }
+        assertEquals(List.of("encrypt", "raw-encrypt", "raw-encrypt"), res.stream().map(m -> m.get("mode")).toList());
+        BenchRun t = BenchRun.of("--baseline", "--sizes", "64,200", "--duration", "0.2", "--warmup", "0", "--rounds", "2");
+        assertEquals(0, t.code(), t.err());
+        String[] lines = t.out().strip().split("\n");
+        assertEquals(3 + 2 * (3 + 2), lines.length, t.out()); // 2 comments + header; per size 3 rows + 2 ratios
+        String best = dev.psp.engine.crypto.AeadBackends.best().name();
+        assertTrue(lines[6].matches("# size 64: encrypt " + best + " / raw-encrypt " + best
+                + " = [0-9.]+ \\(median of 2 rounds, [0-9.]+-[0-9.]+\\)"), lines[6]);
+        assertTrue(lines[7].startsWith("# size 64: encrypt " + best + " / raw-encrypt raw-jdk = "), lines[7]);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("= ([0-9.]+) \\(median of 2 rounds, ([0-9.]+)-([0-9.]+)\\)")
+                .matcher(lines[6]);
+        assertTrue(m.find(), lines[6]);
+        double median = Double.parseDouble(m.group(1));
+        assertTrue(Double.parseDouble(m.group(2)) <= median && median <= Double.parseDouble(m.group(3)) && median > 0, lines[6]);
+    }
+
+    @Test
     @SuppressWarnings("unchecked")
     void failedPacketsAreReportedNotHidden() {
         // ring of 64, every 4th buffer corrupted: exactly a quarter of the packets fail authentication
@@ -163,7 +189,8 @@ class LineRateHarnessTest {
     @ParameterizedTest
     @ValueSource(strings = {"--corrupt-every 2", "--sizes 10:0:20", "--sizes abc", "--sizes 64,,128", "--sizes 70000", "--workers 0",
             "--mode foo", "--backend nope", "--key-cache 3", "--bogus", "--duration -1", "--sizes", "--csv --json",
-            "--psp-version 4", "--burst x", "--workers=x", "--imix=1", "64", "--seed 1.5", "--ring", "--burst 64 --ring 16"})
+            "--psp-version 4", "--burst x", "--workers=x", "--imix=1", "64", "--seed 1.5", "--ring", "--burst 64 --ring 16",
+            "--rounds 0", "--rounds x", "--latency --rate 1000 --rounds 2"})
     void badArgumentsGiveExitCodeTwoAndOneLine(String args) {
         BenchRun r = BenchRun.of(args.split(" "));
         assertEquals(2, r.code(), r.err());
