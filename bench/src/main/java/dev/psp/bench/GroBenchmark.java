@@ -54,6 +54,9 @@ import org.openjdk.jmh.annotations.TearDown;
  *       verifiedGroOff} is GRO's own cost on a receive path that verifies inner checksums
  *       ({@code merge=COPY}).
  *   <li>{@link #verifiedGroOnChain}: the same with {@code merge=CHAIN}; no gather in the op.
+ *   <li>{@link #markedGroOnChain}: what {@code psp decrypt --gro} runs: the decoder marks the
+ *       good inner checksums without dropping the bad ones ({@code markInnerChecksums}), GRO
+ *       chains (and would check an unmarked segment itself).
  *   <li>{@link #verifiedGroOnChainGather}: {@link #verifiedGroOnChain} + the gather copy of the whole
  *       super-packet into the 64 KB destination buffer.
  *   <li>{@link #restoreOnly}: the copy-back alone, to subtract.
@@ -79,6 +82,7 @@ public class GroBenchmark extends PspBench {
     private KeyDerivation kdf;
     private PspDecoder decoder;
     private PspDecoder verifyingDecoder;
+    private PspDecoder markingDecoder;
     private GroCoalescer gro;
     private GroCoalescer groChain;
     private GroCoalescer groDisabledC;
@@ -104,6 +108,7 @@ public class GroBenchmark extends PspBench {
         TxSa sa = BenchFixtures.txSa(engine, kdf, OffloadFixtures.VERSION);
         decoder = OffloadFixtures.decoder(engine, kdf, OffloadFixtures.VERSION);
         verifyingDecoder = OffloadFixtures.decoder(engine, kdf, OffloadFixtures.VERSION).verifyInnerChecksums(true);
+        markingDecoder = OffloadFixtures.decoder(engine, kdf, OffloadFixtures.VERSION).markInnerChecksums(true);
         gro = new GroCoalescer(GroConfig.defaults().withMerge(GroConfig.Merge.COPY), new GroCounters());
         groChain = new GroCoalescer(GroConfig.defaults().withMerge(GroConfig.Merge.CHAIN), new GroCounters());
         batchChain = groChain.newBatch(64);
@@ -141,11 +146,12 @@ public class GroBenchmark extends PspBench {
                     || OffloadFixtures.mismatch(MemorySegment.ofArray(sp), 0, p.segment, p.offset, sp.length) != -1) {
                 throw new IllegalStateException("GRO over decoder-verified segments differs from the original");
             }
-            for (int chained = 0; chained < 4; chained++) {
+            for (int chained = 0; chained < 5; chained++) {
                 int outs = switch (chained) {
                     case 0 -> groOnChain();
                     case 1 -> verifiedGroOnChain();
                     case 2 -> groOnChainGather();
+                    case 3 -> markedGroOnChain();
                     default -> verifiedGroOnChainGather();
                 };
                 p = batchChain.out[0];
@@ -169,6 +175,7 @@ public class GroBenchmark extends PspBench {
         }
         decoder.counters().reset();
         verifyingDecoder.counters().reset();
+        markingDecoder.counters().reset();
     }
 
     @TearDown(Level.Trial)
@@ -176,6 +183,7 @@ public class GroBenchmark extends PspBench {
         PspCounters c = new PspCounters();
         decoder.counters().addTo(c);
         verifyingDecoder.counters().addTo(c);
+        markingDecoder.counters().addTo(c);
         long bad = c.rxError + c.rxBad + c.rxAuthFail + c.rxPassthrough + c.reasons[Reason.RX_INNER_CSUM_BAD.code()];
         String reasons = c.reasonMap().toString();
         long csumBad = gro.counters().innerCsumBad + groChain.counters().innerCsumBad
@@ -255,6 +263,18 @@ public class GroBenchmark extends PspBench {
     public int verifiedGroOnChain() {
         restore();
         int n = verifyingDecoder.openBurst(pkts, nseg);
+        return groChain.coalesce(pkts, n, batchChain, 0);
+    }
+
+    /**
+     * What {@code psp decrypt --gro} runs: the decoder only marks the good inner checksums
+     * ({@code PspDecoder.markInnerChecksums}; with the shim, from its plaintext sums), GRO chains.
+     * Returns packets out (1).
+     */
+    @Benchmark
+    public int markedGroOnChain() {
+        restore();
+        int n = markingDecoder.openBurst(pkts, nseg);
         return groChain.coalesce(pkts, n, batchChain, 0);
     }
 

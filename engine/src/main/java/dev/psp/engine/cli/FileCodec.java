@@ -149,7 +149,10 @@ public final class FileCodec implements AutoCloseable {
             // GRO dropping bad inner checksums: the decoder judges them (the same one pass over the payload
             // GRO would make), so each lands in rx-error once, never in rx-packets
             boolean verify = verifyInnerChecksums || (gro != null && gro.config().dropBadChecksum());
-            PspDecoder dec = new PspDecoder(engine, keys, counters, mode, BURST).verifyInnerChecksums(verify);
+            // GRO keeping them: the decoder only marks the good ones (with the shim, from its plaintext
+            // sums: no pass of GRO's own over each payload); GRO judges the rest as before
+            PspDecoder dec = new PspDecoder(engine, keys, counters, mode, BURST).verifyInnerChecksums(verify)
+                    .markInnerChecksums(gro != null);
             runNamed(in, out, snaplen, false, null, null, dec);
         }
     }

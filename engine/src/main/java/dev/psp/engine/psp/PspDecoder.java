@@ -36,6 +36,7 @@ public final class PspDecoder {
     private Packet[] scratch;
     private boolean recordClearFields;
     private boolean verifyInnerChecksums;
+    private boolean markInnerChecksums;
     private boolean fastPath = true;
     /** The last segment {@link #checkSegment} accepted in the current call (reset per call). */
     private MemorySegment checkedSegment;
@@ -89,6 +90,19 @@ public final class PspDecoder {
     }
 
     /**
+     * Check inner checksums as {@link #verifyInnerChecksums} does, but only mark the good ones
+     * ({@link Packet#innerCsumVerified}): a packet whose checksum is wrong is delivered all the same,
+     * unmarked, for the stage after to judge (GRO then checks it itself and does not merge it, as
+     * Linux GRO passes such a packet up alone). For a GRO that follows: with the native shim the
+     * check costs a few additions (the shim sums the plaintext as it leaves the cipher) instead of
+     * GRO's own pass over each payload. Ignored when {@link #verifyInnerChecksums} is on.
+     */
+    public PspDecoder markInnerChecksums(boolean on) {
+        markInnerChecksums = on;
+        return this;
+    }
+
+    /**
      * The specialised path for the common shape (untagged Ethernet, IPv4 without options, UDP to
      * port 1000 without a checksum, no padding), on by default: header fields read and moved with
      * absolute addresses after one segment check per call. Off: every packet takes the general
@@ -133,7 +147,7 @@ public final class PspDecoder {
 
     private void openChunk(Packet[] pkts, int from, int n) {
         burst.clear();
-        burst.sumTexts(verifyInnerChecksums);
+        burst.sumTexts(verifyInnerChecksums || markInnerChecksums);
         for (int i = from; i < from + n; i++) {
             Packet p = pkts[i];
             burstIndex[i - from] = -1;
@@ -448,8 +462,12 @@ public final class PspDecoder {
         if (rc != 0) {
             return fail(p, rc);
         }
-        if (verifyInnerChecksums && !innerChecksumOk(p, textSum, textStart, textEnd)) {
-            return fail(p, Reason.RX_INNER_CSUM_BAD.code());
+        if (verifyInnerChecksums) {
+            if (!innerChecksumOk(p, textSum, textStart, textEnd)) {
+                return fail(p, Reason.RX_INNER_CSUM_BAD.code());
+            }
+        } else if (markInnerChecksums) {
+            innerChecksumOk(p, textSum, textStart, textEnd); // marks a good one; a bad one goes on unmarked
         }
         counters.rxPackets++;
         counters.rxBytes += PspCounters.rxBytes(p);

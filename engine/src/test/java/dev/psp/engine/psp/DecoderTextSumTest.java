@@ -22,7 +22,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * under random SAs (versions, crypt offsets, VC, transport and tunnel), two thirds with their inner
  * checksum computed by the encoder and the rest with whatever the frame carried (mostly wrong), some
  * then damaged; opened by both decoders with verification on: the same result, bytes and
- * {@code innerCsumVerified} per packet and the same counters, and the shim's sums were used. Seeded.
+ * {@code innerCsumVerified} per packet and the same counters, and the shim's sums were used; a
+ * third decoder on the shim that only marks ({@code markInnerChecksums}) marks the same packets
+ * and delivers the bad ones instead of dropping them. Seeded.
  */
 class DecoderTextSumTest {
     private static final int SLOT = 10_240;
@@ -46,6 +48,10 @@ class DecoderTextSumTest {
              Arena arena = Arena.ofConfined()) {
             MemorySegment jbuf = arena.allocate((long) SLOT * BURST, 64);
             MemorySegment sbuf = arena.allocate((long) SLOT * BURST, 64);
+            MemorySegment mbuf = arena.allocate((long) SLOT * BURST, 64);
+            PspCounters markCounters = new PspCounters();
+            long markedBadDelivered = 0;
+            long markFromSums = 0;
             long verified = 0;
             long bad = 0;
             long fromSums = 0;
@@ -55,9 +61,12 @@ class DecoderTextSumTest {
                 PspDecoder java = new PspDecoder(jdk.engine, jdk.rxKeys, jdk.rxCounters, mode).verifyInnerChecksums(true);
                 PspDecoder withSums = new PspDecoder(shim.engine, shim.rxKeys, shim.rxCounters, mode).verifyInnerChecksums(true)
                         .fastPath(r.nextBoolean());
+                PspDecoder marking = new PspDecoder(shim.engine, shim.rxKeys, markCounters, mode).markInnerChecksums(true)
+                        .fastPath(r.nextBoolean());
                 int n = 1 + r.nextInt(BURST);
                 Packet[] jp = new Packet[n];
                 Packet[] sp = new Packet[n];
+                Packet[] mp = new Packet[n];
                 for (int i = 0; i < n; i++) {
                     byte[] wire = sealed(jdk, r, round * BURST + i);
                     if (r.nextInt(3) == 0) {
@@ -68,12 +77,15 @@ class DecoderTextSumTest {
                     }
                     jp[i] = place(jbuf, i, wire);
                     sp[i] = place(sbuf, i, wire);
+                    mp[i] = place(mbuf, i, wire);
                 }
                 long before = withSums.textSumVerifications;
                 int jn = java.openBurst(jp.clone(), n);
                 int sn = withSums.openBurst(sp.clone(), n);
                 assertEquals(jn, sn, "round " + round + " delivered");
                 fromSums += withSums.textSumVerifications - before;
+                marking.openBurst(mp.clone(), n);
+                markFromSums += marking.textSumVerifications;
                 for (int i = 0; i < n; i++) {
                     String at = "round " + round + " packet " + i + " mode " + mode;
                     assertEquals(jp[i].result, sp[i].result, at + " result");
@@ -84,10 +96,23 @@ class DecoderTextSumTest {
                         tunnelVerified += sp[i].tunnel ? 1 : 0;
                     }
                     bad += sp[i].result == Reason.RX_INNER_CSUM_BAD.code() ? 1 : 0;
+                    // marking only: the same, but a bad checksum is delivered, unmarked
+                    boolean badSum = jp[i].result == Reason.RX_INNER_CSUM_BAD.code();
+                    assertEquals(badSum ? 0 : jp[i].result, mp[i].result, at + " marking: result");
+                    assertEquals(jp[i].innerCsumVerified, mp[i].innerCsumVerified, at + " marking: verified");
+                    if (badSum) {
+                        markedBadDelivered++;
+                    } else {
+                        assertArrayEquals(jp[i].toByteArray(), mp[i].toByteArray(), at + " marking: bytes");
+                    }
                 }
             }
             assertEquals(jdk.rxCounters.reasonMap(), shim.rxCounters.reasonMap(), "drop reasons");
             assertEquals(jdk.rxCounters.rxPackets, shim.rxCounters.rxPackets, "rx-packets");
+            assertEquals(bad, markedBadDelivered);
+            assertEquals(jdk.rxCounters.rxPackets + bad, markCounters.rxPackets, "marking: bad checksums delivered");
+            assertEquals(0, markCounters.reasons[Reason.RX_INNER_CSUM_BAD.code()], "marking drops nothing for its checksum");
+            assertEquals(fromSums, markFromSums, "marking checks from the shim's sums as verifying does");
             assertTrue(verified > 250, "enough inner checksums must verify: " + verified);
             assertTrue(tunnelVerified > 80, "tunnel-mode checksums must verify too: " + tunnelVerified);
             assertTrue(bad > 120, "enough inner checksums must fail: " + bad);
