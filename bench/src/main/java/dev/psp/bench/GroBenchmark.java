@@ -54,9 +54,10 @@ import org.openjdk.jmh.annotations.TearDown;
  *       verifiedGroOff} is GRO's own cost on a receive path that verifies inner checksums
  *       ({@code merge=COPY}).
  *   <li>{@link #verifiedGroOnChain}: the same with {@code merge=CHAIN}; no gather in the op.
- *   <li>{@link #markedGroOnChain}: what {@code psp decrypt --gro} runs: the decoder marks the
- *       good inner checksums without dropping the bad ones ({@code markInnerChecksums}), GRO
- *       chains (and would check an unmarked segment itself).
+ *   <li>{@link #markedGroOnChain}: for a GRO that keeps bad-checksum segments: the decoder marks
+ *       the good inner checksums without dropping the bad ones ({@code markInnerChecksums}), GRO
+ *       chains (and checks an unmarked segment itself). ({@code psp decrypt --gro} drops bad
+ *       checksums, so its decoder verifies: {@link #verifiedGroOnChain}.)
  *   <li>{@link #verifiedGroOnChainGather}: {@link #verifiedGroOnChain} + the gather copy of the whole
  *       super-packet into the 64 KB destination buffer.
  *   <li>{@link #restoreOnly}: the copy-back alone, to subtract.
@@ -267,7 +268,8 @@ public class GroBenchmark extends PspBench {
     }
 
     /**
-     * What {@code psp decrypt --gro} runs: the decoder only marks the good inner checksums
+     * The receive path of a GRO that keeps segments with bad inner checksums (delivers them alone;
+     * {@code GroConfig.dropBadChecksum} off): the decoder only marks the good inner checksums
      * ({@code PspDecoder.markInnerChecksums}; with the shim, from its plaintext sums), GRO chains.
      * Returns packets out (1).
      */

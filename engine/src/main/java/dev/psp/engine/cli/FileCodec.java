@@ -149,8 +149,8 @@ public final class FileCodec implements AutoCloseable {
             // GRO dropping bad inner checksums: the decoder judges them (the same one pass over the payload
             // GRO would make), so each lands in rx-error once, never in rx-packets
             boolean verify = verifyInnerChecksums || (gro != null && gro.config().dropBadChecksum());
-            // GRO keeping them: the decoder only marks the good ones (with the shim, from its plaintext
-            // sums: no pass of GRO's own over each payload); GRO judges the rest as before
+            // a GRO that keeps them (dropBadChecksum off; the CLI's GRO always drops): the decoder only
+            // marks the good ones (with the shim, from its plaintext sums), GRO judges the rest
             PspDecoder dec = new PspDecoder(engine, keys, counters, mode, BURST).verifyInnerChecksums(verify)
                     .markInnerChecksums(gro != null);
             runNamed(in, out, snaplen, false, null, null, dec);
