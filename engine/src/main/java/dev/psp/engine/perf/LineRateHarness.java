@@ -199,11 +199,40 @@ public final class LineRateHarness {
         int nSamples = (int) Math.max(1, (durationNanos + SAMPLE_NANOS - 1) / SAMPLE_NANOS);
         CyclicBarrier start = new CyclicBarrier(n);
         WorkerStats[] stats = new WorkerStats[n];
+        runWorkers(n, id -> stats[id] = work(kind, o, backend, payloads, o.seed + 7919L * id, start, warmupNanos,
+                durationNanos, nSamples));
+
+        Row row = new Row();
+        double[] samples = new double[nSamples];
+        Map<String, Long> drops = new LinkedHashMap<>();
+        for (int w = 0; w < n; w++) {
+            WorkerStats s = stats[w];
+            if (s == null || s.error != null) {
+                row.problem(w, false, s == null ? "did not finish" : s.error);
+                continue;
+            }
+            row.add(s.in, s.out, s.payloadBytes, s.nanos);
+            for (int i = 0; i < nSamples; i++) {
+                samples[i] += s.samples[i];
+            }
+            s.drops.forEach((k, v) -> drops.merge(k, v, Long::sum));
+            if (s.mismatch != null) {
+                row.problem(w, true, s.mismatch);
+            }
+        }
+        for (int i = 0; i < nSamples; i++) {
+            double len = Math.min(SAMPLE_NANOS, row.maxNanos - (long) i * SAMPLE_NANOS) / 1e9;
+            samples[i] = len > 0 ? samples[i] / len / 1e6 : 0;
+        }
+        return row.result(kind, backend, o, payloads, samples, drops);
+    }
+
+    /** Starts {@code n} worker threads running {@code body} with their index and waits for them. */
+    private static void runWorkers(int n, java.util.function.IntConsumer body) {
         Thread[] threads = new Thread[n];
         for (int w = 0; w < n; w++) {
             final int id = w;
-            threads[w] = new Thread(() -> stats[id] = work(kind, o, backend, payloads, o.seed + 7919L * id, start,
-                    warmupNanos, durationNanos, nSamples), "psp-bench-" + w);
+            threads[w] = new Thread(() -> body.accept(id), "psp-bench-" + w);
             threads[w].start();
         }
         for (Thread t : threads) {
@@ -213,55 +242,59 @@ public final class LineRateHarness {
                 Thread.currentThread().interrupt();
             }
         }
+    }
 
-        String mode = (kind == Kind.PSP || kind == Kind.KEY_OPS ? "" : "raw-") + o.mode.label();
-        String name = backendName(kind, backend);
-        double meanPayload = 0;
-        for (int p : payloads) {
-            meanPayload += p;
-        }
-        meanPayload /= payloads.length;
+    /** One row's totals over its workers: rates summed, ns/packet averaged, problems listed. */
+    private static final class Row {
+        double pps;
+        double bps;
+        double nsSum;
+        long packets;
+        long failed;
+        long maxNanos;
+        int okWorkers;
+        final StringBuilder problem = new StringBuilder();
 
-        double pps = 0;
-        double bps = 0;
-        double nsSum = 0;
-        long packets = 0;
-        long failed = 0;
-        long maxNanos = 0;
-        int okWorkers = 0;
-        double[] samples = new double[nSamples];
-        Map<String, Long> drops = new LinkedHashMap<>();
-        StringBuilder problem = new StringBuilder();
-        for (int w = 0; w < n; w++) {
-            WorkerStats s = stats[w];
-            if (s == null || s.error != null) {
-                problem.append(problem.isEmpty() ? "" : "; ").append("worker ").append(w).append(": ")
-                        .append(s == null ? "did not finish" : s.error);
-                continue;
-            }
+        /** A worker's packets in and delivered, payload bytes delivered, and measured time. */
+        void add(long in, long out, long payloadBytes, long nanos) {
             okWorkers++;
-            double sec = s.nanos / 1e9;
-            pps += s.out / sec;
-            bps += s.payloadBytes * 8.0 / sec;
-            nsSum += s.out == 0 ? Double.NaN : s.nanos / (double) s.out;
-            packets += s.out;
-            failed += s.in - s.out;
-            maxNanos = Math.max(maxNanos, s.nanos);
-            for (int i = 0; i < nSamples; i++) {
-                samples[i] += s.samples[i];
-            }
-            s.drops.forEach((k, v) -> drops.merge(k, v, Long::sum));
-            if (s.mismatch != null) {
-                problem.append(problem.isEmpty() ? "" : "; ").append("worker ").append(w).append(" counters: ").append(s.mismatch);
-            }
+            double sec = nanos / 1e9;
+            pps += out / sec;
+            bps += payloadBytes * 8.0 / sec;
+            nsSum += out == 0 ? Double.NaN : nanos / (double) out;
+            packets += out;
+            failed += in - out;
+            maxNanos = Math.max(maxNanos, nanos);
         }
-        for (int i = 0; i < nSamples; i++) {
-            double len = Math.min(SAMPLE_NANOS, maxNanos - (long) i * SAMPLE_NANOS) / 1e9;
-            samples[i] = len > 0 ? samples[i] / len / 1e6 : 0;
+
+        /** "worker N: what" ({@code counters} false) or "worker N counters: what". */
+        void problem(int worker, boolean counters, String what) {
+            problem.append(problem.isEmpty() ? "" : "; ").append("worker ").append(worker)
+                    .append(counters ? " counters: " : ": ").append(what);
         }
-        return new Result(mode, name, o.version, meanPayload, o.imix, n, o.burst, o.keyCache, pps / 1e6, bps / 1e9,
-                okWorkers == 0 ? Double.NaN : nsSum / okWorkers, packets, failed, maxNanos / 1e9, samples, drops,
-                problem.isEmpty() ? null : problem.toString());
+
+        Result result(Kind kind, AeadBackend backend, BenchOptions o, int[] payloads, double[] samples,
+                      Map<String, Long> drops) {
+            double meanPayload = 0;
+            for (int p : payloads) {
+                meanPayload += p;
+            }
+            meanPayload /= payloads.length;
+            String mode = (kind == Kind.PSP || kind == Kind.KEY_OPS ? "" : "raw-") + o.mode.label();
+            return new Result(mode, backendName(kind, backend), o.version, meanPayload, o.imix, o.workers, o.burst,
+                    o.keyCache, pps / 1e6, bps / 1e9, okWorkers == 0 ? Double.NaN : nsSum / okWorkers, packets, failed,
+                    maxNanos / 1e9, samples, drops, problem.isEmpty() ? null : problem.toString());
+        }
+    }
+
+    /** The workload of one run for one worker. */
+    private static Workload newWorkload(Kind kind, BenchOptions o, AeadBackend backend, int[] payloads, long seed) {
+        return switch (kind) {
+            case PSP -> new PspWorkload(o, backend, payloads, seed);
+            case RAW_AEAD -> new RawAeadWorkload(o, backend, payloads, seed);
+            case RAW_JDK -> new RawJdkWorkload(o, payloads, seed);
+            case KEY_OPS -> new KeyOpsWorkload(o, seed);
+        };
     }
 
     /**
@@ -287,63 +320,28 @@ public final class LineRateHarness {
         for (int r = 0; r < m; r++) {
             drops.add(new LinkedHashMap<>());
         }
-        Thread[] threads = new Thread[n];
-        for (int w = 0; w < n; w++) {
-            final int id = w;
-            threads[w] = new Thread(() -> error[id] = interleave(runs, o, payloads, o.seed + 7919L * id, turn, warmupNanos,
-                    slice, tally[id], sliceOut[id], sliceNanos[id], mismatch[id], drops), "psp-bench-" + w);
-            threads[w].start();
-        }
-        for (Thread t : threads) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        double meanPayload = 0;
-        for (int p : payloads) {
-            meanPayload += p;
-        }
-        meanPayload /= payloads.length;
+        runWorkers(n, id -> error[id] = interleave(runs, o, payloads, o.seed + 7919L * id, turn, warmupNanos, slice,
+                tally[id], sliceOut[id], sliceNanos[id], mismatch[id], drops));
         List<Result> results = new ArrayList<>();
         for (int r = 0; r < m; r++) {
             Run run = runs.get(r);
-            double pps = 0;
-            double bps = 0;
-            double nsSum = 0;
-            long packets = 0;
-            long failed = 0;
-            long maxNanos = 0;
-            int okWorkers = 0;
+            Row row = new Row();
             double[] samples = new double[rounds];
-            StringBuilder problem = new StringBuilder();
             for (int w = 0; w < n; w++) {
                 if (error[w] != null) {
-                    problem.append(problem.isEmpty() ? "" : "; ").append("worker ").append(w).append(": ").append(error[w]);
+                    row.problem(w, false, error[w]);
                     continue;
                 }
                 long[] t = tally[w][r]; // in, out, payload bytes, nanos
-                okWorkers++;
-                double sec = t[3] / 1e9;
-                pps += t[1] / sec;
-                bps += t[2] * 8.0 / sec;
-                nsSum += t[1] == 0 ? Double.NaN : t[3] / (double) t[1];
-                packets += t[1];
-                failed += t[0] - t[1];
-                maxNanos = Math.max(maxNanos, t[3]);
+                row.add(t[0], t[1], t[2], t[3]);
                 for (int k = 0; k < rounds; k++) {
                     samples[k] += sliceNanos[w][r][k] == 0 ? 0 : sliceOut[w][r][k] / (sliceNanos[w][r][k] / 1e9) / 1e6;
                 }
                 if (mismatch[w][r] != null) {
-                    problem.append(problem.isEmpty() ? "" : "; ").append("worker ").append(w).append(" counters: ")
-                            .append(mismatch[w][r]);
+                    row.problem(w, true, mismatch[w][r]);
                 }
             }
-            String mode = (run.kind == Kind.PSP || run.kind == Kind.KEY_OPS ? "" : "raw-") + o.mode.label();
-            results.add(new Result(mode, backendName(run.kind, run.backend), o.version, meanPayload, o.imix, n, o.burst,
-                    o.keyCache, pps / 1e6, bps / 1e9, okWorkers == 0 ? Double.NaN : nsSum / okWorkers, packets, failed,
-                    maxNanos / 1e9, samples, drops.get(r), problem.isEmpty() ? null : problem.toString()));
+            results.add(row.result(run.kind, run.backend, o, payloads, samples, drops.get(r)));
         }
         return results;
     }
@@ -356,13 +354,7 @@ public final class LineRateHarness {
         Workload[] ws = new Workload[m];
         try {
             for (int r = 0; r < m; r++) {
-                Run run = runs.get(r);
-                ws[r] = switch (run.kind) {
-                    case PSP -> new PspWorkload(o, run.backend, payloads, seed);
-                    case RAW_AEAD -> new RawAeadWorkload(o, run.backend, payloads, seed);
-                    case RAW_JDK -> new RawJdkWorkload(o, payloads, seed);
-                    case KEY_OPS -> new KeyOpsWorkload(o, seed);
-                };
+                ws[r] = newWorkload(runs.get(r).kind, o, runs.get(r).backend, payloads, seed);
             }
             for (Workload w : ws) {
                 long end = System.nanoTime() + warmupNanos;
@@ -445,12 +437,7 @@ public final class LineRateHarness {
                                     CyclicBarrier start, long warmupNanos, long durationNanos, int nSamples) {
         Workload w;
         try {
-            w = switch (kind) {
-                case PSP -> new PspWorkload(o, backend, payloads, seed);
-                case RAW_AEAD -> new RawAeadWorkload(o, backend, payloads, seed);
-                case RAW_JDK -> new RawJdkWorkload(o, payloads, seed);
-                case KEY_OPS -> new KeyOpsWorkload(o, seed);
-            };
+            w = newWorkload(kind, o, backend, payloads, seed);
         } catch (RuntimeException e) {
             start.reset(); // release the others
             return failed("setup failed: " + e);

@@ -117,7 +117,7 @@ class DecoderFastPathDifferentialTest {
     }
 
     /** A PSP packet sealed from a random frame under a random SA (failures re-drawn). */
-    private static byte[] sealed(CodecHarness h, Random r, int spi) {
+    static byte[] sealed(CodecHarness h, Random r, int spi) {
         while (true) {
             int version = r.nextInt(4);
             int co = r.nextInt(8) == 0 ? 63 : r.nextInt(6);
