@@ -42,7 +42,7 @@ final class Demo {
         }
         a.noPositional("demo");
         String[] bench = {"bench", "--sizes", "64,1400,8900", "--mode", "encrypt", "--duration", a.get("--duration", "1"),
-            "--warmup", "0.5", "--baseline"};
+            "--warmup", "0.5", "--baseline", "--rounds", "4"}; // interleaved: PSP / raw ratios printed per size
         if (!a.flag("--no-bench")) {
             try {
                 dev.psp.engine.perf.BenchOptions.parse(Arrays.copyOfRange(bench, 1, bench.length)); // before the vectors run
