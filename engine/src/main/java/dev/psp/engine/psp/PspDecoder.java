@@ -241,8 +241,8 @@ public final class PspDecoder {
         }
         long word0 = Bytes.u64(g, a + hdr + UDP_HEADER);
         int region = p.length - (hdr + UDP_HEADER + BASE_LENGTH + ICV_LENGTH);
-        if (!pspHeaderOk(word0, region)) {
-            return false;
+        if (pspHeaderReason(word0, region) != 0) {
+            return false; // the general path names it
         }
         long off = p.offset;
         p.authenticated = false;
@@ -267,16 +267,34 @@ public final class PspDecoder {
         return fastRecord(p, s, g, a, FAST_HDR6, payloadLen, 6, 40, 6);
     }
 
-    /** The PSP header checks of the general validation, all passed (a failing one is named by the general path). */
-    private static boolean pspHeaderOk(long word0, int region) {
+    /**
+     * The PSP header checks, on its first word {@code word0} and the {@code region} after the IV up
+     * to the ICV: 0 when all pass, else the reason of the first that fails.
+     */
+    private static int pspHeaderReason(long word0, int region) {
         int flags = PspHeader.flags(word0);
+        if ((flags & PspHeader.FLAG_ALWAYS_1) == 0) {
+            return Reason.RX_BAD_HEADER.code();
+        }
         int version = PspHeader.version(word0);
+        if (version > 3) {
+            return Reason.RX_BAD_VERSION.code();
+        }
         int hdrLen = PspHeader.headerLength(word0);
         boolean vcPresent = (flags & PspHeader.FLAG_V) != 0;
+        // Hdr Ext Len is 1, or 2 with a VC (PSP.md): anything else (2 without V included) is refused,
+        // never skipped over as if it were a header extension
+        if (hdrLen != (vcPresent ? BASE_LENGTH + PspHeader.VC_LENGTH : BASE_LENGTH)) {
+            return Reason.RX_BAD_HEADER.code();
+        }
+        if (hdrLen - BASE_LENGTH > region) {
+            return Reason.RX_TRUNCATED.code();
+        }
+        if (!PspHeader.validSpi(PspHeader.spi(word0))) {
+            return Reason.RX_BAD_SPI.code();
+        }
         int coBytes = PspHeader.isGmac(version) ? 0 : PspHeader.cryptOffset(word0) * PspHeader.CRYPT_OFFSET_UNIT;
-        return (flags & PspHeader.FLAG_ALWAYS_1) != 0 && version <= 3
-                && hdrLen == (vcPresent ? BASE_LENGTH + PspHeader.VC_LENGTH : BASE_LENGTH)
-                && hdrLen - BASE_LENGTH <= region && PspHeader.validSpi(PspHeader.spi(word0)) && coBytes <= region;
+        return coBytes > region ? Reason.RX_CRYPT_OFFSET.code() : 0;
     }
 
     /** Native, writable, alive and this thread's: checked once per segment per call (a burst's packets mostly share their pool's segment). */
@@ -330,33 +348,10 @@ public final class PspDecoder {
             return Reason.RX_TRUNCATED.code();
         }
         long word0 = PspHeader.word0(s, psp);
-        int flags = PspHeader.flags(word0);
-        if ((flags & PspHeader.FLAG_ALWAYS_1) == 0) {
-            return Reason.RX_BAD_HEADER.code();
-        }
-        int version = PspHeader.version(word0);
-        if (version > 3) {
-            return Reason.RX_BAD_VERSION.code();
-        }
-        int hdrLen = PspHeader.headerLength(word0);
-        boolean vcPresent = (flags & PspHeader.FLAG_V) != 0;
-        // Hdr Ext Len is 1, or 2 with a VC (PSP.md): anything else (2 without V included) is refused,
-        // never skipped over as if it were a header extension
-        if (hdrLen != (vcPresent ? BASE_LENGTH + PspHeader.VC_LENGTH : BASE_LENGTH)) {
-            return Reason.RX_BAD_HEADER.code();
-        }
         int region = (int) (icvOff - psp - BASE_LENGTH); // after the IV up to the ICV
-        if (hdrLen - BASE_LENGTH > region) {
-            return Reason.RX_TRUNCATED.code();
-        }
-        int spi = PspHeader.spi(word0);
-        if (!PspHeader.validSpi(spi)) {
-            return Reason.RX_BAD_SPI.code();
-        }
-        boolean gmac = PspHeader.isGmac(version);
-        int coBytes = gmac ? 0 : PspHeader.cryptOffset(word0) * PspHeader.CRYPT_OFFSET_UNIT;
-        if (coBytes > region) {
-            return Reason.RX_CRYPT_OFFSET.code();
+        int rc = pspHeaderReason(word0, region);
+        if (rc != 0) {
+            return rc;
         }
         setRecord(p, s, word0, udpOff, h.l3Off, h.ipVersion, h.ipEnd, h.ipHeaderLen, h.protoFieldOff, h.etherTypeOff,
                 h.srcPort, region);
