@@ -161,6 +161,7 @@ public final class ShimAeadBackend implements AeadBackend {
         private long[] jSrcs;
         private int[] jSrcLens;
         private int[] jStatus;
+        private long[] jSums;
         private int[] burstIndex = new int[0];
         private int[] heapIndex = new int[0];
 
@@ -211,6 +212,7 @@ public final class ShimAeadBackend implements AeadBackend {
             jSrcs = new long[n];
             jSrcLens = new int[n];
             jStatus = new int[n];
+            jSums = new long[n];
             capacity = n;
         }
 
@@ -641,11 +643,14 @@ public final class ShimAeadBackend implements AeadBackend {
                         seal && stage ? NativeShim.F_SPLIT_STAGE : sums ? NativeShim.F_TEXT_SUM : 0);
                 int rc = seal ? NativeShim.sealBurst(engine, vec.address()) : NativeShim.openBurst(engine, vec.address());
                 MemorySegment.copy(statuses, SOA_INT, 0, jStatus, 0, m);
+                if (sums) {
+                    MemorySegment.copy(textSums, SOA_LONG, 0, jSums, 0, m);
+                }
                 for (int j = 0; j < m; j++) {
                     int st = rc < 0 ? ERROR : toAeadStatus(jStatus[j]);
                     burst.status(burstIndex[j], st);
                     if (sums && st == OK) {
-                        burst.textSum(burstIndex[j], textSums.getAtIndex(JAVA_LONG, j));
+                        burst.textSum(burstIndex[j], jSums[j]);
                     }
                     ok += st == OK ? 1 : 0;
                 }
