@@ -458,13 +458,6 @@ int32_t psp_shim_flow_hash(int32_t proto, uint64_t addrs, uint32_t ports) {
     return flow_hash(proto, addrs, ports);
 }
 
-static uint32_t csum_finish(uint64_t sum) {
-    while (sum >> 16) {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    return ~(uint32_t) sum & 0xffff;
-}
-
 /* ---- Internet checksum (RFC 1071) ----
  * Words are summed in native (little-endian) order and the folded sum byte-swapped once at the end
  * ("byte order independence", RFC 1071 2(B)), as the Java Checksum.sum does. */
@@ -474,6 +467,11 @@ static inline uint64_t fold64(uint64_t s) {
     s = (s & 0xffff) + (s >> 16);
     s = (s & 0xffff) + (s >> 16);
     return (s & 0xffff) + (s >> 16);
+}
+
+/* The value for a checksum field: the folded sum, inverted. */
+static inline uint32_t csum_finish(uint64_t sum) {
+    return ~(uint32_t) fold64(sum) & 0xffff;
 }
 
 /* Native-order sum of n bytes (n a multiple of 8), unfolded. */
@@ -575,6 +573,38 @@ uint64_t psp_shim_csum(const uint8_t *p, uint32_t len, uint64_t sum) {
 
 #define FAST_HDR6 (ETH_HDR + 40)
 
+/* Overlap-safe move of len (33..56) header bytes back into the headroom: every word is loaded
+ * before any is stored, the last one overlapping the one before (Java's Bytes.moveHeader). */
+static inline __attribute__((always_inline)) void move_header(uint8_t *to, const uint8_t *from, uint32_t len) {
+    uint64_t w[6], tail;
+    uint32_t n = (len - 1) / 8; /* whole words before the tail: 4 for 34 bytes, 6 for 54 */
+    for (uint32_t j = 0; j < n; j++) {
+        memcpy(&w[j], from + 8 * j, 8);
+    }
+    memcpy(&tail, from + len - 8, 8);
+    for (uint32_t j = 0; j < n; j++) {
+        memcpy(to + 8 * j, &w[j], 8);
+    }
+    memcpy(to + len - 8, &tail, 8);
+}
+
+/* The 16-byte PSP header (its first word w0, in network order, then the IV) in one store, and the
+ * nonce (SPI, IV) into nonce in another: the cipher's loads of the AAD and the nonce then forward
+ * from single stores (a load spanning two stores still in flight waits for both to reach the
+ * cache: ~4 ns of a 64-byte seal when the nonce was read back from the record). */
+static inline __attribute__((always_inline)) void store_psp_header(uint8_t *psp, uint64_t w0, uint64_t iv,
+                                                                   uint8_t nonce[16]) {
+#if defined(__x86_64__)
+    __m128i h = _mm_set_epi64x((long long) __builtin_bswap64(iv), (long long) w0);
+    _mm_storeu_si128((__m128i *) psp, h);
+    _mm_store_si128((__m128i *) nonce, _mm_srli_si128(h, NONCE_OFF));
+#else
+    memcpy(psp, &w0, 8);
+    st64(psp + 8, iv);
+    memcpy(nonce, psp + NONCE_OFF, NONCE_LEN);
+#endif
+}
+
 static inline int32_t flow_hash6(int32_t proto, const uint8_t *addrs, uint32_t ports) {
     uint64_t a0 = ld64(addrs), a1 = ld64(addrs + 8), a2 = ld64(addrs + 16), a3 = ld64(addrs + 24);
     /* FlowHash.ofIpv6: each word's high half folded into its low half before the multiply */
@@ -642,18 +672,7 @@ static inline __attribute__((always_inline)) int32_t finish_frame(struct engine 
     uint8_t *psp = udp + UDP_HDR;
     uint64_t hdr0 = ((uint64_t) ((proto << 24) | word0lo) << 32) | (sa & 0xffffffffULL);
     uint8_t nonce[16] __attribute__((aligned(16)));
-#if defined(__x86_64__)
-    /* The PSP header in one 16-byte store and the nonce (SPI, IV) in another: the cipher's loads
-     * of the AAD and the nonce then forward from single stores (a load spanning two stores still
-     * in flight waits for both to reach the cache: ~4 ns of a 64-byte seal when the nonce was read back). */
-    __m128i h = _mm_set_epi64x((long long) __builtin_bswap64(v->iv[i]), (long long) __builtin_bswap64(hdr0));
-    _mm_storeu_si128((__m128i *) psp, h);
-    _mm_store_si128((__m128i *) nonce, _mm_srli_si128(h, NONCE_OFF));
-#else
-    st64(psp, hdr0);
-    st64(psp + 8, v->iv[i]);
-    memcpy(nonce, psp + NONCE_OFF, NONCE_LEN);
-#endif
+    store_psp_header(psp, __builtin_bswap64(hdr0), v->iv[i], nonce);
     if (vc_len) {
         st64(psp + PSP_BASE, v->vc[i]);
     }
@@ -699,22 +718,7 @@ static int32_t seal_frame6(struct engine *e, const struct psp_shim_frames *v, in
         inner_csum_store(f + FAST_HDR6, payload, proto, csum_add(addrs, 32, 0));
     }
     uint8_t *n = f - encap;
-    /* the 54 header bytes move back by encap: every load before any store (the ranges overlap) */
-    uint64_t h[7];
-    memcpy(&h[0], f, 8);
-    memcpy(&h[1], f + 8, 8);
-    memcpy(&h[2], f + 16, 8);
-    memcpy(&h[3], f + 24, 8);
-    memcpy(&h[4], f + 32, 8);
-    memcpy(&h[5], f + 40, 8);
-    memcpy(&h[6], f + 46, 8);
-    memcpy(n, &h[0], 8);
-    memcpy(n + 8, &h[1], 8);
-    memcpy(n + 16, &h[2], 8);
-    memcpy(n + 24, &h[3], 8);
-    memcpy(n + 32, &h[4], 8);
-    memcpy(n + 40, &h[5], 8);
-    memcpy(n + 46, &h[6], 8);
+    move_header(n, f, FAST_HDR6); /* back by encap: the ranges overlap */
     uint8_t *l3 = n + ETH_HDR;
     st16(l3 + 4, ip_len);
     l3[6] = 17;
@@ -761,18 +765,7 @@ static int32_t seal_frame(struct engine *e, const struct psp_shim_frames *v, int
     uint32_t a = ld32(f + 14), b = ld32(f + 18), c = ld32(f + 26), d = ld32(f + 30);
     uint64_t kept = (a >> 16) + (b >> 16) + (b & 0xffff) + (c >> 16) + (c & 0xffff) + (d >> 16) + (d & 0xffff);
     uint8_t *n = f - encap;
-    /* the 34 header bytes move back by encap: every load before any store (the ranges overlap) */
-    uint64_t h0, h1, h2, h3, h4;
-    memcpy(&h0, f, 8);
-    memcpy(&h1, f + 8, 8);
-    memcpy(&h2, f + 16, 8);
-    memcpy(&h3, f + 24, 8);
-    memcpy(&h4, f + 26, 8);
-    memcpy(n, &h0, 8);
-    memcpy(n + 8, &h1, 8);
-    memcpy(n + 16, &h2, 8);
-    memcpy(n + 24, &h3, 8);
-    memcpy(n + 26, &h4, 8);
+    move_header(n, f, FAST_HDR); /* back by encap: the ranges overlap */
     uint8_t *l3 = n + ETH_HDR;
     st16(l3 + 2, ip_len);
     l3[9] = 17;
@@ -823,17 +816,9 @@ int32_t psp_shim_seal_tso(void *engine, const struct psp_shim_tso *v) {
         memcpy(d, tmpl, v->hdr_len);
         uint8_t *rec = d + v->rec_off;
         uint8_t nonce[16] __attribute__((aligned(16)));
-#if defined(__x86_64__)
-        /* the PSP header (the template's first 8 bytes, this IV) in one store, the nonce in another,
-         * as finish_frame does: the cipher's AAD and nonce loads forward from single stores */
-        __m128i h = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *) (tmpl + v->rec_off)),
-                                       _mm_cvtsi64_si128((long long) __builtin_bswap64(v->iv[i])));
-        _mm_storeu_si128((__m128i *) rec, h);
-        _mm_store_si128((__m128i *) nonce, _mm_srli_si128(h, NONCE_OFF));
-#else
-        st64(rec + 8, v->iv[i]);
-        memcpy(nonce, rec + NONCE_OFF, NONCE_LEN);
-#endif
+        uint64_t w0;
+        memcpy(&w0, tmpl + v->rec_off, 8); /* the template's first PSP header word, as it is on the wire */
+        store_psp_header(rec, w0, v->iv[i], nonce);
         if (v->flags & PSP_SHIM_TSO_IPV4) {
             uint32_t id = v->id[i] & 0xffff;
             st16(d + v->ip_off + 4, id);
