@@ -80,6 +80,7 @@ public final class BenchOptions {
             usage: psp bench [options]
               --sizes LIST|MIN:INC:MAX  L4 payload bytes per packet (default 64,512,1400)
               --imix                    simple IMIX instead: 64/594/1518-byte frames 7:4:1
+                                        (not with --sizes)
               --psp-version 0..3        PSP version (default 0: AES-GCM-128)
               --workers N               threads, each with its own engine and ring (default 1)
               --burst N                 packets per burst (default 32)
@@ -128,6 +129,7 @@ public final class BenchOptions {
     /** Parses {@code args} with {@link Args}; throws BadOption with a one-line message. */
     public static BenchOptions parse(String[] args) throws BadOption {
         BenchOptions o = new BenchOptions();
+        boolean sizesGiven;
         try {
             Args a = Args.parse(args, 0, WITH_VALUE, FLAGS);
             if (!a.positional().isEmpty()) {
@@ -150,6 +152,7 @@ public final class BenchOptions {
             o.ring = a.intValue("--ring", o.ring, 1, 1 << 20);
             o.corruptEvery = a.intValue("--corrupt-every", o.corruptEvery, 0, 1 << 20);
             o.rounds = a.intValue("--rounds", o.rounds, 1, 1000);
+            sizesGiven = a.get("--sizes") != null;
             for (String name : CHECKED) {
                 String v = a.get(name);
                 if (v != null) {
@@ -165,6 +168,9 @@ public final class BenchOptions {
         if (o.burst > o.ring) {
             throw new BadOption("--burst " + o.burst + " is larger than --ring " + o.ring
                     + " (a worker's packet buffers): a burst would hold one buffer twice");
+        }
+        if (o.imix && sizesGiven) {
+            throw new BadOption("--imix and --sizes are exclusive (IMIX has its own frame sizes)");
         }
         if (o.csv && o.json) {
             throw new BadOption("--csv and --json are exclusive");

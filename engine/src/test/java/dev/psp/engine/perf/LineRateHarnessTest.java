@@ -190,7 +190,7 @@ class LineRateHarnessTest {
     @ValueSource(strings = {"--corrupt-every 2", "--sizes 10:0:20", "--sizes abc", "--sizes 64,,128", "--sizes 70000", "--workers 0",
             "--mode foo", "--backend nope", "--key-cache 3", "--bogus", "--duration -1", "--sizes", "--csv --json",
             "--psp-version 4", "--burst x", "--workers=x", "--imix=1", "64", "--seed 1.5", "--ring", "--burst 64 --ring 16",
-            "--rounds 0", "--rounds x", "--latency --rate 1000 --rounds 2"})
+            "--rounds 0", "--rounds x", "--latency --rate 1000 --rounds 2", "--imix --sizes 64"})
     void badArgumentsGiveExitCodeTwoAndOneLine(String args) {
         BenchRun r = BenchRun.of(args.split(" "));
         assertEquals(2, r.code(), r.err());
@@ -218,9 +218,10 @@ class LineRateHarnessTest {
         assertEquals(3, o.workers);
         assertEquals(BenchOptions.Mode.DECRYPT, o.mode);
         assertEquals(32, o.burst);
-        BenchOptions f = BenchOptions.parse(new String[] {"--imix", "--tcp", "--ipv6", "--seed", "-5", "--key-cache=0",
+        BenchOptions f = BenchOptions.parse(new String[] {"--tcp", "--ipv6", "--seed", "-5", "--key-cache=0",
                 "--sizes=64:64:128", "--backend", "jdk"});
-        assertTrue(f.imix && f.tcp && !f.latency);
+        assertTrue(!f.imix && f.tcp && !f.latency);
+        assertTrue(BenchOptions.parse(new String[] {"--imix", "--tcp"}).imix);
         assertEquals(6, f.ipVersion);
         assertEquals(-5, f.seed);
         assertEquals(0, f.keyCache);
