@@ -352,7 +352,7 @@ class FrameSealerDifferentialTest {
         }
     }
 
-    private static TxSa.Builder sa(int sportKind, int version, int co, boolean vc, boolean s, boolean d, boolean udpCsum,
+    static TxSa.Builder sa(int sportKind, int version, int co, boolean vc, boolean s, boolean d, boolean udpCsum,
                                    boolean tunnel, long iv0) {
         SourcePortPolicy sport = switch (sportKind) {
             case 0 -> SourcePortPolicy.referenceXor();
@@ -363,7 +363,7 @@ class FrameSealerDifferentialTest {
                 .sourcePort(sport).sBit(s).dBit(d).udpChecksum(udpCsum).ivSource(new CounterIvSource(iv0));
     }
 
-    private static Packet place(MemorySegment buf, int slot, byte[] frame, int head, int tail) {
+    static Packet place(MemorySegment buf, int slot, byte[] frame, int head, int tail) {
         long at = (long) slot * SLOT + 256;
         MemorySegment.copy(MemorySegment.ofArray(frame), 0, buf, at, frame.length);
         return new Packet().wrap(buf, at - head, Math.min(at + frame.length + tail, buf.byteSize()), at, frame.length);
