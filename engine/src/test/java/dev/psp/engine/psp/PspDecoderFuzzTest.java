@@ -10,7 +10,7 @@ import org.junit.jupiter.api.AfterAll;
  * Jazzer fuzzing of the receive path and the transmit path on arbitrary frames. In the default
  * suite it replays the seeds (regression mode, in a surefire fork of its own: Jazzer's agent
  * stays in the JVM that loads it); coverage-guided fuzzing:
- * {@code JAZZER_FUZZ=1 mvn -B -pl ffm-bindings,engine surefire:test@jazzer} (README, "Tests").
+ * {@code bash scripts/fuzz.sh} (README, set-up).
  * Invariants: nothing throws, every packet lands in exactly one counter, a delivered packet is
  * authenticated and never longer than what came in, and whatever seals opens back to the input.
  * The open seeds ({@code PspDecoderFuzzTestInputs/openNeverMisbehaves}, raw frames as
