@@ -1,6 +1,5 @@
 package dev.psp.engine.psp;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -126,20 +125,13 @@ class BurstFuzzTest {
         byte[][] frames = new byte[n][];
         String[] sas = new String[n];
         for (int i = 0; i < n; i++) {
-            int version = r.nextInt(4);
-            int co = r.nextInt(8) == 0 ? 63 : r.nextInt(12);
-            boolean vc = r.nextBoolean();
-            int kind = r.nextInt(5);
-            boolean udpCsum = r.nextInt(6) == 0;
-            boolean tunnel = r.nextInt(8) == 0;
-            boolean s = r.nextBoolean();
-            boolean d = r.nextBoolean();
+            FrameSealerDifferentialTest.SaChoice c = FrameSealerDifferentialTest.SaChoice.draw(r);
             // never an IV twice under one key, across inputs too (the JDK refuses a key and IV pair its
             // Cipher used last: a failure the shim, rightly trusting the IV source, does not have)
             long iv0 = nextIv += 1 << 16;
             int spi = 0x1000 + i;
-            TxSa js = jdk.install(FrameSealerDifferentialTest.sa(kind, version, co, vc, s, d, udpCsum, tunnel, iv0), spi, version);
-            TxSa fs = fast.install(FrameSealerDifferentialTest.sa(kind, version, co, vc, s, d, udpCsum, tunnel, iv0), spi, version);
+            TxSa js = jdk.install(c.builder(iv0), spi, c.version());
+            TxSa fs = fast.install(c.builder(iv0), spi, c.version());
             byte[] frame = FastPathDifferentialTest.frame(r);
             for (int k = r.nextInt(3); k > 0; k--) {
                 frame[r.nextInt(frame.length)] = (byte) r.nextInt(256);
@@ -150,8 +142,7 @@ class BurstFuzzTest {
             gbuf.asSlice((long) i * SLOT, SLOT).fill((byte) 0);
             fbuf.asSlice((long) i * SLOT, SLOT).fill((byte) 0xa5);
             frames[i] = frame;
-            sas[i] = "v" + version + " co " + co + " vc " + vc + " sport " + kind + " udp-csum " + udpCsum + " tunnel " + tunnel
-                    + ", headroom " + head + ", tailroom " + tail + ", inner checksums " + innerChecksums;
+            sas[i] = c + ", headroom " + head + ", tailroom " + tail + ", inner checksums " + innerChecksums;
             jp[i] = FrameSealerDifferentialTest.place(gbuf, i, frame, head, tail);
             fp[i] = FrameSealerDifferentialTest.place(fbuf, i, frame, head, tail);
             jp[i].sa = js;
@@ -184,15 +175,7 @@ class BurstFuzzTest {
             if (a.result != 0) {
                 continue;
             }
-            assertArrayEquals(a.toByteArray(), o.toByteArray(), at + " bytes");
-            assertEquals(a.offset - a.base, o.offset - o.base, at + " offset");
-            assertEquals(a.aeadOff - a.offset, o.aeadOff - o.offset, at + " aeadOff");
-            assertEquals(a.udpOff - a.offset, o.udpOff - o.offset, at + " udpOff");
-            assertEquals(a.l3Off - a.offset, o.l3Off - o.offset, at + " l3Off");
-            assertEquals(a.ipVersion, o.ipVersion, at + " ipVersion");
-            assertEquals(a.aadLen, o.aadLen, at + " aadLen");
-            assertEquals(a.textLen, o.textLen, at + " textLen");
-            assertEquals(a.flowHash, o.flowHash, at + " flow hash");
+            FrameSealerDifferentialTest.assertSameSeal(a, o, at);
             int rc = (o.sa.mode == Mode.TUNNEL ? tunnel : transport).open(o);
             assertEquals(0, rc, () -> at + " does not open: " + Reason.of(rc) + "; frame "
                     + java.util.HexFormat.of().formatHex(frames[i]) + " under " + sas[i]);

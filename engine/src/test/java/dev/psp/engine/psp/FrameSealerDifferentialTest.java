@@ -80,18 +80,11 @@ class FrameSealerDifferentialTest {
                 boolean[] eligible = new boolean[BURST];
                 int n = 1 + r.nextInt(BURST);
                 for (int i = 0; i < n; i++) {
-                    int version = r.nextInt(4);
-                    int co = r.nextInt(8) == 0 ? 63 : r.nextInt(12);
-                    boolean vc = r.nextBoolean();
-                    int kind = r.nextInt(5);
-                    boolean udpCsum = r.nextInt(6) == 0;
-                    boolean tunnel = r.nextInt(8) == 0;
-                    boolean s = r.nextBoolean();
-                    boolean d = r.nextBoolean();
+                    SaChoice c = SaChoice.draw(r);
                     long iv0 = r.nextLong() >>> 1;
                     int spi = 0x1000 + round * BURST + i;
-                    TxSa js = jdk.install(sa(kind, version, co, vc, s, d, udpCsum, tunnel, iv0), spi, version);
-                    TxSa ss = shim.install(sa(kind, version, co, vc, s, d, udpCsum, tunnel, iv0), spi, version);
+                    TxSa js = jdk.install(c.builder(iv0), spi, c.version());
+                    TxSa ss = shim.install(c.builder(iv0), spi, c.version());
                     byte[] frame = FastPathDifferentialTest.frame(r);
                     frames[i] = frame;
                     int head = r.nextInt(6) == 0 ? r.nextInt(48) : 256;
@@ -116,15 +109,7 @@ class FrameSealerDifferentialTest {
                         continue;
                     }
                     eligibleSealed += eligible[i] ? 1 : 0;
-                    assertArrayEquals(a.toByteArray(), o.toByteArray(), at + " bytes");
-                    assertEquals(a.offset - a.base, o.offset - o.base, at + " offset");
-                    assertEquals(a.aeadOff - a.offset, o.aeadOff - o.offset, at + " aeadOff");
-                    assertEquals(a.udpOff - a.offset, o.udpOff - o.offset, at + " udpOff");
-                    assertEquals(a.l3Off - a.offset, o.l3Off - o.offset, at + " l3Off");
-                    assertEquals(a.ipVersion, o.ipVersion, at + " ipVersion");
-                    assertEquals(a.aadLen, o.aadLen, at + " aadLen");
-                    assertEquals(a.textLen, o.textLen, at + " textLen");
-                    assertEquals(a.flowHash, o.flowHash, at + " flow hash");
+                    assertSameSeal(a, o, at);
                     assertEquals(0, dec.open(o), at + " opens");
                 }
             }
@@ -349,6 +334,38 @@ class FrameSealerDifferentialTest {
             }
             MemorySegment ones = arena.allocate(65_536, 64).fill((byte) 0xff); // every lane at its largest
             assertEquals(Checksum.finish(Checksum.sum(ones, 0, 65_536, 0)), Checksum.finish(NativeShim.checksum(ones.address(), 65_536, 0)));
+        }
+    }
+
+    /** {@code o} was sealed as {@code a} was (a sealed packet): bytes and every record field. */
+    static void assertSameSeal(Packet a, Packet o, String at) {
+        assertArrayEquals(a.toByteArray(), o.toByteArray(), at + " bytes");
+        assertEquals(a.offset - a.base, o.offset - o.base, at + " offset");
+        assertEquals(a.aeadOff - a.offset, o.aeadOff - o.offset, at + " aeadOff");
+        assertEquals(a.udpOff - a.offset, o.udpOff - o.offset, at + " udpOff");
+        assertEquals(a.l3Off - a.offset, o.l3Off - o.offset, at + " l3Off");
+        assertEquals(a.ipVersion, o.ipVersion, at + " ipVersion");
+        assertEquals(a.aadLen, o.aadLen, at + " aadLen");
+        assertEquals(a.textLen, o.textLen, at + " textLen");
+        assertEquals(a.flowHash, o.flowHash, at + " flow hash");
+    }
+
+    /** A random transmit SA's settings (source-port policy kind 0..4, see {@link #sa}). */
+    record SaChoice(int version, int co, boolean vc, int kind, boolean udpCsum, boolean tunnel, boolean s, boolean d) {
+        static SaChoice draw(Random r) {
+            int version = r.nextInt(4);
+            int co = r.nextInt(8) == 0 ? 63 : r.nextInt(12);
+            boolean vc = r.nextBoolean();
+            int kind = r.nextInt(5);
+            boolean udpCsum = r.nextInt(6) == 0;
+            boolean tunnel = r.nextInt(8) == 0;
+            boolean s = r.nextBoolean();
+            boolean d = r.nextBoolean();
+            return new SaChoice(version, co, vc, kind, udpCsum, tunnel, s, d);
+        }
+
+        TxSa.Builder builder(long iv0) {
+            return sa(kind, version, co, vc, s, d, udpCsum, tunnel, iv0);
         }
     }
 
