@@ -174,11 +174,14 @@ class GroFuzzTest {
             return consecutive;
         }
         List<byte[]> run = new ArrayList<>();
-        run.add(f.sent.get(head));
-        return extend(f, run, k, out, cfg) ? run : consecutive;
+        byte[] first = f.sent.get(head);
+        run.add(first);
+        TcpFrames.Layout hl = TcpFrames.layout(first);
+        return extend(f, run, k, out, cfg, hl.payOff() + hl.payLen()) ? run : consecutive;
     }
 
-    private static boolean extend(Flow f, List<byte[]> run, int k, byte[] out, GroConfig cfg) {
+    /** Depth-first over the segments that continue {@code run}; {@code at}: where the next payload sits in {@code out}. */
+    private static boolean extend(Flow f, List<byte[]> run, int k, byte[] out, GroConfig cfg, int at) {
         if (run.size() == k) {
             return legalAndEqual(run, k, out, cfg);
         }
@@ -187,9 +190,12 @@ class GroFuzzTest {
         int next = ByteBuffer.wrap(last).getInt(l.l4() + 4) + l.payLen();
         for (byte[] c : f.sent) {
             TcpFrames.Layout cl = TcpFrames.layout(c);
-            if (ByteBuffer.wrap(c).getInt(cl.l4() + 4) == next && !run.contains(c)) {
+            int len = cl.payLen();
+            // only a segment with the next sequence number whose payload is the output's bytes there
+            if (ByteBuffer.wrap(c).getInt(cl.l4() + 4) == next && !run.contains(c) && at + len <= out.length
+                    && java.util.Arrays.equals(c, cl.payOff(), cl.payOff() + len, out, at, at + len)) {
                 run.add(c);
-                if (extend(f, run, k, out, cfg)) {
+                if (extend(f, run, k, out, cfg, at + len)) {
                     return true;
                 }
                 run.remove(run.size() - 1);
