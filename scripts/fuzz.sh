@@ -5,6 +5,8 @@
 # @FuzzTest maxDuration; a finding is written next to the target's seeds
 # (engine/src/test/resources/.../<Class>Inputs/<method>/crash-*), replayed by the default suite
 # from then on, and fails this script. Usage: bash scripts/fuzz.sh [Class#method ...]
+# A new target's class goes into engine/pom.xml's jazzer execution (and out of the default one),
+# or it is reported "did not fuzz".
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -16,11 +18,11 @@ if [ ${#targets[@]} -eq 0 ]; then
   # Class#method for every method annotated @FuzzTest
   while IFS= read -r f; do
     cls=$(basename "$f" .java)
-    for m in $(awk '/@FuzzTest/ {want = 1; next} want && /void [a-zA-Z0-9_]+\(/ {
+    for m in $(awk '/^[ \t]*@FuzzTest/ {want = 1; next} want && /void [a-zA-Z0-9_]+\(/ {
                  match($0, /void [a-zA-Z0-9_]+\(/); print substr($0, RSTART + 5, RLENGTH - 6); want = 0 }' "$f"); do
       targets+=("$cls#$m")
     done
-  done < <(grep -rl '@FuzzTest' engine/src/test/java | sort)
+  done < <(grep -rlE '^[[:space:]]*@FuzzTest' engine/src/test/java | sort)
 fi
 
 bash native-shim/build.sh >/dev/null 2>&1 || true
