@@ -13,6 +13,7 @@ import dev.psp.engine.psp.CounterIvSource;
 import dev.psp.engine.psp.Mode;
 import dev.psp.engine.psp.Packet;
 import dev.psp.engine.psp.PspDecoder;
+import dev.psp.engine.psp.Reason;
 import dev.psp.engine.psp.TxSa;
 import dev.psp.engine.wire.Bytes;
 import dev.psp.engine.wire.Checksum;
@@ -134,6 +135,39 @@ class TsoSegmenterTest {
             }
             assertEquals(n, tso.counters().segmentsOut);
             return tso.nativeStamped;
+        }
+    }
+
+    /**
+     * A crypt offset beyond a segment's payload: TSO refuses exactly the segments a naive seal
+     * refuses, with its reason (TX_CRYPT_OFFSET), after the sealed ones; the short last segment
+     * alone (MSS 1448, 10 bytes left: 32 + 10 bytes of TCP against an 80-byte offset), or every
+     * segment (MSS 100 against 252 bytes). The fuzz target found this path untested.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backendNames")
+    void cryptOffsetBeyondASegmentRefusesItAsTheNaiveSealDoes(String backendName) {
+        AeadBackend backend = AeadBackends.byName(backendName);
+        Assumptions.assumeTrue(backend.isAvailable(), () -> backendName + " unavailable: " + backend.unavailabilityCause());
+        int[][] cases = {{1448, 2 * 1448 + 10, 20, 1}, {100, 450, 63, 5}}; // mss, payload, co, refused
+        for (int[] c : cases) {
+            int mss = c[0];
+            int payload = c[1];
+            int co = c[2];
+            byte[] sp = superPacket(4, 6, payload, new Random(co));
+            try (CodecHarness h = new CodecHarness(backend, MK0, MK1, 0)) {
+                TxSa sa = h.install(saBuilder(Mode.TRANSPORT, co, false, 1, 0), 0x42, 0);
+                int refused = 0;
+                for (byte[] seg : naiveSegments(sp, mss)) {
+                    Packet p = h.load(seg);
+                    p.sa = sa;
+                    int rc = h.encoder.seal(p);
+                    assertTrue(rc == 0 || rc == Reason.TX_CRYPT_OFFSET.code(), "naive seal: " + Reason.of(rc));
+                    refused += rc == 0 ? 0 : 1;
+                }
+                assertEquals(c[3], refused, "segments the naive seal refuses");
+            }
+            tsoRound(backend, 4, Mode.TRANSPORT, 6, mss, payload, co, false, 0, new Random(co));
         }
     }
 
