@@ -17,7 +17,8 @@ import java.util.Random;
  * Jazzer fuzzing of the burst fast paths against the general Java paths, the inputs driving the
  * seeded differential tests' own generators (a {@link Random} whose bits come from the fuzzer):
  * {@link DecoderFastPathDifferentialTest} (packets sealed from random frames under random SAs, then
- * damaged, then up to four bytes overwritten where the fuzzer says) and
+ * damaged, then up to four bytes overwritten where the fuzzer says; inner checksums ignored,
+ * verified or marked, the same on both sides) and
  * {@link FrameSealerDifferentialTest} (near-miss frames with random head- and tailroom, with
  * inner checksums or without). The fast side runs on the native shim (intel-ipsec-mb, else OpenSSL)
  * when it loads, else on the JDK backend (the Java fast paths only). Invariants: the same verdict,
@@ -76,12 +77,12 @@ class BurstFuzzTest {
         init();
         Random r = new FuzzRandom(data);
         Mode mode = Mode.values()[r.nextInt(Mode.values().length)];
-        boolean verify = r.nextInt(3) == 0;
+        int checks = r.nextInt(3); // inner checksums: not looked at, verified (bad ones dropped), marked (bad ones delivered)
         boolean clear = r.nextBoolean();
         PspDecoder general = new PspDecoder(jdk.engine, jdk.rxKeys, jdk.rxCounters, mode).recordClearFields(clear)
-                .verifyInnerChecksums(verify).fastPath(false);
+                .verifyInnerChecksums(checks == 1).markInnerChecksums(checks == 2).fastPath(false);
         PspDecoder fastDec = new PspDecoder(fast.engine, fast.rxKeys, fast.rxCounters, mode).recordClearFields(clear)
-                .verifyInnerChecksums(verify);
+                .verifyInnerChecksums(checks == 1).markInnerChecksums(checks == 2);
         int n = 1 + r.nextInt(BURST);
         Packet[] gp = new Packet[n];
         Packet[] fp = new Packet[n];
