@@ -20,9 +20,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * to the same frame; the encoder's own count ({@code PspEncoder.fastEncapsulations}) shows the
  * specialised path took every sealed frame of the common shape, and none with it turned off. Seeded.
  */
-class FastPathDifferentialTest {
-    static final byte[] MK0 = new byte[32];
-    static final byte[] MK1 = new byte[32];
+public class FastPathDifferentialTest {
+    public static final byte[] MK0 = new byte[32];
+    public static final byte[] MK1 = new byte[32];
 
     @ParameterizedTest(name = "seed {0}")
     @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8})
@@ -131,7 +131,7 @@ class FastPathDifferentialTest {
      * (IPv4 flags, IPv6 fragment header), a short or cut TCP header, a jumbo payload, a length field
      * beyond the frame, or a wrong IPv4 header checksum.
      */
-    static byte[] frame(Random r) {
+    public static byte[] frame(Random r) {
         int kind = r.nextInt(12);
         boolean v6 = kind == 1 || r.nextInt(4) == 0;
         int vlan = kind == 2 ? 4 : 0;
