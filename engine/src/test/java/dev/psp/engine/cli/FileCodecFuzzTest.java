@@ -5,13 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.psp.engine.FuzzRandom;
+import dev.psp.engine.ShimOrJdk;
 import dev.psp.engine.TestFiles;
 import dev.psp.engine.TestPcap;
 import dev.psp.engine.crypto.AeadBackend;
-import dev.psp.engine.crypto.AeadBackends;
 import dev.psp.engine.crypto.AeadEngine;
 import dev.psp.engine.crypto.KeyDerivation;
-import dev.psp.engine.crypto.ShimAeadBackend;
 import dev.psp.engine.offload.GroConfig;
 import dev.psp.engine.psp.CounterIvSource;
 import dev.psp.engine.psp.FastPathDifferentialTest;
@@ -55,16 +54,7 @@ class FileCodecFuzzTest {
         if (engine != null) {
             return;
         }
-        AeadBackend b = AeadBackends.byName(ShimAeadBackend.IPSEC_MB_NAME);
-        if (!b.isAvailable()) {
-            b = AeadBackends.byName(ShimAeadBackend.OPENSSL_NAME);
-        }
-        if (!b.isAvailable()) {
-            if (uses == 0) {
-                System.err.println("FileCodecFuzzTest: no shim backend (" + b.unavailabilityCause() + "): JDK backend");
-            }
-            b = AeadBackends.jdk();
-        }
+        AeadBackend b = ShimOrJdk.backend("FileCodecFuzzTest");
         engine = b.newEngine();
         if (kdf == null) {
             kdf = new KeyDerivation(FastPathDifferentialTest.MK0, FastPathDifferentialTest.MK1);

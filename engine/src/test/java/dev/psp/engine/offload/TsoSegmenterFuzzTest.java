@@ -3,9 +3,8 @@ package dev.psp.engine.offload;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.psp.engine.FuzzRandom;
+import dev.psp.engine.ShimOrJdk;
 import dev.psp.engine.crypto.AeadBackend;
-import dev.psp.engine.crypto.AeadBackends;
-import dev.psp.engine.crypto.ShimAeadBackend;
 import dev.psp.engine.psp.Mode;
 import java.util.Random;
 
@@ -25,14 +24,7 @@ class TsoSegmenterFuzzTest {
 
     private static AeadBackend backend() {
         if (backend == null) {
-            AeadBackend b = AeadBackends.byName(ShimAeadBackend.IPSEC_MB_NAME);
-            if (!b.isAvailable()) {
-                b = AeadBackends.byName(ShimAeadBackend.OPENSSL_NAME);
-            }
-            if (!b.isAvailable()) {
-                System.err.println("TsoSegmenterFuzzTest: no shim backend (" + b.unavailabilityCause() + "): JDK backend");
-                b = AeadBackends.jdk();
-            }
+            AeadBackend b = ShimOrJdk.backend("TsoSegmenterFuzzTest");
             backend = b;
         }
         return backend;

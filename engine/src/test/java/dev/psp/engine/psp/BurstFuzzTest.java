@@ -6,9 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.psp.engine.FuzzRandom;
+import dev.psp.engine.ShimOrJdk;
 import dev.psp.engine.crypto.AeadBackend;
-import dev.psp.engine.crypto.AeadBackends;
-import dev.psp.engine.crypto.ShimAeadBackend;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
@@ -53,17 +52,7 @@ class BurstFuzzTest {
             return;
         }
         jdk = new CodecHarness(FastPathDifferentialTest.MK0, FastPathDifferentialTest.MK1);
-        AeadBackend b = AeadBackends.byName(ShimAeadBackend.IPSEC_MB_NAME);
-        if (!b.isAvailable()) {
-            b = AeadBackends.byName(ShimAeadBackend.OPENSSL_NAME);
-        }
-        if (!b.isAvailable()) {
-            if (uses == 0) {
-                System.err.println("BurstFuzzTest: no shim backend (" + b.unavailabilityCause()
-                        + "): the fast side runs on the JDK backend");
-            }
-            b = AeadBackends.jdk();
-        }
+        AeadBackend b = ShimOrJdk.backend("BurstFuzzTest");
         fast = new CodecHarness(b, FastPathDifferentialTest.MK0, FastPathDifferentialTest.MK1, 0);
         if (arena == null) {
             arena = Arena.ofShared();
