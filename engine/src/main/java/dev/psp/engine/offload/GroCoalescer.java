@@ -584,7 +584,7 @@ public final class GroCoalescer {
     private long paySumVerified(Flow f) {
         long sum = f.constSum + thLen + payLen + (seq & 0xffffffffL) + (flagWord & 0xffffffffL)
                 + (csumUrg & 0xffffffffL);
-        return 0xffff - Checksum.fold(sum);
+        return Checksum.negate(sum);
     }
 
     /** The held flow of this packet (same flow and same SA), or null; sets {@link #saMismatch}. */

@@ -449,7 +449,7 @@ public final class PspDecoder {
             // a VC inside the crypt offset: PSP header bytes in the text, which decapsulation strips
             // (moved headers land on them); take them off the sum now, while they are still there
             textSum = innerOff > textEnd ? -1
-                    : textSum + 0xffff - Checksum.fold(Checksum.sum(s, textStart, (int) (innerOff - textStart), 0));
+                    : textSum + Checksum.negate(Checksum.sum(s, textStart, (int) (innerOff - textStart), 0));
             textStart = innerOff;
         }
         // from the inner packet on, decapsulation writes nothing in [textStart, textEnd)
@@ -531,10 +531,10 @@ public final class PspDecoder {
         if (textStart > l4) {
             sum += Checksum.sum(s, l4, (int) (textStart - l4), 0);
         } else if (textStart < l4) {
-            sum += 0xffff - Checksum.fold(Checksum.sum(s, textStart, (int) (l4 - textStart), 0));
+            sum += Checksum.negate(Checksum.sum(s, textStart, (int) (l4 - textStart), 0));
         }
         if (ipEnd < textEnd) {
-            sum += 0xffff - Checksum.fold(Checksum.sum(s, ipEnd, (int) (textEnd - ipEnd), 0));
+            sum += Checksum.negate(Checksum.sum(s, ipEnd, (int) (textEnd - ipEnd), 0));
         }
         return sum;
     }

@@ -52,6 +52,14 @@ public final class Checksum {
     }
 
     /**
+     * The one's-complement negative of an accumulated sum (0xffff minus its fold): adding it to a
+     * sum takes those bytes off it (RFC 1071 arithmetic; an all-zero sum gives 0xffff, negative zero).
+     */
+    public static long negate(long sum) {
+        return 0xffff - fold(sum);
+    }
+
+    /**
      * Folds any 64-bit one's-complement accumulation to 16 bits with end-around carries, in four
      * fixed steps (no data-dependent loop): 0 stays 0, any other value gives 1..0xffff, the same as
      * folding until no carry is left.

@@ -109,6 +109,25 @@ class ChecksumTest {
         }
     }
 
+    /** Adding {@code negate} of a piece's sum takes the piece off: sum(a ++ b) + negate(sum(b)) folds as sum(a) does. */
+    @Test
+    void negateTakesBytesOffASum() {
+        Random r = new Random(1624);
+        for (int i = 0; i < 2000; i++) {
+            byte[] a = new byte[2 * r.nextInt(300)]; // an even length: b's bytes keep their halves
+            byte[] b = new byte[r.nextInt(300)];
+            r.nextBytes(a);
+            r.nextBytes(b);
+            byte[] ab = java.util.Arrays.copyOf(a, a.length + b.length);
+            System.arraycopy(b, 0, ab, a.length, b.length);
+            long whole = Checksum.sum(MemorySegment.ofArray(ab), 0, ab.length, 0);
+            long less = whole + Checksum.negate(Checksum.sum(MemorySegment.ofArray(b), 0, b.length, 0));
+            long expected = Checksum.fold(Checksum.sum(MemorySegment.ofArray(a), 0, a.length, 0));
+            // one's complement has two zeros: 0 and 0xffff are the same value
+            assertEquals(expected % 0xffff, Checksum.fold(less) % 0xffff, "lengths " + a.length + ", " + b.length);
+        }
+    }
+
     @Test
     void rfc1071Example() {
         byte[] b = {0x00, 0x01, (byte) 0xf2, 0x03, (byte) 0xf4, (byte) 0xf5, (byte) 0xf6, (byte) 0xf7};
