@@ -65,6 +65,13 @@ public final class BenchOptions {
     public int ring = 256;
     public int ipVersion = 4;
     public boolean tcp;
+    /**
+     * Decrypt only: TCP streams (each flow's segments in runs of {@link #burst}, contiguous sequence
+     * numbers, PSH on the last of a run), opened with inner checksum verification, measured with
+     * GRO after the open (row {@code decrypt-gro}) and without it (row {@code decrypt-gro-off}: the same
+     * traffic and verification, so not comparable with a plain {@code decrypt} row) in the same run.
+     */
+    public boolean gro;
     public long seed = 1;
     /** Decrypt only: every Nth ring slot carries a corrupted ICV (measures the failure path); 0 = none. */
     public int corruptEvery;
@@ -104,6 +111,11 @@ public final class BenchOptions {
               --flows N                 flows (distinct 5-tuples and SPIs) (default 16)
               --ring N                  packet buffers per worker (default 256)
               --ipv6 / --tcp            IPv6 instead of IPv4, TCP instead of UDP
+              --gro                     decrypt: TCP streams (each flow in runs of --burst in-order
+                                        segments, PSH on the last), opened with inner checksum
+                                        verification, then GRO (row decrypt-gro) and without GRO
+                                        (row decrypt-gro-off) in the same run; Mpps counts
+                                        segments; implies --tcp
               --seed N                  traffic seed (default 1)
               --corrupt-every N         decrypt: corrupt the ICV of every Nth packet buffer
                                         (auth failures are counted and reported, exit 1)
@@ -120,7 +132,7 @@ public final class BenchOptions {
     private static final Set<String> WITH_VALUE = Set.of("--sizes", "--psp-version", "--workers", "--burst",
             "--duration", "--warmup", "--mode", "--backend", "--key-cache", "--flows", "--ring", "--seed",
             "--corrupt-every", "--rate", "--rounds");
-    private static final Set<String> FLAGS = Set.of("--imix", "--baseline", "--all-baselines", "--ipv6", "--tcp",
+    private static final Set<String> FLAGS = Set.of("--imix", "--baseline", "--all-baselines", "--ipv6", "--tcp", "--gro",
             "--latency", "--csv", "--json", "-h", "--help");
     /** The valued options that are not plain bounded ints, checked by {@link #set}. */
     private static final List<String> CHECKED = List.of("--sizes", "--duration", "--warmup", "--mode", "--backend",
@@ -140,6 +152,7 @@ public final class BenchOptions {
             o.allBaselines = a.flag("--all-baselines");
             o.ipVersion = a.flag("--ipv6") ? 6 : 4;
             o.tcp = a.flag("--tcp");
+            o.gro = a.flag("--gro");
             o.latency = a.flag("--latency");
             o.csv = a.flag("--csv");
             o.json = a.flag("--json");
@@ -177,6 +190,18 @@ public final class BenchOptions {
         }
         if (o.corruptEvery != 0 && o.mode != Mode.DECRYPT) {
             throw new BadOption("--corrupt-every needs --mode decrypt");
+        }
+        if (o.gro) {
+            if (o.mode != Mode.DECRYPT) {
+                throw new BadOption("--gro needs --mode decrypt (GRO coalesces what was decrypted)");
+            }
+            if (o.backend.equals(RAW_JDK)) {
+                throw new BadOption("--gro needs a PSP backend, not raw-jdk (it measures GRO after PSP's open)");
+            }
+            if (o.latency) {
+                throw new BadOption("--gro is not supported with --latency");
+            }
+            o.tcp = true;
         }
         if (o.latency) {
             if (o.rate == 0) {

@@ -38,7 +38,8 @@ public final class LineRateHarness {
     public static final int EXIT_USAGE = 2;
     private static final long SAMPLE_NANOS = 1_000_000_000L;
 
-    private enum Kind { PSP, RAW_AEAD, RAW_JDK, KEY_OPS }
+    /** PSP_GRO: the PSP workload with GRO after the open ({@code --gro}). */
+    private enum Kind { PSP, PSP_GRO, RAW_AEAD, RAW_JDK, KEY_OPS }
 
     private record Run(Kind kind, AeadBackend backend) {}
 
@@ -46,7 +47,15 @@ public final class LineRateHarness {
     record Result(String mode, String backend, int version, double size, boolean imix, int workers, int burst,
                   int keyCache, double mpps, double gbps, double nsPerPacket, long packets, long failed,
                   double seconds, double[] samples, Map<String, Long> drops, String problem,
-                  LatencyBench.Measured latency) {
+                  LatencyBench.Measured latency, double segmentsPerPacket) {
+
+        Result(String mode, String backend, int version, double size, boolean imix, int workers, int burst,
+               int keyCache, double mpps, double gbps, double nsPerPacket, long packets, long failed,
+               double seconds, double[] samples, Map<String, Long> drops, String problem,
+               LatencyBench.Measured latency) {
+            this(mode, backend, version, size, imix, workers, burst, keyCache, mpps, gbps, nsPerPacket, packets, failed,
+                    seconds, samples, drops, problem, latency, Double.NaN);
+        }
 
         Result(String mode, String backend, int version, double size, boolean imix, int workers, int burst,
                int keyCache, double mpps, double gbps, double nsPerPacket, long packets, long failed,
@@ -56,7 +65,7 @@ public final class LineRateHarness {
         }
     }
 
-    private record WorkerStats(long in, long out, long payloadBytes, long nanos, long[] samples,
+    private record WorkerStats(long in, long out, long payloadBytes, long nanos, long groOut, long[] samples,
                                Map<String, Long> drops, String mismatch, String error) {}
 
     private LineRateHarness() {}
@@ -97,6 +106,9 @@ public final class LineRateHarness {
                 err.println("psp bench: backend '" + backend.name() + "' is unavailable: " + backend.unavailabilityCause());
                 return EXIT_USAGE;
             }
+            if (o.gro) {
+                kinds.add(new Run(Kind.PSP_GRO, backend));
+            }
             kinds.add(new Run(Kind.PSP, backend));
             if (o.allBaselines) {
                 for (AeadBackend b : AeadBackends.all()) {
@@ -136,9 +148,14 @@ public final class LineRateHarness {
                     kinds.get(0).kind == Kind.RAW_JDK ? BenchOptions.RAW_JDK
                             : "backend " + backendName(kinds.get(0).kind, backend), PspHeader.versionName(o.version),
                     o.ipVersion, o.tcp ? "TCP" : "UDP", o.flows, o.burst, o.workers, o.duration, o.warmup, o.keyCache);
+            if (o.gro) {
+                out.println("# --gro: TCP streams, each flow in runs of " + o.burst + " in-order segments; decrypt-gro and "
+                        + "decrypt-gro-off both verify inner checksums, decrypt-gro adds GRO (chained merges, flushed per burst); "
+                        + "Mpps = segments/s");
+            }
             out.println("# size = L4 payload bytes per packet; Gbit/s = size*8*pps (payload bits only); "
                     + "Mpps summed over workers; ns/pkt = one worker's time per packet");
-            out.printf(Locale.ROOT, "%-14s %-10s %3s %7s %7s %9s %9s %9s %12s %7s%n",
+            out.printf(Locale.ROOT, "%-15s %-12s %3s %7s %7s %9s %9s %9s %12s %7s%n",
                     "mode", "backend", "ver", "size", "workers", "Mpps", "Gbit/s", "ns/pkt", "packets", "failed");
         } else if (o.csv) {
             out.println("mode,backend,version,size,traffic,workers,burst,keyCache,mpps,gbps,nsPerPacket,packets,failed,seconds");
@@ -160,6 +177,7 @@ public final class LineRateHarness {
                     for (int i = 1; i < rs.size(); i++) {
                         out.println(ratioLine(rs.get(0), rs.get(i)));
                     }
+                    groLines(rs, out);
                 }
                 out.flush();
                 continue;
@@ -174,6 +192,9 @@ public final class LineRateHarness {
                     out.println(r.latency != null ? LatencyBench.row(r, sizeLabel(r)) : row(r));
                 }
                 out.flush();
+            }
+            if (!o.csv && !o.json && !o.latency) {
+                groLines(results.subList(results.size() - kinds.size(), results.size()), out);
             }
         }
         if (o.json) {
@@ -212,6 +233,7 @@ public final class LineRateHarness {
                 continue;
             }
             row.add(s.in, s.out, s.payloadBytes, s.nanos);
+            row.groOut += s.groOut;
             for (int i = 0; i < nSamples; i++) {
                 samples[i] += s.samples[i];
             }
@@ -244,6 +266,16 @@ public final class LineRateHarness {
         }
     }
 
+    /** {@code # size 1400: decrypt-gro shim-ipsecmb: 32.00 segments per delivered packet}, for the GRO rows of one size. */
+    private static void groLines(List<Result> rs, PrintStream out) {
+        for (Result r : rs) {
+            if (!Double.isNaN(r.segmentsPerPacket)) {
+                out.printf(Locale.ROOT, "# size %s: %s %s: %.2f segments per delivered packet%n",
+                        sizeLabel(r), r.mode, r.backend, r.segmentsPerPacket);
+            }
+        }
+    }
+
     /** One row's totals over its workers: rates summed, ns/packet averaged, problems listed. */
     private static final class Row {
         double pps;
@@ -252,6 +284,8 @@ public final class LineRateHarness {
         long packets;
         long failed;
         long maxNanos;
+        /** Packets GRO delivered (PSP_GRO rows), for segments per delivered packet. */
+        long groOut;
         int okWorkers;
         final StringBuilder problem = new StringBuilder();
 
@@ -280,10 +314,17 @@ public final class LineRateHarness {
                 meanPayload += p;
             }
             meanPayload /= payloads.length;
-            String mode = (kind == Kind.PSP || kind == Kind.KEY_OPS ? "" : "raw-") + o.mode.label();
+            String mode = switch (kind) {
+                case PSP -> o.mode.label() + (o.gro ? "-gro-off" : ""); // TCP streams, verifying: not plain decrypt
+                case KEY_OPS -> o.mode.label();
+                case PSP_GRO -> o.mode.label() + "-gro";
+                case RAW_AEAD, RAW_JDK -> "raw-" + o.mode.label();
+            };
+            double segmentsPerPacket = kind != Kind.PSP_GRO ? Double.NaN : groOut == 0 ? Double.NaN : packets / (double) groOut;
             return new Result(mode, backendName(kind, backend), o.version, meanPayload, o.imix, o.workers, o.burst,
                     o.keyCache, pps / 1e6, bps / 1e9, okWorkers == 0 ? Double.NaN : nsSum / okWorkers, packets, failed,
-                    maxNanos / 1e9, samples, drops, problem.isEmpty() ? null : problem.toString());
+                    maxNanos / 1e9, samples, drops, problem.isEmpty() ? null : problem.toString(), null,
+                    segmentsPerPacket);
         }
     }
 
@@ -291,6 +332,7 @@ public final class LineRateHarness {
     private static Workload newWorkload(Kind kind, BenchOptions o, AeadBackend backend, int[] payloads, long seed) {
         return switch (kind) {
             case PSP -> new PspWorkload(o, backend, payloads, seed);
+            case PSP_GRO -> new PspWorkload(o, backend, payloads, seed, true);
             case RAW_AEAD -> new RawAeadWorkload(o, backend, payloads, seed);
             case RAW_JDK -> new RawJdkWorkload(o, payloads, seed);
             case KEY_OPS -> new KeyOpsWorkload(o, seed);
@@ -311,7 +353,7 @@ public final class LineRateHarness {
         long warmupNanos = (long) (o.warmup * 1e9);
         CyclicBarrier turn = new CyclicBarrier(n);
         // [worker][run]: totals; [worker][run][round]: delivered and nanos per slice
-        long[][][] tally = new long[n][m][4];
+        long[][][] tally = new long[n][m][5];
         long[][][] sliceOut = new long[n][m][rounds];
         long[][][] sliceNanos = new long[n][m][rounds];
         String[] error = new String[n];
@@ -332,8 +374,9 @@ public final class LineRateHarness {
                     row.problem(w, false, error[w]);
                     continue;
                 }
-                long[] t = tally[w][r]; // in, out, payload bytes, nanos
+                long[] t = tally[w][r]; // in, out, payload bytes, nanos, GRO packets out
                 row.add(t[0], t[1], t[2], t[3]);
+                row.groOut += t[4];
                 for (int k = 0; k < rounds; k++) {
                     samples[k] += sliceNanos[w][r][k] == 0 ? 0 : sliceOut[w][r][k] / (sliceNanos[w][r][k] / 1e9) / 1e6;
                 }
@@ -379,6 +422,7 @@ public final class LineRateHarness {
                     t[1] += w.packetsOut();
                     t[2] += w.payloadBytesOut();
                     t[3] += now - t0;
+                    t[4] += w.groPacketsOut();
                     sliceOut[r][k] = w.packetsOut();
                     sliceNanos[r][k] = now - t0;
                     if (mismatch[r] == null) {
@@ -429,7 +473,7 @@ public final class LineRateHarness {
         return switch (kind) {
             case RAW_JDK -> BenchOptions.RAW_JDK;
             case KEY_OPS -> "jdk";
-            case PSP, RAW_AEAD -> backend.name();
+            case PSP, PSP_GRO, RAW_AEAD -> backend.name();
         };
     }
 
@@ -461,8 +505,8 @@ public final class LineRateHarness {
                 int k = (int) ((now - t0) / SAMPLE_NANOS);
                 samples[k < nSamples ? k : nSamples - 1] += ok;
             } while (now < end);
-            return new WorkerStats(w.packetsIn(), w.packetsOut(), w.payloadBytesOut(), now - t0, samples, w.drops(),
-                    w.counterMismatch(), null);
+            return new WorkerStats(w.packetsIn(), w.packetsOut(), w.payloadBytesOut(), now - t0, w.groPacketsOut(),
+                    samples, w.drops(), w.counterMismatch(), null);
         } catch (BrokenBarrierException | TimeoutException e) {
             return failed("another worker failed to start");
         } catch (InterruptedException e) {
@@ -475,7 +519,7 @@ public final class LineRateHarness {
     }
 
     private static WorkerStats failed(String why) {
-        return new WorkerStats(0, 0, 0, 0, new long[0], Map.of(), null, why);
+        return new WorkerStats(0, 0, 0, 0, 0, new long[0], Map.of(), null, why);
     }
 
     private static String sizeLabel(Result r) {
@@ -483,7 +527,7 @@ public final class LineRateHarness {
     }
 
     private static String row(Result r) {
-        return String.format(Locale.ROOT, "%-14s %-10s %3d %7s %7d %9.3f %9.3f %9.1f %12d %7d%s",
+        return String.format(Locale.ROOT, "%-15s %-12s %3d %7s %7d %9.3f %9.3f %9.1f %12d %7d%s",
                 r.mode, r.backend, r.version, sizeLabel(r), r.workers, r.mpps, r.gbps, r.nsPerPacket, r.packets,
                 r.failed, r.problem == null ? "" : "  ! " + r.problem);
     }
@@ -575,6 +619,9 @@ public final class LineRateHarness {
         j.put("samples", decimals4(samples));
         j.put("drops", r.drops);
         j.put("problem", r.problem);
+        if (!Double.isNaN(r.segmentsPerPacket)) {
+            j.put("segmentsPerPacket", decimal4(r.segmentsPerPacket));
+        }
         if (m != null) {
             j.put("offeredRate", decimal4(m.offeredRate()));
             j.put("achievedRate", decimal4(m.achievedRate()));

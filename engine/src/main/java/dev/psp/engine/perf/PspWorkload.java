@@ -3,6 +3,10 @@ package dev.psp.engine.perf;
 import dev.psp.engine.crypto.AeadBackend;
 import dev.psp.engine.crypto.AeadEngine;
 import dev.psp.engine.crypto.KeyDerivation;
+import dev.psp.engine.offload.GroBatch;
+import dev.psp.engine.offload.GroCoalescer;
+import dev.psp.engine.offload.GroConfig;
+import dev.psp.engine.offload.GroCounters;
 import dev.psp.engine.psp.Mode;
 import dev.psp.engine.psp.Packet;
 import dev.psp.engine.psp.PspCounters;
@@ -22,6 +26,13 @@ import java.util.SplittableRandom;
  * production IV source, {@link PspEncoder#sealBurst} / {@link PspDecoder#openBurst} over a ring of
  * frames restored from templates before each burst (cleartext for encrypt and roundtrip, sealed
  * for decrypt).
+ *
+ * <p>With {@code --gro} the traffic is TCP streams: ring slot {@code i} belongs to flow {@code (i /
+ * burst) % flows}, so each burst is one flow's run of in-order segments (contiguous sequence numbers,
+ * ACK, PSH on the last of the run, as a sender's TSO write leaves them); the decoder verifies inner
+ * checksums; the workload made with {@code gro} then hands each opened burst to a {@link
+ * GroCoalescer} (defaults, zero-copy {@link GroConfig.Merge#CHAIN} merges, flushed at the end of the
+ * burst), the other one stops after the open. Packets in and out count segments in both.
  */
 final class PspWorkload implements Workload {
     private final BenchOptions.Mode mode;
@@ -42,8 +53,23 @@ final class PspWorkload implements Workload {
     private long out;
     private long sealed;
     private long payloadOut;
+    /** GRO after the open, or null. */
+    private final GroCoalescer gro;
+    private final GroBatch groBatch;
+    private final GroCounters groCounters = new GroCounters();
+    private long groDelivered;
+    private long groDropped;
+    private String groProblem;
 
     PspWorkload(BenchOptions o, AeadBackend backend, int[] payloads, long seed) {
+        this(o, backend, payloads, seed, false);
+    }
+
+    /** {@code gro}: coalesce each opened burst (needs {@code o.gro}, which shapes the traffic for it). */
+    PspWorkload(BenchOptions o, AeadBackend backend, int[] payloads, long seed, boolean gro) {
+        if (gro && !(o.gro && o.mode == BenchOptions.Mode.DECRYPT)) {
+            throw new IllegalArgumentException("GRO runs on TCP stream traffic in decrypt mode (--mode decrypt --gro)");
+        }
         this.mode = o.mode;
         this.burstSize = o.burst;
         TrafficGenerator gen = new TrafficGenerator(seed, o.flows, o.ipVersion,
@@ -63,7 +89,9 @@ final class PspWorkload implements Workload {
         this.kdf = new KeyDerivation(mk0, mk1);
         this.encoder = new PspEncoder(engine, tx, o.burst);
         this.rxKeys = new RxKeys(kdf, engine, o.keyCache, o.burst, 1 << o.version);
-        this.decoder = new PspDecoder(engine, rxKeys, rx, Mode.TRANSPORT, o.burst);
+        this.decoder = new PspDecoder(engine, rxKeys, rx, Mode.TRANSPORT, o.burst).verifyInnerChecksums(o.gro);
+        this.gro = gro ? new GroCoalescer(GroConfig.defaults().withMerge(GroConfig.Merge.CHAIN), groCounters) : null;
+        this.groBatch = gro ? this.gro.newBatch(o.burst) : null;
         this.sas = new TxSa[o.flows];
         for (int f = 0; f < o.flows; f++) {
             int spi = 0x1000 + f;
@@ -72,11 +100,22 @@ final class PspWorkload implements Workload {
         }
         this.slotPackets = new Packet[slots];
         this.burst = new Packet[o.burst];
+        int[] nextSeq = new int[o.flows];
+        for (int f = 0; f < o.flows; f++) {
+            nextSeq[f] = r.nextInt();
+        }
         for (int i = 0; i < slots; i++) {
-            int flow = i % o.flows;
+            int flow = o.gro ? (i / o.burst) % o.flows : i % o.flows;
             int payload = payloads[i % payloads.length];
             long base = ring.base(i);
-            int len = gen.write(ring.buffers, base + PacketRing.HEADROOM, payload, flow);
+            int len;
+            if (o.gro) {
+                boolean push = i % o.burst == o.burst - 1 || i == slots - 1;
+                len = gen.writeTcpSegment(ring.buffers, base + PacketRing.HEADROOM, payload, flow, nextSeq[flow], push);
+                nextSeq[flow] += payload;
+            } else {
+                len = gen.write(ring.buffers, base + PacketRing.HEADROOM, payload, flow);
+            }
             ring.flow[i] = flow;
             ring.payload[i] = payload;
             ring.save(i, PacketRing.HEADROOM, len);
@@ -132,11 +171,39 @@ final class PspWorkload implements Workload {
             }
         }
         in += n;
-        out += ok;
         for (int k = ok; k < n; k++) {
             payloadOut -= ring.payload[ring.slotOf(burst[k].base)]; // the codec moved the failures after the rest
         }
+        if (gro != null) {
+            ok = coalesce(ok);
+        }
+        out += ok;
         return ok;
+    }
+
+    /** GRO over the {@code opened} packets at the head of the burst; returns the segments delivered in its output. */
+    private int coalesce(int opened) {
+        int outs = gro.coalesce(burst, opened, groBatch, 0);
+        GroBatch b = groBatch;
+        int segments = 0;
+        for (int i = 0; i < outs; i++) {
+            segments += b.segments[i];
+        }
+        for (int i = 0; i < b.droppedCount; i++) {
+            payloadOut -= ring.payload[ring.slotOf(b.dropped[i].base)];
+        }
+        groDropped += b.droppedCount;
+        groDelivered += outs;
+        if (segments + b.droppedCount != opened && groProblem == null) { // CHAIN: no consumed descriptors
+            groProblem = "GRO: " + opened + " segments in, " + segments + " delivered in " + outs + " packets + "
+                    + b.droppedCount + " dropped";
+        }
+        return segments;
+    }
+
+    @Override
+    public long groPacketsOut() {
+        return groDelivered;
     }
 
     @Override
@@ -159,20 +226,31 @@ final class PspWorkload implements Workload {
         PspCounters both = new PspCounters();
         tx.addTo(both);
         rx.addTo(both);
-        return both.reasonMap();
+        Map<String, Long> m = both.reasonMap();
+        if (groDropped != 0) {
+            m = new java.util.LinkedHashMap<>(m);
+            m.put("gro-bad-checksum", groDropped);
+        }
+        return m;
     }
 
     @Override
     public String counterMismatch() {
         long txDrops = tx.txError;
         long rxDrops = rx.rxError + rx.rxBad + rx.rxAuthFail + rx.rxPassthrough;
-        long drops = txDrops + rxDrops;
+        long drops = txDrops + rxDrops + groDropped;
+        if (groProblem != null) {
+            return groProblem;
+        }
+        if (gro != null && groCounters.segmentsIn != rx.rxPackets) {
+            return "GRO segments in " + groCounters.segmentsIn + " != rx-packets " + rx.rxPackets;
+        }
         if (in != out + drops) {
             return "packets in " + in + " != out " + out + " + counted drops " + drops;
         }
         return switch (mode) {
             case ENCRYPT -> tx.txPackets != out ? "tx-packets " + tx.txPackets + " != sealed " + out : null;
-            case DECRYPT -> rx.rxPackets != out ? "rx-packets " + rx.rxPackets + " != opened " + out : null;
+            case DECRYPT -> rx.rxPackets != out + groDropped ? "rx-packets " + rx.rxPackets + " != opened " + out : null;
             case ROUNDTRIP -> tx.txPackets != sealed ? "tx-packets " + tx.txPackets + " != sealed " + sealed
                     : rx.rxPackets != out ? "rx-packets " + rx.rxPackets + " != opened " + out : null;
             case RX_ASSOC, KDF -> "not a packet mode";
@@ -184,6 +262,8 @@ final class PspWorkload implements Workload {
         tx.reset();
         rx.reset();
         in = out = sealed = payloadOut = 0;
+        groDelivered = groDropped = 0;
+        groCounters.reset();
     }
 
     @Override

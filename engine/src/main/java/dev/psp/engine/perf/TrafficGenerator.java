@@ -109,6 +109,24 @@ public final class TrafficGenerator {
      * {@code seg[off..]}; returns the frame length. The segment must have room for it.
      */
     public int write(MemorySegment seg, long off, int payloadLen, int flow) {
+        return write(seg, off, payloadLen, flow, -1L, 0x18);
+    }
+
+    /**
+     * Writes one TCP segment of a stream: as {@link #write(MemorySegment, long, int, int)} but with
+     * sequence number {@code seq} and ACK, plus PSH when {@code push} (as a sender marks the last
+     * segment of a write), so that consecutive calls with {@code seq} advanced by the payload make
+     * segments a receiver's GRO can merge. TCP generators only.
+     */
+    public int writeTcpSegment(MemorySegment seg, long off, int payloadLen, int flow, int seq, boolean push) {
+        if (l4Proto != PacketHeaders.PROTO_TCP) {
+            throw new IllegalStateException("a UDP generator writes no TCP segments");
+        }
+        return write(seg, off, payloadLen, flow, seq & 0xffff_ffffL, push ? 0x18 : 0x10);
+    }
+
+    /** {@code seq} < 0: a random sequence number (drawn after the payload, as it always was). */
+    private int write(MemorySegment seg, long off, int payloadLen, int flow, long seq, int tcpFlags) {
         if (payloadLen < 0) {
             throw new IllegalArgumentException("payload length must be >= 0, got " + payloadLen);
         }
@@ -159,9 +177,9 @@ public final class TrafficGenerator {
             Bytes.u16(seg, l4 + 4, l4Len);
             csumField = 6;
         } else {
-            Bytes.u32(seg, l4 + 4, random.nextInt());  // sequence
+            Bytes.u32(seg, l4 + 4, seq < 0 ? random.nextInt() : (int) seq);
             Bytes.u32(seg, l4 + 8, 0);                 // ack
-            Bytes.u16(seg, l4 + 12, 0x5018);           // data offset 5, PSH|ACK
+            Bytes.u16(seg, l4 + 12, 0x5000 | tcpFlags); // data offset 5
             Bytes.u16(seg, l4 + 14, 0xffff);           // window
             Bytes.u16(seg, l4 + 18, 0);                // urgent
             csumField = 16;

@@ -22,6 +22,11 @@ interface Workload extends AutoCloseable {
     /** L4 payload bytes of the delivered packets since the last {@link #resetCounts}. */
     long payloadBytesOut();
 
+    /** Packets GRO delivered (super-packets and segments left alone) since the last {@link #resetCounts}; 0 without GRO. */
+    default long groPacketsOut() {
+        return 0;
+    }
+
     /** Failed packets by reason since the last {@link #resetCounts}. */
     Map<String, Long> drops();
 

@@ -164,6 +164,26 @@ class LineRateHarnessTest {
     }
 
     @Test
+    void groMeasuresDecryptWithAndWithoutGroInTheSameRun() {
+        BenchRun j = BenchRun.of("--mode", "decrypt", "--gro", "--sizes", "1400", "--duration", "0.3", "--warmup", "0",
+                "--rounds", "2", "--ring", "64", "--json");
+        List<Map<String, Object>> res = results(j, 2);
+        assertEquals(List.of("decrypt-gro", "decrypt-gro-off"), res.stream().map(m -> m.get("mode")).toList());
+        assertEquals(32.0, res.get(0).get("segmentsPerPacket"), "a burst is one flow's run: one super-packet");
+        assertTrue(!res.get(1).containsKey("segmentsPerPacket"));
+        BenchRun t = BenchRun.of("--mode", "decrypt", "--gro", "--sizes", "8900", "--duration", "0.1", "--warmup", "0",
+                "--baseline", "--ring", "64");
+        assertEquals(0, t.code(), t.err());
+        String out = t.out();
+        assertTrue(out.contains("IPv4/TCP"), "--gro implies TCP: " + out);
+        assertTrue(out.contains("# --gro: TCP streams"), out);
+        assertTrue(out.matches("(?s).*\\ndecrypt-gro .*\\ndecrypt-gro-off .*\\nraw-decrypt .*\\nraw-decrypt .*"), out);
+        // 32 jumbo segments: 7 per 64 KB super-packet, 4 x 7 + 4
+        assertTrue(out.contains("# size 8900: decrypt-gro " + dev.psp.engine.crypto.AeadBackends.best().name()
+                + ": 6.40 segments per delivered packet"), out);
+    }
+
+    @Test
     @SuppressWarnings("unchecked")
     void failedPacketsAreReportedNotHidden() {
         // ring of 64, every 4th buffer corrupted: exactly a quarter of the packets fail authentication
@@ -190,7 +210,8 @@ class LineRateHarnessTest {
     @ValueSource(strings = {"--corrupt-every 2", "--sizes 10:0:20", "--sizes abc", "--sizes 64,,128", "--sizes 70000", "--workers 0",
             "--mode foo", "--backend nope", "--key-cache 3", "--bogus", "--duration -1", "--sizes", "--csv --json",
             "--psp-version 4", "--burst x", "--workers=x", "--imix=1", "64", "--seed 1.5", "--ring", "--burst 64 --ring 16",
-            "--rounds 0", "--rounds x", "--latency --rate 1000 --rounds 2", "--imix --sizes 64"})
+            "--rounds 0", "--rounds x", "--latency --rate 1000 --rounds 2", "--imix --sizes 64", "--gro",
+            "--gro --mode roundtrip", "--gro --mode decrypt --backend raw-jdk", "--gro --mode decrypt --latency --rate 1000"})
     void badArgumentsGiveExitCodeTwoAndOneLine(String args) {
         BenchRun r = BenchRun.of(args.split(" "));
         assertEquals(2, r.code(), r.err());

@@ -2,6 +2,7 @@ package dev.psp.engine.perf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.psp.engine.crypto.AeadBackends;
 import java.util.Map;
@@ -26,6 +27,53 @@ class PspWorkloadTest {
             assertEquals(2 * (4 * (64 + 200 + 300 + 500) - corrupted), w.payloadBytesOut());
             assertEquals(Map.of("rx-auth-fail", 12L), w.drops());
             assertNull(w.counterMismatch());
+        }
+    }
+
+    /** {@code --gro}: each burst is one flow's in-order run, so GRO delivers it as one super-packet; the rest still counts segments. */
+    @Test
+    void groMergesEachFlowsRunAndCountsSegments() throws Exception {
+        BenchOptions o = BenchOptions.parse(new String[] {"--mode", "decrypt", "--gro", "--ring", "64", "--burst", "16",
+                "--flows", "3"});
+        int[] payloads = {1000};
+        try (PspWorkload g = new PspWorkload(o, AeadBackends.jdk(), payloads, 1, true);
+             PspWorkload plain = new PspWorkload(o, AeadBackends.jdk(), payloads, 1, false)) {
+            for (int i = 0; i < 8; i++) { // twice round the ring
+                assertEquals(16, g.runBurst());
+                assertEquals(16, plain.runBurst());
+            }
+            assertEquals(128, g.packetsOut());
+            assertEquals(8, g.groPacketsOut(), "one super-packet of 16 segments per burst");
+            assertEquals(128 * 1000, g.payloadBytesOut());
+            assertNull(g.counterMismatch());
+            assertEquals(Map.of(), g.drops());
+            assertEquals(128, plain.packetsOut());
+            assertEquals(0, plain.groPacketsOut());
+            assertNull(plain.counterMismatch());
+        }
+        // 16 jumbo segments do not fit one 64 KB super-packet: 7 + 7 + 2
+        try (PspWorkload g = new PspWorkload(o, AeadBackends.jdk(), new int[] {8900}, 1, true)) {
+            assertEquals(16, g.runBurst());
+            assertEquals(3, g.groPacketsOut());
+            assertNull(g.counterMismatch());
+        }
+        BenchOptions noGro = BenchOptions.parse(new String[] {"--mode", "decrypt", "--tcp"});
+        assertThrows(IllegalArgumentException.class, () -> new PspWorkload(noGro, AeadBackends.jdk(), payloads, 1, true));
+    }
+
+    /** Packets the decoder drops leave gaps: GRO delivers the runs around them and every segment is still counted once. */
+    @Test
+    void groWithFailuresKeepsTheCountsBalanced() throws Exception {
+        BenchOptions o = BenchOptions.parse(new String[] {"--mode", "decrypt", "--gro", "--ring", "32", "--burst", "16",
+                "--flows", "2", "--corrupt-every", "5"});
+        try (PspWorkload g = new PspWorkload(o, AeadBackends.jdk(), new int[] {500}, 1, true)) {
+            int ok = g.runBurst() + g.runBurst(); // slots 0, 5, 10, 15 | 20, 25, 30 corrupted
+            assertEquals(32 - 7, ok);
+            assertEquals(Map.of("rx-auth-fail", 7L), g.drops());
+            assertEquals((32 - 7) * 500, g.payloadBytesOut());
+            // runs between the holes: [1-4] [6-9] [11-14] | [16-19] [21-24] [26-29] [31]
+            assertEquals(7, g.groPacketsOut());
+            assertNull(g.counterMismatch());
         }
     }
 }
