@@ -18,6 +18,10 @@ public final class TsoCounters {
         t.refused += refused;
     }
 
+    public void reset() {
+        superPacketsIn = segmentsOut = refused = 0;
+    }
+
     public Map<String, Long> toMap() {
         Map<String, Long> m = new LinkedHashMap<>();
         m.put("tso-super-packets-in", superPacketsIn);

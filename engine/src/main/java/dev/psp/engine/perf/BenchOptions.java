@@ -72,6 +72,14 @@ public final class BenchOptions {
      * traffic and verification, so not comparable with a plain {@code decrypt} row) in the same run.
      */
     public boolean gro;
+    /**
+     * Encrypt only: each size is one TCP super-packet's payload, sent with TSO at this MSS (row
+     * {@code encrypt-tso}) and as the same segments pre-cut (row {@code encrypt-tso-off}); 0 = off.
+     */
+    public int tsoMss;
+    /** Smallest and largest {@code --tso-mss}: TCP's minimum MSS (RFC 9293 lets IPv4 go to 536; Linux to 88) to a jumbo frame's. */
+    public static final int MIN_TSO_MSS = 88;
+    public static final int MAX_TSO_MSS = 9000;
     public long seed = 1;
     /** Decrypt only: every Nth ring slot carries a corrupted ICV (measures the failure path); 0 = none. */
     public int corruptEvery;
@@ -116,6 +124,12 @@ public final class BenchOptions {
                                         verification, then GRO (row decrypt-gro) and without GRO
                                         (row decrypt-gro-off) in the same run; Mpps counts
                                         segments; implies --tcp
+              --tso-mss N               encrypt: each size is a TCP super-packet's payload, sent
+                                        with TSO at MSS N (row encrypt-tso) and as the same
+                                        segments pre-cut, restored and sealed as a burst (row
+                                        encrypt-tso-off), both computing inner checksums; a
+                                        burst is one super-packet; Mpps counts segments; sizes
+                                        must exceed N; implies --tcp (N: 88..9000)
               --seed N                  traffic seed (default 1)
               --corrupt-every N         decrypt: corrupt the ICV of every Nth packet buffer
                                         (auth failures are counted and reported, exit 1)
@@ -131,7 +145,7 @@ public final class BenchOptions {
     /** The options that take a value ({@code --name VALUE} or {@code --name=VALUE}), and the flags. */
     private static final Set<String> WITH_VALUE = Set.of("--sizes", "--psp-version", "--workers", "--burst",
             "--duration", "--warmup", "--mode", "--backend", "--key-cache", "--flows", "--ring", "--seed",
-            "--corrupt-every", "--rate", "--rounds");
+            "--corrupt-every", "--rate", "--rounds", "--tso-mss");
     private static final Set<String> FLAGS = Set.of("--imix", "--baseline", "--all-baselines", "--ipv6", "--tcp", "--gro",
             "--latency", "--csv", "--json", "-h", "--help");
     /** The valued options that are not plain bounded ints, checked by {@link #set}. */
@@ -165,6 +179,7 @@ public final class BenchOptions {
             o.ring = a.intValue("--ring", o.ring, 1, 1 << 20);
             o.corruptEvery = a.intValue("--corrupt-every", o.corruptEvery, 0, 1 << 20);
             o.rounds = a.intValue("--rounds", o.rounds, 1, 1000);
+            o.tsoMss = a.intValue("--tso-mss", o.tsoMss, MIN_TSO_MSS, MAX_TSO_MSS);
             sizesGiven = a.get("--sizes") != null;
             for (String name : CHECKED) {
                 String v = a.get(name);
@@ -200,6 +215,26 @@ public final class BenchOptions {
             }
             if (o.latency) {
                 throw new BadOption("--gro is not supported with --latency");
+            }
+            o.tcp = true;
+        }
+        if (o.tsoMss != 0) {
+            if (o.mode != Mode.ENCRYPT) {
+                throw new BadOption("--tso-mss needs --mode encrypt (TSO segments what is sent)");
+            }
+            if (o.imix) {
+                throw new BadOption("--tso-mss takes super-packet sizes (--sizes), not --imix");
+            }
+            if (o.backend.equals(RAW_JDK) || o.baseline || o.allBaselines) {
+                throw new BadOption("--tso-mss compares TSO with pre-cut segments: no raw-jdk backend, --baseline or --all-baselines");
+            }
+            if (o.latency) {
+                throw new BadOption("--tso-mss is not supported with --latency");
+            }
+            for (int s : o.sizes) {
+                if (s <= o.tsoMss) {
+                    throw new BadOption("--tso-mss " + o.tsoMss + ": size " + s + " is no super-packet (sizes must exceed the MSS)");
+                }
             }
             o.tcp = true;
         }

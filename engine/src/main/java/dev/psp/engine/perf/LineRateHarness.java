@@ -39,7 +39,7 @@ public final class LineRateHarness {
     private static final long SAMPLE_NANOS = 1_000_000_000L;
 
     /** PSP_GRO: the PSP workload with GRO after the open ({@code --gro}). */
-    private enum Kind { PSP, PSP_GRO, RAW_AEAD, RAW_JDK, KEY_OPS }
+    private enum Kind { PSP, PSP_GRO, PSP_TSO, RAW_AEAD, RAW_JDK, KEY_OPS }
 
     private record Run(Kind kind, AeadBackend backend) {}
 
@@ -109,6 +109,9 @@ public final class LineRateHarness {
             if (o.gro) {
                 kinds.add(new Run(Kind.PSP_GRO, backend));
             }
+            if (o.tsoMss != 0) {
+                kinds.add(new Run(Kind.PSP_TSO, backend));
+            }
             kinds.add(new Run(Kind.PSP, backend));
             if (o.allBaselines) {
                 for (AeadBackend b : AeadBackends.all()) {
@@ -151,6 +154,12 @@ public final class LineRateHarness {
             if (o.gro) {
                 out.println("# --gro: TCP streams, each flow in runs of " + o.burst + " in-order segments; decrypt-gro and "
                         + "decrypt-gro-off both verify inner checksums, decrypt-gro adds GRO (chained merges, flushed per burst); "
+                        + "Mpps = segments/s");
+            }
+            if (o.tsoMss != 0) {
+                out.println("# --tso-mss " + o.tsoMss + ": each size is one TCP super-packet's payload, cut into "
+                        + "ceil(size/" + o.tsoMss + ") segments; encrypt-tso: TSO seals them from the restored super-packet; "
+                        + "encrypt-tso-off: the same segments restored and sealed as a burst; both compute inner checksums; "
                         + "Mpps = segments/s");
             }
             out.println("# size = L4 payload bytes per packet; Gbit/s = size*8*pps (payload bits only); "
@@ -315,7 +324,9 @@ public final class LineRateHarness {
             }
             meanPayload /= payloads.length;
             String mode = switch (kind) {
-                case PSP -> o.mode.label() + (o.gro ? "-gro-off" : ""); // TCP streams, verifying: not plain decrypt
+                // TCP streams, verifying / TCP segments with checksums: neither is the plain workload
+                case PSP -> o.mode.label() + (o.gro ? "-gro-off" : o.tsoMss != 0 ? "-tso-off" : "");
+                case PSP_TSO -> o.mode.label() + "-tso";
                 case KEY_OPS -> o.mode.label();
                 case PSP_GRO -> o.mode.label() + "-gro";
                 case RAW_AEAD, RAW_JDK -> "raw-" + o.mode.label();
@@ -331,7 +342,9 @@ public final class LineRateHarness {
     /** The workload of one run for one worker. */
     private static Workload newWorkload(Kind kind, BenchOptions o, AeadBackend backend, int[] payloads, long seed) {
         return switch (kind) {
-            case PSP -> new PspWorkload(o, backend, payloads, seed);
+            case PSP -> o.tsoMss != 0 ? new TsoWorkload(o, backend, payloads, seed, false)
+                    : new PspWorkload(o, backend, payloads, seed);
+            case PSP_TSO -> new TsoWorkload(o, backend, payloads, seed, true);
             case PSP_GRO -> new PspWorkload(o, backend, payloads, seed, true);
             case RAW_AEAD -> new RawAeadWorkload(o, backend, payloads, seed);
             case RAW_JDK -> new RawJdkWorkload(o, payloads, seed);
@@ -473,7 +486,7 @@ public final class LineRateHarness {
         return switch (kind) {
             case RAW_JDK -> BenchOptions.RAW_JDK;
             case KEY_OPS -> "jdk";
-            case PSP, PSP_GRO, RAW_AEAD -> backend.name();
+            case PSP, PSP_GRO, PSP_TSO, RAW_AEAD -> backend.name();
         };
     }
 

@@ -184,6 +184,24 @@ class LineRateHarnessTest {
     }
 
     @Test
+    void tsoMssMeasuresTsoAgainstPreCutSegmentsInTheSameRun() {
+        BenchRun j = BenchRun.of("--tso-mss", "1448", "--sizes", "65000", "--duration", "0.3", "--warmup", "0",
+                "--rounds", "2", "--ipv6", "--json");
+        List<Map<String, Object>> res = results(j, 2);
+        assertEquals(List.of("encrypt-tso", "encrypt-tso-off"), res.stream().map(m -> m.get("mode")).toList());
+        for (Map<String, Object> m : res) {
+            double segments = (Double) m.get("packets");
+            assertEquals(0.0, segments % 45, "whole super-packets of 45 segments: " + m);
+            assertEquals(65000.0, m.get("size"));
+        }
+        BenchRun t = BenchRun.of("--tso-mss", "9000", "--sizes", "9001", "--duration", "0.1", "--warmup", "0");
+        assertEquals(0, t.code(), t.err());
+        assertTrue(t.out().contains("IPv4/TCP"), "--tso-mss implies TCP: " + t.out());
+        assertTrue(t.out().contains("# --tso-mss 9000: each size is one TCP super-packet's payload"), t.out());
+        assertTrue(t.out().matches("(?s).*\\nencrypt-tso .*\\nencrypt-tso-off .*"), t.out());
+    }
+
+    @Test
     @SuppressWarnings("unchecked")
     void failedPacketsAreReportedNotHidden() {
         // ring of 64, every 4th buffer corrupted: exactly a quarter of the packets fail authentication
@@ -211,7 +229,10 @@ class LineRateHarnessTest {
             "--mode foo", "--backend nope", "--key-cache 3", "--bogus", "--duration -1", "--sizes", "--csv --json",
             "--psp-version 4", "--burst x", "--workers=x", "--imix=1", "64", "--seed 1.5", "--ring", "--burst 64 --ring 16",
             "--rounds 0", "--rounds x", "--latency --rate 1000 --rounds 2", "--imix --sizes 64", "--gro",
-            "--gro --mode roundtrip", "--gro --mode decrypt --backend raw-jdk", "--gro --mode decrypt --latency --rate 1000"})
+            "--gro --mode roundtrip", "--gro --mode decrypt --backend raw-jdk", "--gro --mode decrypt --latency --rate 1000",
+            "--tso-mss 1448", "--tso-mss 87 --sizes 1000", "--tso-mss 9001 --sizes 20000", "--tso-mss 1448 --sizes 65000 --mode decrypt",
+            "--tso-mss 1448 --sizes 65000 --baseline", "--tso-mss 1448 --imix", "--tso-mss 1448 --sizes 65000,1448",
+            "--tso-mss 1448 --sizes 65000 --backend raw-jdk", "--tso-mss x --sizes 65000"})
     void badArgumentsGiveExitCodeTwoAndOneLine(String args) {
         BenchRun r = BenchRun.of(args.split(" "));
         assertEquals(2, r.code(), r.err());
