@@ -82,22 +82,13 @@ final class PspWorkload implements Workload {
         this.ring = new PacketRing(slots, gen.frameLength(maxPayload));
         this.engine = backend.newEngine();
         SplittableRandom r = new SplittableRandom(seed ^ 0x5eed);
-        byte[] mk0 = new byte[32];
-        byte[] mk1 = new byte[32];
-        r.nextBytes(mk0);
-        r.nextBytes(mk1);
-        this.kdf = new KeyDerivation(mk0, mk1);
+        this.kdf = kdf(r);
         this.encoder = new PspEncoder(engine, tx, o.burst);
         this.rxKeys = new RxKeys(kdf, engine, o.keyCache, o.burst, 1 << o.version);
         this.decoder = new PspDecoder(engine, rxKeys, rx, Mode.TRANSPORT, o.burst).verifyInnerChecksums(o.gro);
         this.gro = gro ? new GroCoalescer(GroConfig.defaults().withMerge(GroConfig.Merge.CHAIN), groCounters) : null;
         this.groBatch = gro ? this.gro.newBatch(o.burst) : null;
-        this.sas = new TxSa[o.flows];
-        for (int f = 0; f < o.flows; f++) {
-            int spi = 0x1000 + f;
-            byte[] key = kdf.derive(spi, o.version);
-            sas[f] = TxSa.builder().spi(spi).version(o.version).install(engine, MemorySegment.ofArray(key), 0);
-        }
+        this.sas = installSas(kdf, engine, o);
         this.slotPackets = new Packet[slots];
         this.burst = new Packet[o.burst];
         int[] nextSeq = new int[o.flows];
@@ -136,6 +127,26 @@ final class PspWorkload implements Workload {
             }
         }
         resetCounts();
+    }
+
+    /** A worker's key derivation: two master keys drawn from {@code r}. */
+    static KeyDerivation kdf(SplittableRandom r) {
+        byte[] mk0 = new byte[32];
+        byte[] mk1 = new byte[32];
+        r.nextBytes(mk0);
+        r.nextBytes(mk1);
+        return new KeyDerivation(mk0, mk1);
+    }
+
+    /** One transmit SA per flow: SPI {@code 0x1000 + flow}, its key derived from the SPI as a receiver would. */
+    static TxSa[] installSas(KeyDerivation kdf, AeadEngine engine, BenchOptions o) {
+        TxSa[] sas = new TxSa[o.flows];
+        for (int f = 0; f < o.flows; f++) {
+            int spi = 0x1000 + f;
+            byte[] key = kdf.derive(spi, o.version);
+            sas[f] = TxSa.builder().spi(spi).version(o.version).install(engine, MemorySegment.ofArray(key), 0);
+        }
+        return sas;
     }
 
     /** Slot {@code i}'s descriptor over its buffer; the window starts at {@code ring.base(i)}, which the codec never moves. */

@@ -13,7 +13,6 @@ import dev.psp.engine.psp.PspEncoder;
 import dev.psp.engine.psp.RxKeys;
 import dev.psp.engine.psp.TxSa;
 import dev.psp.engine.wire.PacketHeaders;
-import java.lang.foreign.MemorySegment;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -79,20 +78,11 @@ final class TsoWorkload implements Workload {
         this.segRing = new PacketRing(supers * nseg, gen.frameLength(mss));
         this.engine = backend.newEngine();
         SplittableRandom r = new SplittableRandom(seed ^ 0x5eed);
-        byte[] mk0 = new byte[32];
-        byte[] mk1 = new byte[32];
-        r.nextBytes(mk0);
-        r.nextBytes(mk1);
-        this.kdf = new KeyDerivation(mk0, mk1);
+        this.kdf = PspWorkload.kdf(r);
         int maxBurst = Math.max(o.burst, nseg);
         this.encoder = new PspEncoder(engine, tx, maxBurst).innerChecksums(true);
         this.segmenter = new TsoSegmenter(encoder, tsoCounters, true);
-        this.sas = new TxSa[o.flows];
-        for (int f = 0; f < o.flows; f++) {
-            int spi = 0x1000 + f;
-            byte[] key = kdf.derive(spi, o.version);
-            sas[f] = TxSa.builder().spi(spi).version(o.version).install(engine, MemorySegment.ofArray(key), 0);
-        }
+        this.sas = PspWorkload.installSas(kdf, engine, o);
         this.out = new Packet[nseg];
         for (int k = 0; k < nseg; k++) {
             out[k] = new Packet();
