@@ -29,7 +29,8 @@ import java.util.SplittableRandom;
  *
  * <p>With {@code --gro} the traffic is TCP streams: ring slot {@code i} belongs to flow {@code (i /
  * burst) % flows}, so each burst is one flow's run of in-order segments (contiguous sequence numbers,
- * ACK, PSH on the last of the run, as a sender's TSO write leaves them); the decoder verifies inner
+ * ACK, PSH on the last of the run, as a sender's TSO write leaves them, and the timestamp option,
+ * one TSval per run, as Linux sends it and GRO compares it); the decoder verifies inner
  * checksums; the workload made with {@code gro} then hands each opened burst to a {@link
  * GroCoalescer} (defaults, zero-copy {@link GroConfig.Merge#CHAIN} merges, flushed at the end of the
  * burst), the other one stops after the open. Packets in and out count segments in both.
@@ -73,7 +74,7 @@ final class PspWorkload implements Workload {
         this.mode = o.mode;
         this.burstSize = o.burst;
         TrafficGenerator gen = new TrafficGenerator(seed, o.flows, o.ipVersion,
-                o.tcp ? PacketHeaders.PROTO_TCP : PacketHeaders.PROTO_UDP);
+                o.tcp ? PacketHeaders.PROTO_TCP : PacketHeaders.PROTO_UDP, o.gro);
         int maxPayload = 0;
         for (int p : payloads) {
             maxPayload = Math.max(maxPayload, p);
@@ -102,7 +103,8 @@ final class PspWorkload implements Workload {
             int len;
             if (o.gro) {
                 boolean push = i % o.burst == o.burst - 1 || i == slots - 1;
-                len = gen.writeTcpSegment(ring.buffers, base + PacketRing.HEADROOM, payload, flow, nextSeq[flow], push);
+                int tsVal = 1000 + i / o.burst; // one per run: GRO merges segments with equal options
+                len = gen.writeTcpSegment(ring.buffers, base + PacketRing.HEADROOM, payload, flow, nextSeq[flow], push, tsVal);
                 nextSeq[flow] += payload;
             } else {
                 len = gen.write(ring.buffers, base + PacketRing.HEADROOM, payload, flow);

@@ -29,12 +29,23 @@ public final class TrafficGenerator {
     private final int flows;
     private final int ipVersion;
     private final int l4Proto;
+    /** TCP segments carry the timestamp option (NOP, NOP, TS: a 32-byte header), as Linux bulk TCP does. */
+    private final boolean tcpTimestamps;
 
     /**
      * @param ipVersion 4 or 6
      * @param l4Proto {@link PacketHeaders#PROTO_UDP} or {@link PacketHeaders#PROTO_TCP}
      */
     public TrafficGenerator(long seed, int flows, int ipVersion, int l4Proto) {
+        this(seed, flows, ipVersion, l4Proto, false);
+    }
+
+    /**
+     * As {@link #TrafficGenerator(long, int, int, int)}; {@code tcpTimestamps}: every TCP header carries
+     * the timestamp option behind two NOPs (32 bytes, the shape of Linux bulk TCP), TSval as given to
+     * {@link #writeTcpSegment} (0 from {@link #write}), TSecr fixed per flow. Ignored for UDP.
+     */
+    public TrafficGenerator(long seed, int flows, int ipVersion, int l4Proto, boolean tcpTimestamps) {
         if (flows < 1 || flows > 65536) {
             throw new IllegalArgumentException("flows must be 1..65536, got " + flows);
         }
@@ -48,6 +59,7 @@ public final class TrafficGenerator {
         this.flows = flows;
         this.ipVersion = ipVersion;
         this.l4Proto = l4Proto;
+        this.tcpTimestamps = tcpTimestamps && l4Proto == PacketHeaders.PROTO_TCP;
     }
 
     /** UDP over IPv4, the common case. */
@@ -60,7 +72,7 @@ public final class TrafficGenerator {
     }
 
     public int l4HeaderLength() {
-        return l4Proto == PacketHeaders.PROTO_UDP ? 8 : 20;
+        return l4Proto == PacketHeaders.PROTO_UDP ? 8 : tcpTimestamps ? 32 : 20;
     }
 
     /** Ethernet + IP + L4 header bytes in front of the payload. */
@@ -109,24 +121,26 @@ public final class TrafficGenerator {
      * {@code seg[off..]}; returns the frame length. The segment must have room for it.
      */
     public int write(MemorySegment seg, long off, int payloadLen, int flow) {
-        return write(seg, off, payloadLen, flow, -1L, 0x18);
+        return write(seg, off, payloadLen, flow, -1L, 0x18, 0);
     }
 
     /**
      * Writes one TCP segment of a stream: as {@link #write(MemorySegment, long, int, int)} but with
      * sequence number {@code seq} and ACK, plus PSH when {@code push} (as a sender marks the last
      * segment of a write), so that consecutive calls with {@code seq} advanced by the payload make
-     * segments a receiver's GRO can merge. TCP generators only.
+     * segments a receiver's GRO can merge. TCP generators only. {@code tsVal}: the timestamp
+     * option's TSval when the generator writes timestamps (segments sent together share one, and GRO
+     * merges only segments whose options are equal), else unused.
      */
-    public int writeTcpSegment(MemorySegment seg, long off, int payloadLen, int flow, int seq, boolean push) {
+    public int writeTcpSegment(MemorySegment seg, long off, int payloadLen, int flow, int seq, boolean push, int tsVal) {
         if (l4Proto != PacketHeaders.PROTO_TCP) {
             throw new IllegalStateException("a UDP generator writes no TCP segments");
         }
-        return write(seg, off, payloadLen, flow, seq & 0xffff_ffffL, push ? 0x18 : 0x10);
+        return write(seg, off, payloadLen, flow, seq & 0xffff_ffffL, push ? 0x18 : 0x10, tsVal);
     }
 
     /** {@code seq} < 0: a random sequence number (drawn after the payload, as it always was). */
-    private int write(MemorySegment seg, long off, int payloadLen, int flow, long seq, int tcpFlags) {
+    private int write(MemorySegment seg, long off, int payloadLen, int flow, long seq, int tcpFlags, int tsVal) {
         if (payloadLen < 0) {
             throw new IllegalArgumentException("payload length must be >= 0, got " + payloadLen);
         }
@@ -179,9 +193,14 @@ public final class TrafficGenerator {
         } else {
             Bytes.u32(seg, l4 + 4, seq < 0 ? random.nextInt() : (int) seq);
             Bytes.u32(seg, l4 + 8, 0);                 // ack
-            Bytes.u16(seg, l4 + 12, 0x5000 | tcpFlags); // data offset 5
+            Bytes.u16(seg, l4 + 12, (l4HeaderLength() / 4) << 12 | tcpFlags); // data offset 5, or 8 with timestamps
             Bytes.u16(seg, l4 + 14, 0xffff);           // window
             Bytes.u16(seg, l4 + 18, 0);                // urgent
+            if (tcpTimestamps) {
+                Bytes.u32(seg, l4 + 20, 0x0101_080a);  // NOP, NOP, timestamps (kind 8, length 10)
+                Bytes.u32(seg, l4 + 24, tsVal);
+                Bytes.u32(seg, l4 + 28, 0x1000 + f);   // TSecr
+            }
             csumField = 16;
         }
         Bytes.u16(seg, l4 + csumField, Checksum.l4(seg, l3, ipVersion, l4Proto, l4, l4Len, csumField));

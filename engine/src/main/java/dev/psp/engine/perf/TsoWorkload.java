@@ -33,7 +33,8 @@ import java.util.SplittableRandom;
  *
  * Set-up checks that every super-packet segments into the expected number of segments that open
  * back (with their checksums verified). The ring holds {@code max(1, ring / segments)} super-packets
- * (flow {@code i % flows}, sequence numbers continuing per flow) and the buffers for their segments.
+ * (flow {@code i % flows}, sequence numbers continuing per flow, TCP timestamp option as Linux sends
+ * it, which TSO copies into every segment) and the buffers for their segments.
  */
 final class TsoWorkload implements Workload {
     private final boolean tso;
@@ -73,7 +74,7 @@ final class TsoWorkload implements Workload {
         for (int k = 0; k < nseg; k++) {
             segPayload[k] = Math.min(mss, superPayload - k * mss);
         }
-        TrafficGenerator gen = new TrafficGenerator(seed, o.flows, o.ipVersion, PacketHeaders.PROTO_TCP);
+        TrafficGenerator gen = new TrafficGenerator(seed, o.flows, o.ipVersion, PacketHeaders.PROTO_TCP, true);
         this.superRing = new PacketRing(supers, gen.frameLength(superPayload));
         this.segRing = new PacketRing(supers * nseg, gen.frameLength(mss));
         this.engine = backend.newEngine();
@@ -99,7 +100,7 @@ final class TsoWorkload implements Workload {
                 superRing.flow[c] = flow;
                 superRing.payload[c] = superPayload;
                 int len = gen.writeTcpSegment(superRing.buffers, superRing.base(c) + PacketRing.HEADROOM, superPayload,
-                        flow, nextSeq[flow], true);
+                        flow, nextSeq[flow], true, 1000 + c);
                 nextSeq[flow] += superPayload;
                 superRing.save(c, PacketRing.HEADROOM, len);
                 int n = segmentSuper(c);

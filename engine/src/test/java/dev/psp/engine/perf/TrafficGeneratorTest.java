@@ -2,6 +2,7 @@ package dev.psp.engine.perf;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.psp.engine.wire.Checksum;
@@ -62,6 +63,35 @@ class TrafficGeneratorTest {
                     }
                 }
             }
+        }
+    }
+
+    /** {@code writeTcpSegment}: the sequence number, ACK or PSH|ACK, and with timestamps the NOP NOP TS option behind a 32-byte header. */
+    @ParameterizedTest
+    @CsvSource({"4,false", "4,true", "6,false", "6,true"})
+    void tcpStreamSegments(int ipVersion, boolean timestamps) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(10_000);
+            TrafficGenerator g = new TrafficGenerator(42, 8, ipVersion, 6, timestamps);
+            PacketHeaders h = new PacketHeaders();
+            int l4h = timestamps ? 32 : 20;
+            for (boolean push : new boolean[] {false, true}) {
+                int len = g.writeTcpSegment(seg, OFF, 1448, 3, 0xfffffff0, push, 77);
+                assertEquals(14 + (ipVersion == 4 ? 20 : 40) + l4h + 1448, len);
+                assertEquals(len, g.frameLength(1448));
+                assertEquals(PacketHeaders.OK, h.parse(seg, OFF, len));
+                assertEquals(l4h + 1448, h.l4Length());
+                assertEquals(0xfffffff0, seg.get(dev.psp.engine.wire.Bytes.U32, h.l4Off + 4));
+                assertEquals((l4h / 4) << 12 | (push ? 0x18 : 0x10), seg.get(dev.psp.engine.wire.Bytes.U16, h.l4Off + 12) & 0xffff);
+                if (timestamps) {
+                    assertEquals(0x0101080a, seg.get(dev.psp.engine.wire.Bytes.U32, h.l4Off + 20));
+                    assertEquals(77, seg.get(dev.psp.engine.wire.Bytes.U32, h.l4Off + 24));
+                }
+                assertTrue(Checksum.l4Valid(seg, h.l3Off, ipVersion, 6, h.l4Off, h.l4Length()));
+            }
+            TrafficGenerator udp = new TrafficGenerator(42, 8, ipVersion, 17, true);
+            assertEquals(8, udp.l4HeaderLength(), "timestamps are a TCP option");
+            assertThrows(IllegalStateException.class, () -> udp.writeTcpSegment(seg, OFF, 10, 0, 1, false, 0));
         }
     }
 
