@@ -238,6 +238,9 @@ public final class BenchOptions {
             }
             o.tcp = true;
         }
+        if (!o.mode.keyOps()) {
+            o.checkMemory();
+        }
         if (o.latency) {
             if (o.rate == 0) {
                 throw new BadOption("--latency needs --rate PPS (offered packets per second, e.g. --rate 200000)");
@@ -258,6 +261,61 @@ public final class BenchOptions {
             throw new BadOption("--rate needs --latency");
         }
         return o;
+    }
+
+    /**
+     * Refuses packet buffers that cannot fit this machine, so they fail here with one line instead of
+     * as an {@link OutOfMemoryError} in a worker: each worker's ring and its templates off-heap
+     * (for {@code --tso-mss}, the segment ring and the super-packets), and raw-jdk's templates on the
+     * Java heap. A necessary condition only (one workload per worker counted; interleaved runs hold
+     * one per row at once).
+     */
+    private void checkMemory() throws BadOption {
+        long maxPayload = imix ? 1500 : 0;
+        for (int s : sizes) {
+            maxPayload = Math.max(maxPayload, s);
+        }
+        long frame = 14 + 40 + 32 + maxPayload; // Ethernet, IPv6, TCP with timestamps
+        long perWorker;
+        if (tsoMss != 0) {
+            long nseg = (maxPayload + tsoMss - 1) / tsoMss;
+            perWorker = 2 * (ring * slotBytes(14 + 40 + 32 + tsoMss) + Math.max(1, ring / nseg) * slotBytes(frame));
+        } else {
+            perWorker = 2 * ring * slotBytes(frame);
+        }
+        long need = perWorker * workers;
+        long physical = physicalMemory();
+        if (physical > 0 && need > physical) {
+            throw new BadOption(String.format(Locale.ROOT, "--ring %d x --workers %d with %d-byte packets needs %s of "
+                    + "packet buffers, more than this machine's %s: lower --ring or --workers", ring, workers, maxPayload,
+                    gib(need), gib(physical)));
+        }
+        if (backend.equals(RAW_JDK) || baseline || allBaselines) {
+            long heapNeed = (long) ring * (frame + 16) * workers;
+            long heap = Runtime.getRuntime().maxMemory();
+            if (heapNeed > heap) {
+                throw new BadOption(String.format(Locale.ROOT, "--ring %d x --workers %d with %d-byte packets needs %s of "
+                        + "Java heap for raw-jdk's templates, more than the JVM's %s (-Xmx): lower --ring or --workers",
+                        ring, workers, maxPayload, gib(heapNeed), gib(heap)));
+            }
+        }
+    }
+
+    private static long slotBytes(long frame) {
+        return (256 + frame + 256 + 63) & ~63L;
+    }
+
+    private static String gib(long bytes) {
+        return String.format(Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30));
+    }
+
+    /** Physical memory in bytes, or 0 when the JVM cannot tell. */
+    private static long physicalMemory() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getTotalMemorySize();
+        }
+        return 0;
     }
 
     /** The checks {@link Args} cannot express: size lists and ranges, seconds, names, rates, a long seed. */

@@ -456,6 +456,9 @@ public final class LineRateHarness {
         } catch (RuntimeException e) {
             turn.reset(); // release the others
             return e.toString();
+        } catch (OutOfMemoryError e) { // packet buffers the options' check let through: a line, not a stack trace
+            turn.reset();
+            return "out of memory (" + e.getMessage() + "): lower --ring or --workers";
         } finally {
             for (Workload w : ws) {
                 if (w != null) {
@@ -498,6 +501,9 @@ public final class LineRateHarness {
         } catch (RuntimeException e) {
             start.reset(); // release the others
             return failed("setup failed: " + e);
+        } catch (OutOfMemoryError e) { // packet buffers the options' check let through: a line, not a stack trace
+            start.reset();
+            return failed("setup failed: out of memory (" + e.getMessage() + "): lower --ring or --workers");
         }
         try (w) {
             if (warmupNanos > 0) {

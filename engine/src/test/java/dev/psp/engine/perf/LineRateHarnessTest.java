@@ -201,6 +201,18 @@ class LineRateHarnessTest {
         assertTrue(t.out().matches("(?s).*\\nencrypt-tso .*\\nencrypt-tso-off .*"), t.out());
     }
 
+    /** Packet buffers beyond the machine's memory: one line naming the options, exit 2, no stack trace (it was an OutOfMemoryError in the worker). */
+    @ParameterizedTest
+    @ValueSource(strings = {"--ring 1048576 --sizes 65000", "--ring 1048576 --sizes 65000 --backend raw-jdk",
+            "--ring 65536 --sizes 65000 --workers 1024 --burst 1"})
+    void buffersBeyondTheMachinesMemoryAreABadArgument(String args) {
+        BenchRun r = BenchRun.of((args + " --duration 0.1 --warmup 0").split(" "));
+        assertEquals(2, r.code(), r.err());
+        assertEquals("", r.out());
+        assertEquals(1, r.err().strip().split("\n").length, r.err());
+        assertTrue(r.err().startsWith("psp bench: ") && r.err().contains("--ring"), r.err());
+    }
+
     @Test
     @SuppressWarnings("unchecked")
     void failedPacketsAreReportedNotHidden() {
