@@ -39,7 +39,7 @@ public final class LineRateHarness {
     private static final long SAMPLE_NANOS = 1_000_000_000L;
 
     /** PSP_GRO: the PSP workload with GRO after the open ({@code --gro}). */
-    private enum Kind { PSP, PSP_GRO, PSP_TSO, RAW_AEAD, RAW_JDK, KEY_OPS }
+    enum Kind { PSP, PSP_GRO, PSP_TSO, RAW_AEAD, RAW_JDK, KEY_OPS }
 
     private record Run(Kind kind, AeadBackend backend) {}
 
@@ -65,8 +65,9 @@ public final class LineRateHarness {
         }
     }
 
-    private record WorkerStats(long in, long out, long payloadBytes, long nanos, long groOut, long[] samples,
-                               Map<String, Long> drops, String mismatch, String error) {}
+    /** {@code start} / {@code end}: the measured window's System.nanoTime bounds. */
+    private record WorkerStats(long in, long out, long payloadBytes, long nanos, long start, long end, long groOut,
+                               long[] samples, Map<String, Long> drops, String mismatch, String error) {}
 
     private LineRateHarness() {}
 
@@ -235,6 +236,8 @@ public final class LineRateHarness {
         Row row = new Row();
         double[] samples = new double[nSamples];
         Map<String, Long> drops = new LinkedHashMap<>();
+        long first = Long.MAX_VALUE;
+        long last = Long.MIN_VALUE;
         for (int w = 0; w < n; w++) {
             WorkerStats s = stats[w];
             if (s == null || s.error != null) {
@@ -242,6 +245,8 @@ public final class LineRateHarness {
                 continue;
             }
             row.add(s.in, s.out, s.payloadBytes, s.nanos);
+            first = Math.min(first, s.start);
+            last = Math.max(last, s.end);
             row.groOut += s.groOut;
             for (int i = 0; i < nSamples; i++) {
                 samples[i] += s.samples[i];
@@ -254,6 +259,9 @@ public final class LineRateHarness {
         for (int i = 0; i < nSamples; i++) {
             double len = Math.min(SAMPLE_NANOS, row.maxNanos - (long) i * SAMPLE_NANOS) / 1e9;
             samples[i] = len > 0 ? samples[i] / len / 1e6 : 0;
+        }
+        if (last > first) {
+            row.window(last - first);
         }
         return row.result(kind, backend, o, payloads, samples, drops);
     }
@@ -286,9 +294,12 @@ public final class LineRateHarness {
     }
 
     /** One row's totals over its workers: rates summed, ns/packet averaged, problems listed. */
-    private static final class Row {
+    static final class Row {
         double pps;
         double bps;
+        long payloadSum;
+        /** Wall time from the first worker's start to the last one's end (0: unknown, rates summed per worker). */
+        long windowNanos;
         double nsSum;
         long packets;
         long failed;
@@ -306,8 +317,18 @@ public final class LineRateHarness {
             bps += payloadBytes * 8.0 / sec;
             nsSum += out == 0 ? Double.NaN : nanos / (double) out;
             packets += out;
+            payloadSum += payloadBytes;
             failed += in - out;
             maxNanos = Math.max(maxNanos, nanos);
+        }
+
+        /**
+         * The rows' rates become totals over this wall-time window: with more workers than cores, or
+         * starts spread by the scheduler, workers' windows do not coincide and summing each worker's
+         * own rate counts the same CPU time more than once.
+         */
+        void window(long nanos) {
+            windowNanos = nanos;
         }
 
         /** "worker N: what" ({@code counters} false) or "worker N counters: what". */
@@ -332,9 +353,12 @@ public final class LineRateHarness {
                 case RAW_AEAD, RAW_JDK -> "raw-" + o.mode.label();
             };
             double segmentsPerPacket = kind != Kind.PSP_GRO ? Double.NaN : groOut == 0 ? Double.NaN : packets / (double) groOut;
+            double seconds = windowNanos > 0 ? windowNanos / 1e9 : maxNanos / 1e9;
+            double mpps = windowNanos > 0 ? packets / seconds / 1e6 : pps / 1e6;
+            double gbps = windowNanos > 0 ? payloadSum * 8.0 / seconds / 1e9 : bps / 1e9;
             return new Result(mode, backendName(kind, backend), o.version, meanPayload, o.imix, o.workers, o.burst,
-                    o.keyCache, pps / 1e6, bps / 1e9, okWorkers == 0 ? Double.NaN : nsSum / okWorkers, packets, failed,
-                    maxNanos / 1e9, samples, drops, problem.isEmpty() ? null : problem.toString(), null,
+                    o.keyCache, mpps, gbps, okWorkers == 0 ? Double.NaN : nsSum / okWorkers, packets, failed,
+                    seconds, samples, drops, problem.isEmpty() ? null : problem.toString(), null,
                     segmentsPerPacket);
         }
     }
@@ -368,7 +392,8 @@ public final class LineRateHarness {
         // [worker][run]: totals; [worker][run][round]: delivered and nanos per slice
         long[][][] tally = new long[n][m][5];
         long[][][] sliceOut = new long[n][m][rounds];
-        long[][][] sliceNanos = new long[n][m][rounds];
+        long[][][] sliceStart = new long[n][m][rounds];
+        long[][][] sliceEnd = new long[n][m][rounds];
         String[] error = new String[n];
         String[][] mismatch = new String[n][m];
         List<Map<String, Long>> drops = new ArrayList<>();
@@ -376,12 +401,16 @@ public final class LineRateHarness {
             drops.add(new LinkedHashMap<>());
         }
         runWorkers(n, id -> error[id] = interleave(runs, o, payloads, o.seed + 7919L * id, turn, warmupNanos, slice,
-                tally[id], sliceOut[id], sliceNanos[id], mismatch[id], drops));
+                tally[id], sliceOut[id], sliceStart[id], sliceEnd[id], mismatch[id], drops));
         List<Result> results = new ArrayList<>();
         for (int r = 0; r < m; r++) {
             Run run = runs.get(r);
             Row row = new Row();
             double[] samples = new double[rounds];
+            long[] first = new long[rounds];
+            long[] last = new long[rounds];
+            java.util.Arrays.fill(first, Long.MAX_VALUE);
+            java.util.Arrays.fill(last, Long.MIN_VALUE);
             for (int w = 0; w < n; w++) {
                 if (error[w] != null) {
                     row.problem(w, false, error[w]);
@@ -391,11 +420,22 @@ public final class LineRateHarness {
                 row.add(t[0], t[1], t[2], t[3]);
                 row.groOut += t[4];
                 for (int k = 0; k < rounds; k++) {
-                    samples[k] += sliceNanos[w][r][k] == 0 ? 0 : sliceOut[w][r][k] / (sliceNanos[w][r][k] / 1e9) / 1e6;
+                    samples[k] += sliceOut[w][r][k];
+                    first[k] = Math.min(first[k], sliceStart[w][r][k]);
+                    last[k] = Math.max(last[k], sliceEnd[w][r][k]);
                 }
                 if (mismatch[w][r] != null) {
                     row.problem(w, true, mismatch[w][r]);
                 }
+            }
+            long window = 0;
+            for (int k = 0; k < rounds; k++) { // a slice's rate: its packets over its wall time, first start to last end
+                long len = last[k] > first[k] ? last[k] - first[k] : 0;
+                samples[k] = len == 0 ? 0 : samples[k] / (len / 1e9) / 1e6;
+                window += len;
+            }
+            if (window > 0) {
+                row.window(window);
             }
             results.add(row.result(run.kind, run.backend, o, payloads, samples, drops.get(r)));
         }
@@ -404,7 +444,8 @@ public final class LineRateHarness {
 
     /** One worker of {@link #measureInterleaved}; returns null, or why it failed. */
     private static String interleave(List<Run> runs, BenchOptions o, int[] payloads, long seed, CyclicBarrier turn,
-                                     long warmupNanos, long slice, long[][] tally, long[][] sliceOut, long[][] sliceNanos,
+                                     long warmupNanos, long slice, long[][] tally, long[][] sliceOut, long[][] sliceStart,
+                                     long[][] sliceEnd,
                                      String[] mismatch, List<Map<String, Long>> drops) {
         int m = runs.size();
         Workload[] ws = new Workload[m];
@@ -437,7 +478,8 @@ public final class LineRateHarness {
                     t[3] += now - t0;
                     t[4] += w.groPacketsOut();
                     sliceOut[r][k] = w.packetsOut();
-                    sliceNanos[r][k] = now - t0;
+                    sliceStart[r][k] = t0;
+                    sliceEnd[r][k] = now;
                     if (mismatch[r] == null) {
                         mismatch[r] = w.counterMismatch();
                     }
@@ -524,8 +566,8 @@ public final class LineRateHarness {
                 int k = (int) ((now - t0) / SAMPLE_NANOS);
                 samples[k < nSamples ? k : nSamples - 1] += ok;
             } while (now < end);
-            return new WorkerStats(w.packetsIn(), w.packetsOut(), w.payloadBytesOut(), now - t0, w.groPacketsOut(),
-                    samples, w.drops(), w.counterMismatch(), null);
+            return new WorkerStats(w.packetsIn(), w.packetsOut(), w.payloadBytesOut(), now - t0, t0, now,
+                    w.groPacketsOut(), samples, w.drops(), w.counterMismatch(), null);
         } catch (BrokenBarrierException | TimeoutException e) {
             return failed("another worker failed to start");
         } catch (InterruptedException e) {
@@ -538,7 +580,7 @@ public final class LineRateHarness {
     }
 
     private static WorkerStats failed(String why) {
-        return new WorkerStats(0, 0, 0, 0, 0, new long[0], Map.of(), null, why);
+        return new WorkerStats(0, 0, 0, 0, 0, 0, 0, new long[0], Map.of(), null, why);
     }
 
     private static String sizeLabel(Result r) {

@@ -201,6 +201,30 @@ class LineRateHarnessTest {
         assertTrue(t.out().matches("(?s).*\\nencrypt-tso .*\\nencrypt-tso-off .*"), t.out());
     }
 
+    /**
+     * Two workers whose one-second windows do not overlap (more workers than cores, or a late start)
+     * processed 2 M packets in two seconds of wall time: 1 Mpps, not the 2 Mpps their own rates sum to.
+     */
+    @Test
+    void rowRatesAreTotalsOverTheWallTimeWindow() throws Exception {
+        BenchOptions o = BenchOptions.parse(new String[] {"--sizes", "100", "--workers", "2"});
+        LineRateHarness.Row summed = new LineRateHarness.Row();
+        LineRateHarness.Row windowed = new LineRateHarness.Row();
+        for (LineRateHarness.Row row : List.of(summed, windowed)) {
+            row.add(1_000_000, 1_000_000, 100_000_000, 1_000_000_000);
+            row.add(1_000_000, 1_000_000, 100_000_000, 1_000_000_000);
+        }
+        windowed.window(2_000_000_000L);
+        double[] none = new double[0];
+        LineRateHarness.Result a = summed.result(LineRateHarness.Kind.PSP, dev.psp.engine.crypto.AeadBackends.jdk(), o, new int[] {100}, none, Map.of());
+        LineRateHarness.Result b = windowed.result(LineRateHarness.Kind.PSP, dev.psp.engine.crypto.AeadBackends.jdk(), o, new int[] {100}, none, Map.of());
+        assertEquals(2.0, a.mpps(), 1e-9);
+        assertEquals(1.0, b.mpps(), 1e-9);
+        assertEquals(0.8, b.gbps(), 1e-9);
+        assertEquals(2.0, b.seconds(), 1e-9);
+        assertEquals(1000.0, b.nsPerPacket(), 1e-9, "still one worker's time per packet");
+    }
+
     /** Packet buffers beyond the machine's memory: one line naming the options, exit 2, no stack trace (it was an OutOfMemoryError in the worker). */
     @ParameterizedTest
     @ValueSource(strings = {"--ring 1048576 --sizes 65000", "--ring 1048576 --sizes 65000 --backend raw-jdk",
