@@ -164,7 +164,7 @@ public final class LineRateHarness {
                         + "Mpps = segments/s");
             }
             out.println("# size = L4 payload bytes per packet; Gbit/s = size*8*pps (payload bits only); "
-                    + "Mpps summed over workers; ns/pkt = one worker's time per packet");
+                    + "Mpps = all workers' packets over the wall time from the first start to the last end; ns/pkt = one worker's time per packet");
             out.printf(Locale.ROOT, "%-15s %-12s %3s %7s %7s %9s %9s %9s %12s %7s%n",
                     "mode", "backend", "ver", "size", "workers", "Mpps", "Gbit/s", "ns/pkt", "packets", "failed");
         } else if (o.csv) {
