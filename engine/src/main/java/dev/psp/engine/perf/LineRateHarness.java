@@ -38,7 +38,10 @@ public final class LineRateHarness {
     public static final int EXIT_USAGE = 2;
     private static final long SAMPLE_NANOS = 1_000_000_000L;
 
-    /** PSP_GRO: the PSP workload with GRO after the open ({@code --gro}). */
+    /**
+     * PSP_GRO: the PSP workload with GRO after the open ({@code --gro}); PSP_TSO: TSO of super-packets
+     * ({@code --tso-mss}), against which PSP seals the same segments pre-cut.
+     */
     enum Kind { PSP, PSP_GRO, PSP_TSO, RAW_AEAD, RAW_JDK, KEY_OPS }
 
     private record Run(Kind kind, AeadBackend backend) {}
@@ -293,7 +296,7 @@ public final class LineRateHarness {
         }
     }
 
-    /** One row's totals over its workers: rates summed, ns/packet averaged, problems listed. */
+    /** One row's totals over its workers: packets over the wall-time window, ns/packet averaged, problems listed. */
     static final class Row {
         double pps;
         double bps;
