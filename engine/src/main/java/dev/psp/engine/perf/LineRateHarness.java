@@ -298,10 +298,8 @@ public final class LineRateHarness {
 
     /** One row's totals over its workers: packets over the wall-time window, ns/packet averaged, problems listed. */
     static final class Row {
-        double pps;
-        double bps;
         long payloadSum;
-        /** Wall time from the first worker's start to the last one's end (0: unknown, rates summed per worker). */
+        /** Wall time from the first worker's start to the last one's end (0: no worker measured). */
         long windowNanos;
         double nsSum;
         long packets;
@@ -315,9 +313,6 @@ public final class LineRateHarness {
         /** A worker's packets in and delivered, payload bytes delivered, and measured time. */
         void add(long in, long out, long payloadBytes, long nanos) {
             okWorkers++;
-            double sec = nanos / 1e9;
-            pps += out / sec;
-            bps += payloadBytes * 8.0 / sec;
             nsSum += out == 0 ? Double.NaN : nanos / (double) out;
             packets += out;
             payloadSum += payloadBytes;
@@ -356,9 +351,9 @@ public final class LineRateHarness {
                 case RAW_AEAD, RAW_JDK -> "raw-" + o.mode.label();
             };
             double segmentsPerPacket = kind != Kind.PSP_GRO ? Double.NaN : groOut == 0 ? Double.NaN : packets / (double) groOut;
-            double seconds = windowNanos > 0 ? windowNanos / 1e9 : maxNanos / 1e9;
-            double mpps = windowNanos > 0 ? packets / seconds / 1e6 : pps / 1e6;
-            double gbps = windowNanos > 0 ? payloadSum * 8.0 / seconds / 1e9 : bps / 1e9;
+            double seconds = windowNanos / 1e9;
+            double mpps = windowNanos > 0 ? packets / seconds / 1e6 : 0;
+            double gbps = windowNanos > 0 ? payloadSum * 8.0 / seconds / 1e9 : 0;
             return new Result(mode, backendName(kind, backend), o.version, meanPayload, o.imix, o.workers, o.burst,
                     o.keyCache, mpps, gbps, okWorkers == 0 ? Double.NaN : nsSum / okWorkers, packets, failed,
                     seconds, samples, drops, problem.isEmpty() ? null : problem.toString(), null,

@@ -215,7 +215,7 @@ final class TsoWorkload implements Workload {
         segRing.close();
     }
 
-    /** Segments per super-packet (for the harness's header line and tests). */
+    /** Segments per super-packet. */
     int segmentsPerSuperPacket() {
         return nseg;
     }
