@@ -18,9 +18,14 @@ final class FileArgs {
      * Call before the output is opened. Returns the message, or null when the files differ.
      */
     static String sameFile(Path in, Path out) {
+        return sameFile("input", in, out);
+    }
+
+    /** {@link #sameFile(Path, Path)} for any file the command reads ({@code what}: "input", "config"). */
+    static String sameFile(String what, Path in, Path out) {
         try {
             if (Files.exists(out) && Files.exists(in) && Files.isSameFile(in, out)) {
-                String msg = "input and output are the same file: " + out;
+                String msg = what + " and output are the same file: " + out;
                 return in.toString().equals(out.toString()) ? msg : msg + " (is " + in + ")";
             }
         } catch (IOException e) {
@@ -31,7 +36,12 @@ final class FileArgs {
 
     /** {@link #sameFile} for the command line: a bad argument (exit 2). */
     static void requireDistinct(Path in, Path out) throws ConfigException {
-        String msg = sameFile(in, out);
+        requireDistinct("input", in, out);
+    }
+
+    /** {@link #sameFile(String, Path, Path)} for the command line: a bad argument (exit 2). */
+    static void requireDistinct(String what, Path in, Path out) throws ConfigException {
+        String msg = sameFile(what, in, out);
         if (msg != null) {
             throw new ConfigException(msg);
         }

@@ -123,10 +123,12 @@ public final class Main {
             return 0;
         }
         a.noPositional("encrypt");
-        PspConfig cfg = PspConfig.readEncrypt(config(a));
+        Path cfgFile = config(a);
+        PspConfig cfg = PspConfig.readEncrypt(cfgFile);
         Path in = input(a);
         Path outFile = FileArgs.output(a.require("-o", "output pcap"));
         FileArgs.requireDistinct(in, outFile);
+        FileArgs.requireDistinct("config", cfgFile, outFile);
         boolean reference = a.flag("--reference-mode");
         AeadBackend backend = backend(a.get("--backend", reference ? "jdk" : "best"));
         TxSa.Builder b = TxSa.builder().mode(cfg.mode)
@@ -184,10 +186,12 @@ public final class Main {
             return 0;
         }
         a.noPositional("decrypt");
-        PspConfig cfg = PspConfig.readDecrypt(config(a));
+        Path cfgFile = config(a);
+        PspConfig cfg = PspConfig.readDecrypt(cfgFile);
         Path in = input(a);
         Path outFile = FileArgs.output(a.require("-o", "output pcap"));
         FileArgs.requireDistinct(in, outFile);
+        FileArgs.requireDistinct("config", cfgFile, outFile);
         boolean reference = a.flag("--reference-mode");
         Mode mode;
         if (a.get("--mode") != null) {

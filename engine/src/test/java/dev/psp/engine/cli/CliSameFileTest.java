@@ -49,6 +49,28 @@ class CliSameFileTest {
         }
     }
 
+    /** The config as the output: refused before the output is opened (it once truncated the keys away, exit 0). */
+    @Test
+    void configAsOutputIsRefusedAndTheConfigKept() throws Exception {
+        Path enc = tmp.resolve("enc.cfg");
+        Path dec = tmp.resolve("dec.cfg");
+        Files.copy(V.resolve("cfg/encrypt_transport_crypt_off_128.cfg"), enc);
+        Files.copy(V.resolve("cfg/decrypt.cfg"), dec);
+        Path link = Files.createSymbolicLink(tmp.resolve("link.cfg"), enc);
+        String in = V.resolve("cleartext/v4_cleartext.pcap").toString();
+        for (String[] args : List.of(
+                new String[] {"encrypt", "-c", enc.toString(), "-i", in, "-o", enc.toString()},
+                new String[] {"encrypt", "-c", enc.toString(), "-i", in, "-o", link.toString()},
+                new String[] {"decrypt", "-c", dec.toString(), "-i", in, "-o", dec.toString(), "--mode", "auto"})) {
+            byte[] before = Files.readAllBytes(Path.of(args[2]));
+            CliTest.Result r = psp(args);
+            assertEquals(2, r.rc(), String.join(" ", args));
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().startsWith("psp: config and output are the same file: " + args[6]), r.err());
+            assertArrayEquals(before, Files.readAllBytes(Path.of(args[2])), "config destroyed by " + String.join(" ", args));
+        }
+    }
+
     /** The library entry point refuses too (psp demo and embedders call it directly). */
     @Test
     void fileCodecRefusesTheSameFileBeforeTruncatingIt() throws Exception {
