@@ -9,7 +9,7 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 
 /** Checks on the files a command is given, each failure one line naming the file and the problem. */
-final class FileArgs {
+public final class FileArgs {
     private FileArgs() {}
 
     /**
@@ -22,7 +22,7 @@ final class FileArgs {
     }
 
     /** {@link #sameFile(Path, Path)} for any file the command reads ({@code what}: "input", "config"). */
-    static String sameFile(String what, Path in, Path out) {
+    public static String sameFile(String what, Path in, Path out) {
         try {
             if (Files.exists(out) && Files.exists(in) && Files.isSameFile(in, out)) {
                 String msg = what + " and output are the same file: " + out;
@@ -114,7 +114,7 @@ final class FileArgs {
     }
 
     /** What went wrong, without the file name (the caller names it): the OS reason where there is one. */
-    static String reason(IOException e) {
+    public static String reason(IOException e) {
         if (e instanceof NoSuchFileException) {
             return "no such file or directory";
         }

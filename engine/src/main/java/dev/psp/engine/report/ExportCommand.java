@@ -4,8 +4,6 @@ import dev.psp.engine.cli.Args;
 import dev.psp.engine.cli.ConfigException;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -50,6 +48,9 @@ public final class ExportCommand {
             if (inputs.isEmpty()) {
                 throw new IllegalArgumentException("no results given (" + USAGE + ")");
             }
+            if (output != null) {
+                OutputFile.requireNotAnInput(Path.of(output), inputs);
+            }
         } catch (IllegalArgumentException | ConfigException e) {
             err.println("psp export: " + e.getMessage());
             return 2;
@@ -69,7 +70,7 @@ public final class ExportCommand {
             if (output == null) {
                 out.print(text);
             } else {
-                Files.writeString(Path.of(output), text, StandardCharsets.UTF_8);
+                OutputFile.write(Path.of(output), text, false);
             }
             return 0;
         } catch (IOException | RuntimeException e) {

@@ -4,8 +4,6 @@ import dev.psp.engine.cli.Args;
 import dev.psp.engine.cli.ConfigException;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,6 +47,7 @@ public final class ReportCommand {
             if (inputs.isEmpty()) {
                 throw new IllegalArgumentException("no results given (" + USAGE + ")");
             }
+            OutputFile.requireNotAnInput(Path.of(output), inputs);
         } catch (IllegalArgumentException | ConfigException e) {
             err.println("psp report: " + e.getMessage());
             return 2;
@@ -56,11 +55,7 @@ public final class ReportCommand {
         try {
             List<ResultSet> runs = ResultsIO.loadAll(inputs);
             String html = HtmlReport.render(runs, threshold, title);
-            Path out0 = Path.of(output);
-            if (out0.getParent() != null) {
-                Files.createDirectories(out0.getParent());
-            }
-            Files.writeString(out0, html, StandardCharsets.UTF_8);
+            OutputFile.write(Path.of(output), html, true);
             int results = runs.stream().mapToInt(r -> r.results().size()).sum();
             out.printf("psp report: wrote %s (%d run%s, %d results, %d KiB)%n", output, runs.size(),
                     runs.size() == 1 ? "" : "s", results, (html.length() + 1023) / 1024);

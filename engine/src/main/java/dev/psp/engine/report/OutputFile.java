@@ -1,0 +1,41 @@
+package dev.psp.engine.report;
+
+import dev.psp.engine.cli.FileArgs;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** The file psp report and psp export write: never one of the result files they read; failures name the reason. */
+final class OutputFile {
+    private OutputFile() {}
+
+    /** Refuses an output that is one of the inputs under any spelling (a directory input is read, never written). */
+    static void requireNotAnInput(Path out, List<Path> inputs) {
+        for (Path in : inputs) {
+            String same = Files.isRegularFile(in) ? FileArgs.sameFile("input", in, out) : null;
+            if (same != null) {
+                throw new IllegalArgumentException(same);
+            }
+        }
+    }
+
+    /** Writes {@code text}, creating missing parent directories when {@code mkdirs}; one-line message on failure. */
+    static void write(Path out, String text, boolean mkdirs) {
+        try {
+            Path parent = out.toAbsolutePath().getParent();
+            for (Path p = parent; p != null; p = p.getParent()) {
+                if (Files.exists(p) && !Files.isDirectory(p)) {
+                    throw new IllegalArgumentException("cannot write output " + out + ": " + p + " is not a directory");
+                }
+            }
+            if (mkdirs && parent != null) {
+                Files.createDirectories(parent);
+            }
+            Files.writeString(out, text, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot write output " + out + ": " + FileArgs.reason(e), e);
+        }
+    }
+}
