@@ -1,5 +1,7 @@
 package dev.psp.engine.perf;
 
+import dev.psp.engine.pool.PacketPool;
+
 import dev.psp.engine.cli.Args;
 import dev.psp.engine.cli.ConfigException;
 import java.util.ArrayList;
@@ -264,11 +266,24 @@ public final class BenchOptions {
     }
 
     /**
+     * Java heap per packet slot: its {@code Packet} descriptor (280 bytes, {@code jcmd GC.class_histogram}
+     * on a running bench) and the ring's bookkeeping.
+     */
+    static final long HEAP_BYTES_PER_SLOT = 320;
+
+    /** Memory left to the JVM itself (code, threads, metaspace) and the system: 1 GiB or 5%, the larger. */
+    static long reserve(long physical) {
+        return Math.max(1L << 30, physical / 20);
+    }
+
+    /**
      * Refuses packet buffers that cannot fit this machine, so they fail here with one line instead of
-     * as an {@link OutOfMemoryError} in a worker: each worker's ring and its templates off-heap
-     * (for {@code --tso-mss}, the segment ring and the super-packets), and raw-jdk's templates on the
-     * Java heap. A necessary condition only (one workload per worker counted; interleaved runs hold
-     * one per row at once).
+     * as an {@link OutOfMemoryError} in a worker or the kernel killing the run: the off-heap buffers
+     * (each worker's ring and its templates; for {@code --tso-mss} the segment ring and the
+     * super-packets; for {@code --latency} the pipeline's pool, jumbo slots in every ring), their
+     * descriptors on the Java heap, and a {@link #reserve} for the JVM and the system; raw-jdk's
+     * templates on the Java heap. A necessary condition only (one workload per worker counted;
+     * interleaved runs hold one per row at once).
      */
     private void checkMemory() throws BadOption {
         long maxPayload = imix ? 1500 : 0;
@@ -276,27 +291,42 @@ public final class BenchOptions {
             maxPayload = Math.max(maxPayload, s);
         }
         long frame = 14 + 40 + 32 + maxPayload; // Ethernet, IPv6, TCP with timestamps
-        long perWorker;
-        if (tsoMss != 0) {
+        long slots;
+        long offHeap;
+        if (latency) {
+            slots = LatencyBench.poolCapacity(this);
+            long slot = (PacketPool.DEFAULT_HEADROOM + LatencyBench.poolDataRoom((int) Math.min(frame, 1 << 20))
+                    + PacketPool.DEFAULT_TAILROOM + 63) & ~63L;
+            offHeap = slots * slot;
+        } else if (tsoMss != 0) {
             long nseg = (maxPayload + tsoMss - 1) / tsoMss;
-            perWorker = 2 * (ring * slotBytes(14 + 40 + 32 + tsoMss) + Math.max(1, ring / nseg) * slotBytes(frame));
+            long superPackets = Math.max(1, ring / nseg);
+            slots = (long) workers * (ring + superPackets);
+            offHeap = workers * 2 * (ring * slotBytes(14 + 40 + 32 + tsoMss) + superPackets * slotBytes(frame));
         } else {
-            perWorker = 2 * ring * slotBytes(frame);
+            slots = (long) workers * ring;
+            offHeap = workers * 2 * ring * slotBytes(frame);
         }
-        long need = perWorker * workers;
+        long heap = slots * HEAP_BYTES_PER_SLOT;
         long physical = physicalMemory();
-        if (physical > 0 && need > physical) {
+        if (physical > 0 && offHeap + heap + reserve(physical) > physical) {
             throw new BadOption(String.format(Locale.ROOT, "--ring %d x --workers %d with %d-byte packets needs %s of "
-                    + "packet buffers, more than this machine's %s: lower --ring or --workers", ring, workers, maxPayload,
-                    gib(need), gib(physical)));
+                    + "packet buffers and %s of descriptors, more than this machine's %s leaves (%s kept for the JVM "
+                    + "and system): lower --ring or --workers", ring, workers, maxPayload, gib(offHeap), gib(heap),
+                    gib(physical), gib(reserve(physical))));
+        }
+        long maxHeap = Runtime.getRuntime().maxMemory();
+        if (heap > maxHeap) {
+            throw new BadOption(String.format(Locale.ROOT, "--ring %d x --workers %d needs %s of Java heap for packet "
+                    + "descriptors, more than the JVM's %s (-Xmx): lower --ring or --workers", ring, workers, gib(heap),
+                    gib(maxHeap)));
         }
         if (backend.equals(RAW_JDK) || baseline || allBaselines) {
-            long heapNeed = (long) ring * (frame + 16) * workers;
-            long heap = Runtime.getRuntime().maxMemory();
-            if (heapNeed > heap) {
+            long heapNeed = (long) ring * (frame + 16) * workers + heap;
+            if (heapNeed > maxHeap) {
                 throw new BadOption(String.format(Locale.ROOT, "--ring %d x --workers %d with %d-byte packets needs %s of "
                         + "Java heap for raw-jdk's templates, more than the JVM's %s (-Xmx): lower --ring or --workers",
-                        ring, workers, maxPayload, gib(heapNeed), gib(heap)));
+                        ring, workers, maxPayload, gib(heapNeed), gib(maxHeap)));
             }
         }
     }

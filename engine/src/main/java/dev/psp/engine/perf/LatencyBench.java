@@ -114,6 +114,26 @@ public final class LatencyBench {
 
     // ---- measurement ----
 
+    /** Each worker's ring: {@code --ring} (at least the burst) rounded up to a power of two, as the Disruptor needs. */
+    static int ringSize(BenchOptions o) {
+        return Integer.highestOneBit(Math.max(Math.max(o.ring, o.burst), 2) * 2 - 1);
+    }
+
+    static int outputRingSize(BenchOptions o) {
+        return Math.min(ringSize(o) * 2, 1 << 20);
+    }
+
+    /** Pool slots: every worker ring and the output ring full, and a burst in hand at each end. */
+    static long poolCapacity(BenchOptions o) {
+        int ring = ringSize(o);
+        return (long) o.workers * ring + outputRingSize(o) + 2L * Math.min(o.burst, ring);
+    }
+
+    /** A pool slot's data room for frames up to {@code maxFrame} bytes: jumbo at least. */
+    static int poolDataRoom(int maxFrame) {
+        return Math.max(PacketPool.JUMBO_DATA_ROOM, maxFrame + 64);
+    }
+
     /** Runs one size (or the IMIX mix) through the pipeline at {@code o.rate} and returns its result. */
     static LineRateHarness.Result measure(BenchOptions o, AeadBackend backend, int[] payloads) {
         double meanPayload = 0;
@@ -124,10 +144,11 @@ public final class LatencyBench {
         String mode = o.mode.label();
         try {
             return run(o, backend, payloads, meanPayload);
-        } catch (Exception | LinkageError e) {
+        } catch (Exception | LinkageError | OutOfMemoryError e) {
+            String why = e instanceof OutOfMemoryError
+                    ? "out of memory (" + e.getMessage() + "): lower --ring or --workers" : "latency run failed: " + e;
             return new LineRateHarness.Result(mode, backend.name(), o.version, meanPayload, o.imix, o.workers, o.burst,
-                    o.keyCache, Double.NaN, Double.NaN, Double.NaN, 0, 0, 0, new double[0], Map.of(),
-                    "latency run failed: " + e, null);
+                    o.keyCache, Double.NaN, Double.NaN, Double.NaN, 0, 0, 0, new double[0], Map.of(), why, null);
         }
     }
 
@@ -164,18 +185,18 @@ public final class LatencyBench {
         Arrays.fill(mk0, (byte) 0);
         Arrays.fill(mk1, (byte) 0);
 
-        int ring = Integer.highestOneBit(Math.max(Math.max(o.ring, o.burst), 2) * 2 - 1);
-        int outRing = Math.min(ring * 2, 1 << 20);
+        int ring = ringSize(o);
+        int outRing = outputRingSize(o);
         int burst = Math.min(o.burst, ring);
         long warmupPackets = Math.round(o.warmup * o.rate);
         long measuredPackets = Math.max(1, Math.round(o.duration * o.rate));
         long deadline = (long) ((2 * (o.warmup + o.duration) + 1) * 1e9);
         PacedSource source = new PacedSource(frames, o.rate, warmupPackets, measuredPackets, deadline);
         LatencySink sink = new LatencySink(source);
-        int capacity = o.workers * ring + outRing + 2 * burst;
+        int capacity = (int) poolCapacity(o);
         Pipeline.Stats stats;
         String problem = null;
-        try (PacketPool pool = PacketPool.create(capacity, Math.max(PacketPool.JUMBO_DATA_ROOM, maxFrame + 64))) {
+        try (PacketPool pool = PacketPool.create(capacity, poolDataRoom(maxFrame))) {
             Pipeline p = Pipeline.builder().workers(o.workers).ringSize(ring).outputRingSize(outRing).burst(burst)
                     .pool(pool).source(source).sink(sink).stage(stage).build();
             try {

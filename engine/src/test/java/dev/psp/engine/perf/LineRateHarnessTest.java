@@ -228,11 +228,29 @@ class LineRateHarnessTest {
     /** Packet buffers beyond the machine's memory: one line naming the options, exit 2, no stack trace (it was an OutOfMemoryError in the worker). */
     @ParameterizedTest
     @ValueSource(strings = {"--ring 1048576 --sizes 65000", "--ring 1048576 --sizes 65000 --backend raw-jdk",
-            "--ring 65536 --sizes 65000 --workers 1024 --burst 1"})
+            "--ring 65536 --sizes 65000 --workers 1024 --burst 1", "--latency --rate 1000 --ring 1048576 --workers 8 --sizes 64"})
     void buffersBeyondTheMachinesMemoryAreABadArgument(String args) {
         BenchRun r = BenchRun.of((args + " --duration 0.1 --warmup 0").split(" "));
         assertEquals(2, r.code(), r.err());
         assertEquals("", r.out());
+        assertEquals(1, r.err().strip().split("\n").length, r.err());
+        assertTrue(r.err().startsWith("psp bench: ") && r.err().contains("--ring"), r.err());
+    }
+
+    /**
+     * Off-heap buffers alone just inside the machine's memory, plus the Java heap's descriptors (280 bytes
+     * a slot) and the JVM itself: beyond it, so refused (the check once counted the buffers only, and
+     * the kernel killed the run, exit 137).
+     */
+    @Test
+    void buffersJustInsideTheMachineButNotWithTheirDescriptorsAreABadArgument() {
+        long physical = ((com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
+        long offHeapPerWorker = 2L * 1048576 * 704; // two rings of 704-byte slots for 64-byte payloads
+        long workers = physical * 97 / 100 / offHeapPerWorker;
+        BenchRun r = BenchRun.of("--ring", "1048576", "--workers", Long.toString(workers), "--sizes", "64",
+                "--duration", "0.1", "--warmup", "0");
+        assertEquals(2, r.code(), r.err());
         assertEquals(1, r.err().strip().split("\n").length, r.err());
         assertTrue(r.err().startsWith("psp bench: ") && r.err().contains("--ring"), r.err());
     }
