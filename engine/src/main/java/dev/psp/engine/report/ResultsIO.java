@@ -139,8 +139,8 @@ public final class ResultsIO {
             if (r.get("params") instanceof Map<?, ?> pm) {
                 pm.forEach((k, v) -> params.put(String.valueOf(k), text(v)));
             }
-            double score = num(r.get("score"));
             String unit = r.get("unit") instanceof String u ? u : "";
+            double score = measured(num(r.get("score")), samples, unit);
             boolean hib = r.get("higherIsBetter") instanceof Boolean b ? b : higherIsBetter(unit, name);
             double err = num(r.get("scoreError"));
             if (Double.isNaN(err) && samples.length >= 2) {
@@ -160,7 +160,7 @@ public final class ResultsIO {
                 params.put(p, text(r.get(p)));
             }
         }
-        double score = num(r.get("mpps"));
+        double score = measured(num(r.get("mpps")), samples, "Mpps");
         double err = samples.length >= 2 ? Stats.halfWidth(samples, CONFIDENCE) : Double.NaN;
         return new BenchResult(mode, params, score, err, null, "Mpps", true, samples, latency, extra);
     }
@@ -221,6 +221,7 @@ public final class ResultsIO {
             }
         }
         double[] samples = raw.stream().mapToDouble(Double::doubleValue).toArray();
+        score = measured(score, samples, unit);
         if (Double.isNaN(err) && samples.length >= 2) {
             err = Stats.halfWidth(samples, CONFIDENCE);
             ci = new double[0];
@@ -239,6 +240,24 @@ public final class ResultsIO {
         }
         return new BenchResult(name, params, score, err, ci.length == 2 ? ci : null, unit,
                 hib != null ? hib : higherIsBetter(unit, name), samples, lat, extra);
+    }
+
+    /**
+     * The score, or NaN (a failed result) when it cannot be a measurement: infinite, or negative in a unit that
+     * cannot be (a time, or a rate such as Mpps or ops/s), or with such a sample. A score of 1e999 once passed
+     * the regression gate as an improvement.
+     */
+    static double measured(double score, double[] samples, String unit) {
+        boolean nonNegative = unit.contains("/") || unit.matches("(?i)(ns|us|\u00b5s|ms|s|.*pps|.*bps)");
+        if (!Double.isFinite(score) || nonNegative && score < 0) {
+            return Double.NaN;
+        }
+        for (double d : samples) {
+            if (!Double.isFinite(d) || nonNegative && d < 0) {
+                return Double.NaN;
+            }
+        }
+        return score;
     }
 
     /** Unit heuristic: per-operation costs and times are lower-is-better, rates higher-is-better. */

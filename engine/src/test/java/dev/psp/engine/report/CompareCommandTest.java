@@ -155,6 +155,40 @@ class CompareCommandTest {
         assertTrue(mn.out().contains("MISSING") && mn.out().contains("NEW"), mn.out());
     }
 
+    /** A score that is no measurement (infinite, or a negative rate or time) is a failed result, never a pass. */
+    @Test
+    void impossibleScoresFailTheGate() throws Exception {
+        String bench = Files.readString(Path.of(getClass().getResource("/report/psp-bench.json").toURI()));
+        Path base = tmp.resolve("base.json");
+        Files.writeString(base, bench);
+        for (String bad : List.of("1e999", "-2.5", "-1e999")) {
+            // the head's samples agree with its score, so only the score itself can be the problem
+            String head = bench.replaceFirst("\"mpps\": *2\\.5", "\"mpps\": " + bad)
+                    .replaceFirst("\"samples\": *\\[2\\.4, *2\\.5, *2\\.6, *2\\.5, *2\\.5\\]",
+                            "\"samples\": [" + bad + ", " + bad + "]");
+            assertFalse(head.equals(bench), "fixture changed: " + bad);
+            Path h = tmp.resolve("head.json");
+            Files.writeString(h, head);
+            Run r = compare(base.toString(), h.toString());
+            assertEquals(1, r.code(), bad + ": " + r.out() + r.err());
+            assertTrue(r.err().contains("failed in head"), bad + ": " + r.err());
+        }
+        // psp-results/1: an infinite or negative time or rate the same
+        for (double bad : new double[] {Double.POSITIVE_INFINITY, -1}) {
+            for (boolean hib : new boolean[] {true, false}) {
+                BenchResult ok = result("a", new double[] {1, 1.01, 0.99}, hib ? "Mpps" : "ns/op", hib);
+                BenchResult odd = new BenchResult("a", Map.of("size", "64"), bad, Double.NaN, null, hib ? "Mpps" : "ns/op",
+                        hib, null, null, null);
+                Path f1 = write("r1.json", set(ok));
+                Path f2 = tmp.resolve("r2.json");
+                Files.writeString(f2, ResultsIO.write(set(odd)).replace("\"Infinity\"", "1e999"));
+                Run r = compare(f1.toString(), f2.toString());
+                assertEquals(1, r.code(), bad + " " + hib + ": " + r.out() + r.err());
+                assertTrue(r.err().contains("failed in head"), r.err());
+            }
+        }
+    }
+
     @Test
     void badArgumentsExit2WithOneLine() throws Exception {
         Path b = write("b.json", Fixtures.run("a1", null, 1, 1.0));
