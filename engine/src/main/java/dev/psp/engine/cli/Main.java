@@ -135,7 +135,13 @@ public final class Main {
                 .cryptOffsets(cfg.cryptOffsetTransport, cfg.cryptOffsetTunnelV4, cfg.cryptOffsetTunnelV6)
                 .sBit(a.flag("--s-bit")).dBit(a.flag("--d-bit")).udpChecksum(a.flag("--udp-checksum"));
         long vcValue = 0;
+        if (reference && a.get("--sport") != null) {
+            throw new ConfigException("--sport cannot be combined with --reference-mode (the reference XORs the inner ports)");
+        }
         if (a.get("--vc-value") != null) {
+            if (!cfg.vc) {
+                throw new ConfigException("--vc-value needs a config with vc (this one says no-vc: packets carry no cookie)");
+            }
             if (reference) {
                 throw new ConfigException("--vc-value cannot be combined with --reference-mode (the reference writes VC = 0)");
             }
@@ -201,9 +207,6 @@ public final class Main {
             }
         } else {
             mode = Mode.AUTO;
-            if (!reference) {
-                err.println("psp: note: no --mode given, using auto (next header 4 or 41 means tunnel, the reference's rule)");
-            }
         }
         int keyCache = a.intValue("--key-cache", 256, 0, 1 << 20);
         if (keyCache != 0 && Integer.bitCount(keyCache) != 1) {
@@ -228,6 +231,9 @@ public final class Main {
                     throw new ConfigException("--inner-checksum cannot be combined with --reference-mode (the reference does not check inner checksums)");
                 }
                 codec.verifyInnerChecksums = true;
+            }
+            if (a.get("--mode") == null && !reference) { // after every check: a refused run prints its error alone
+                err.println("psp: note: no --mode given, using auto (next header 4 or 41 means tunnel, the reference's rule)");
             }
             codec.decrypt(engine, kdf, mode, keyCache, in, outFile, reference ? PcapWriter.DEFAULT_SNAPLEN : 262144);
             report(out, "decrypted", codec, outFile, backend, a.flag("--json"));

@@ -177,6 +177,31 @@ public class CliTest {
                 V.resolve("cleartext/v4_cleartext.pcap").toString(), "-o", tmp.resolve("o").toString(), "--backend", "nope").rc());
     }
 
+    /** Options that could not take effect are refused, not silently dropped; a refused decrypt prints its error alone. */
+    @Test
+    void optionsThatWouldBeIgnoredAreRefused() {
+        String in = V.resolve("cleartext/v4_cleartext.pcap").toString();
+        String o = tmp.resolve("o").toString();
+        String[][] cases = {
+            {"--sport", "encrypt", "-c", V.resolve("cfg/encrypt_transport_crypt_off_128.cfg").toString(), "-i", in, "-o", o,
+                "--reference-mode", "--sport", "fixed:5"},
+            {"--vc-value", "encrypt", "-c", V.resolve("cfg/encrypt_transport_crypt_off_128.cfg").toString(), "-i", in, "-o", o,
+                "--vc-value", "1234"},
+            {"--key-cache", "decrypt", "-c", V.resolve("cfg/decrypt.cfg").toString(), "-i", in, "-o", o, "--key-cache", "3"},
+            {"--gro", "decrypt", "-c", V.resolve("cfg/decrypt.cfg").toString(), "-i", in, "-o", o, "--reference-mode",
+                "--gro-max-segments", "4"},
+        };
+        for (String[] c : cases) {
+            Result r = psp(java.util.Arrays.copyOfRange(c, 1, c.length));
+            assertEquals(2, r.rc(), String.join(" ", c) + ": " + r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().contains(c[0]), r.err());
+        }
+        // with a VC config the value is used
+        assertEquals(0, psp("encrypt", "-c", V.resolve("cfg/encrypt_transport_crypt_off_128_vc.cfg").toString(), "-i", in,
+                "-o", o, "--vc-value", "1234").rc());
+    }
+
     /** Tunnel mode, and transport mode (whose common-shape frames the shim's frame sealer checksums in C when it is there). */
     @ParameterizedTest
     @ValueSource(strings = {"tunnel", "transport"})
