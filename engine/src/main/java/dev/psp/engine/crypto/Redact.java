@@ -14,12 +14,29 @@ public final class Redact {
 
     /** The token quoted ({@code 'tok'}), or {@code a N-character value}. */
     public static String quoted(String token) {
-        return token.length() <= MAX_SHOWN ? "'" + token + "'" : described(token);
+        return token.length() <= MAX_SHOWN ? "'" + printable(token) + "'" : described(token);
     }
 
     /** The token as is, or {@code a N-character value}. */
     public static String bare(String token) {
-        return token.length() <= MAX_SHOWN ? token : described(token);
+        return token.length() <= MAX_SHOWN ? printable(token) : described(token);
+    }
+
+    /** Control characters as {@code \\xNN}, so a token cannot drive the terminal it is echoed to. */
+    static String printable(String token) {
+        StringBuilder b = null;
+        for (int i = 0; i < token.length(); i++) {
+            char c = token.charAt(i);
+            if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
+                if (b == null) {
+                    b = new StringBuilder(token.length() + 8).append(token, 0, i);
+                }
+                b.append(String.format("\\x%02x", (int) c));
+            } else if (b != null) {
+                b.append(c);
+            }
+        }
+        return b == null ? token : b.toString();
     }
 
     private static String described(String token) {

@@ -119,9 +119,10 @@ public final class DeviceConsole {
         int version = 0;
         int count = 1;
         boolean showKey = false;
+        requireOnce(a, 1);
         for (int i = 1; i < a.length; i++) {
             switch (a[i]) {
-                case "--version" -> version = parseInt(value(a, ++i), "version");
+                case "--version" -> version = parseVersion(value(a, ++i));
                 case "--count" -> count = parseInt(value(a, ++i), "count");
                 case "--show-key" -> showKey = true;
                 default -> throw new CommandException("unknown option " + Redact.quoted(a[i]));
@@ -171,11 +172,12 @@ public final class DeviceConsole {
         Integer version = null;
         byte[] key = null;
         Integer sa = null;
+        requireOnce(a, 2);
         try {
             for (int i = 2; i < a.length; i++) {
                 switch (a[i]) {
                     case "--spi" -> spi = (int) parseHexLong(value(a, ++i), "spi", 0xFFFF_FFFFL);
-                    case "--version" -> version = parseInt(value(a, ++i), "version");
+                    case "--version" -> version = parseVersion(value(a, ++i));
                     case "--key" -> key = parseKey(value(a, ++i));
                     case "--sa" -> sa = parseInt(value(a, ++i), "sa");
                     default -> throw new CommandException("unknown option " + Redact.quoted(a[i]));
@@ -245,6 +247,27 @@ public final class DeviceConsole {
             throw new CommandException(Redact.quoted(a[i - 1]) + " needs a value");
         }
         return a[i];
+    }
+
+    /** Options (tokens from {@code from} starting with --) given twice are refused: a second value would silently win. */
+    private static void requireOnce(String[] a, int from) {
+        for (int i = from; i < a.length; i++) {
+            if (a[i].startsWith("--")) {
+                for (int j = from; j < i; j++) {
+                    if (a[j].equals(a[i])) {
+                        throw new CommandException(Redact.bare(a[i]) + " given twice");
+                    }
+                }
+            }
+        }
+    }
+
+    private static int parseVersion(String s) {
+        int v = parseInt(s, "version");
+        if (v < 0 || v > 3) {
+            throw new CommandException("version must be 0..3: " + Redact.quoted(s));
+        }
+        return v;
     }
 
     private static void expectArgs(String[] a, int n) {

@@ -95,6 +95,41 @@ class DeviceConsoleTest {
         }
     }
 
+    /**
+     * A version outside 0..3 is named as such (not as a disabled version); an option given twice is
+     * refused (a second --key left the first one unwiped); control characters are never echoed raw
+     * (an escape sequence typed into a token would drive the operator's terminal).
+     */
+    @Test
+    void outOfRangeVersionsRepeatedOptionsAndControlCharacters() throws Exception {
+        try (PspDevice d = device()) {
+            int rc = run(d, """
+                    rx-assoc --version 9
+                    tx-assoc add --spi 10 --version 4 --key %s
+                    tx-assoc add --spi 10 --version 0 --key %s --key %s
+                    rx-assoc --count 1 --count 2
+                    x\u001b[2J
+                    rx-assoc --b\u0007
+                    dev-get
+                    """.formatted("11".repeat(16), "22".repeat(16), "33".repeat(16)));
+            String out = outBytes.toString(StandardCharsets.UTF_8);
+            String err = errBytes.toString(StandardCharsets.UTF_8);
+            assertEquals(1, rc);
+            String[] lines = err.strip().split("\n");
+            assertEquals(6, lines.length, err);
+            assertTrue(lines[0].contains("version must be 0..3: '9'"), err);
+            assertTrue(lines[1].contains("version must be 0..3: '4'"), err);
+            assertTrue(lines[2].contains("--key given twice"), err);
+            assertTrue(lines[3].contains("--count given twice"), err);
+            assertTrue(lines[4].contains("\\x1b[2J"), err);
+            assertTrue(lines[5].contains("\\x07"), err);
+            assertFalse(err.chars().anyMatch(c -> c < 0x20 && c != '\n'), "no raw control character echoed: " + err);
+            assertFalse(err.contains("1111") || err.contains("2222") || err.contains("3333"), "keys never echoed");
+            assertFalse(out.contains("sa="), "nothing was installed: " + out);
+            assertTrue(out.contains("generation=0"), "console continued");
+        }
+    }
+
     @Test
     void hugeNumbersGiveOneErrorLineEachAndTheConsoleContinues() throws Exception {
         try (PspDevice d = device()) {
