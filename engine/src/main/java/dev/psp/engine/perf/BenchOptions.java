@@ -302,10 +302,10 @@ public final class BenchOptions {
             long nseg = (maxPayload + tsoMss - 1) / tsoMss;
             long superPackets = Math.max(1, ring / nseg);
             slots = (long) workers * (ring + superPackets);
-            offHeap = workers * 2 * (ring * slotBytes(14 + 40 + 32 + tsoMss) + superPackets * slotBytes(frame));
+            offHeap = (long) workers * 2 * (ring * slotBytes(14 + 40 + 32 + tsoMss) + superPackets * slotBytes(frame));
         } else {
             slots = (long) workers * ring;
-            offHeap = workers * 2 * ring * slotBytes(frame);
+            offHeap = (long) workers * 2 * ring * slotBytes(frame);
         }
         long heap = slots * HEAP_BYTES_PER_SLOT;
         long physical = physicalMemory();

@@ -228,7 +228,8 @@ class LineRateHarnessTest {
     /** Packet buffers beyond the machine's memory: one line naming the options, exit 2, no stack trace (it was an OutOfMemoryError in the worker). */
     @ParameterizedTest
     @ValueSource(strings = {"--ring 1048576 --sizes 65000", "--ring 1048576 --sizes 65000 --backend raw-jdk",
-            "--ring 65536 --sizes 65000 --workers 1024 --burst 1", "--latency --rate 1000 --ring 1048576 --workers 8 --sizes 64"})
+            "--ring 65536 --sizes 65000 --workers 1024 --burst 1", "--latency --rate 1000 --ring 1048576 --workers 8 --sizes 64",
+            "--ring 1048576 --workers 1024 --sizes 64 --burst 1"})
     void buffersBeyondTheMachinesMemoryAreABadArgument(String args) {
         BenchRun r = BenchRun.of((args + " --duration 0.1 --warmup 0").split(" "));
         assertEquals(2, r.code(), r.err());
