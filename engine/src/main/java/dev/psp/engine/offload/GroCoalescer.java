@@ -288,8 +288,9 @@ public final class GroCoalescer {
         }
         if (l4Proto == PacketHeaders.PROTO_UDP) {
             int len = (int) (ipEnd - l4);
-            if (!p.innerCsumVerified && !fragment && len >= 8 && Bytes.u16(s, l4 + 6) != 0
-                    && !Checksum.l4Valid(s, l3, ipVersion, PacketHeaders.PROTO_UDP, l4, len)) {
+            // a zero checksum: none sent, fine over IPv4; IPv6 requires one (RFC 8200 8.1)
+            if (!p.innerCsumVerified && !fragment && len >= 8 && (Bytes.u16(s, l4 + 6) == 0 ? ipVersion == 6
+                    : !Checksum.l4Valid(s, l3, ipVersion, PacketHeaders.PROTO_UDP, l4, len))) {
                 badChecksum(p, batch, null);
                 return;
             }

@@ -58,7 +58,7 @@ public final class Packet {
     public int rxL4Proto;
     /**
      * True when the decoder verified this packet's inner TCP or UDP checksum after decryption
-     * ({@link PspDecoder#verifyInnerChecksums}); a zero UDP checksum (none sent) counts as verified.
+     * ({@link PspDecoder#verifyInnerChecksums}); a zero UDP checksum (none sent) counts as verified over IPv4 and as bad over IPv6.
      */
     public boolean innerCsumVerified;
 

@@ -495,8 +495,11 @@ public final class PspDecoder {
             if (len < 8) {
                 return true;
             }
-            if (Bytes.u16(s, l4 + 6) == 0) {
-                p.innerCsumVerified = true; // no checksum sent
+            if (Bytes.u16(s, l4 + 6) == 0) { // no checksum sent: fine over IPv4, IPv6 requires one (RFC 8200 8.1)
+                if (p.rxIpVersion == 6) {
+                    return false;
+                }
+                p.innerCsumVerified = true;
                 return true;
             }
         } else {

@@ -37,6 +37,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Targeted GRO cases: seal with PspEncoder, open with PspDecoder (JDK backend), coalesce, compare
@@ -472,6 +473,26 @@ class GroCoalescerTest {
             assertEquals(1, b.droppedCount);
             assertEquals(1, c.innerCsumBad);
             assertEquals(2, c.notTcp);
+        }
+    }
+
+    /** IPv6 makes the UDP checksum mandatory (RFC 8200 8.1): a zero one is bad, in GRO and in the decoder alike. */
+    @ParameterizedTest
+    @ValueSource(strings = {"TRANSPORT", "TUNNEL"})
+    void zeroUdpChecksumOverIpv6IsBad(String mode) {
+        byte[] udp6 = Frames.spec().v(6).proto(17).payload(300).seed(3).build();
+        assertEquals(0, ByteBuffer.wrap(udp6).getShort(14 + 40 + 6), "the fixture sends no checksum");
+        try (GroRig rig = new GroRig(Mode.valueOf(mode))) {
+            TxSa sa = rig.sa(0x6102, false);
+            GroCounters c = new GroCounters();
+            GroBatch b = run(rig, new GroCoalescer(cfg(), c), List.of(udp6), same(sa, 1), 64, 0);
+            assertEquals(0, b.outCount);
+            assertEquals(1, b.droppedCount);
+            assertEquals(1, c.innerCsumBad);
+            rig.decoder.verifyInnerChecksums(true);
+            rig.sealOpenRc(udp6, sa, 64, dev.psp.engine.psp.Reason.RX_INNER_CSUM_BAD.code());
+            rig.decoder.verifyInnerChecksums(false).markInnerChecksums(true);
+            assertFalse(rig.sealOpen(udp6, sa, 64).innerCsumVerified, "marking: not marked good");
         }
     }
 

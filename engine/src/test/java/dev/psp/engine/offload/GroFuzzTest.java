@@ -378,8 +378,13 @@ class GroFuzzTest {
         while (left > 0) {
             int roll = r.nextInt(100);
             if (roll < 3) {
-                out.add(new Arrival(-1, -1, Frames.spec().v(v).proto(17).payload(r.nextInt(200)).seed(r.nextLong())
-                        .build(), false, false));
+                byte[] udp = Frames.spec().v(v).proto(17).payload(r.nextInt(200)).seed(r.nextLong()).build();
+                if (v == 6) { // IPv6 requires a UDP checksum (a zero one is bad); IPv4's stays 0, none sent
+                    java.lang.foreign.MemorySegment u = java.lang.foreign.MemorySegment.ofArray(udp);
+                    int c = dev.psp.engine.wire.Checksum.l4(u, 14, 6, 17, 54, udp.length - 54, 6);
+                    dev.psp.engine.wire.Bytes.u16(u, 54 + 6, c == 0 ? 0xffff : c);
+                }
+                out.add(new Arrival(-1, -1, udp, false, false));
                 continue;
             }
             int fi = r.nextInt(queues.size());
