@@ -248,6 +248,7 @@ public final class FileCodec implements AutoCloseable {
     private void run(Path in, Path out, int snaplen, boolean encrypt, TxSa sa, PspEncoder enc, PspDecoder dec)
             throws IOException {
         PacketPool pool = pool();
+        encrypting = encrypt;
         try (PcapReader reader = openInput(in);
              PcapWriter writer = createOutput(out, snaplen)) {
             boolean more = true;
@@ -327,6 +328,9 @@ public final class FileCodec implements AutoCloseable {
         }
     }
 
+    /** The run in progress encrypts (a packet the writer cannot hold whole is tx-error, else rx-error). */
+    private boolean encrypting;
+
     private void drainGro(PcapWriter writer) throws IOException {
         writeAll(writer, groBatch.out, groBatch.outCount);
         pool.freeBulk(groBatch.out, groBatch.outCount); // a chained super-packet frees its whole chain
@@ -338,6 +342,11 @@ public final class FileCodec implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             Packet p = pkts[i];
             if (p.result == 0 || p.result == Reason.NOT_PSP.code()) {
+                if (p.frameLength() > writer.snapLength()) {
+                    // the writer would cut it (--reference-mode's 9014): a partial packet is no delivery
+                    counters.undeliver(p, encrypting ? Reason.TX_TOO_BIG.code() : Reason.RX_OUTPUT_TOO_BIG.code(), encrypting);
+                    continue;
+                }
                 writer.write(p); // one record; a GRO chain gathered
                 written++;
             }

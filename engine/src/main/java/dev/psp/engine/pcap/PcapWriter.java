@@ -74,6 +74,11 @@ public final class PcapWriter implements AutoCloseable {
         return create(file, DEFAULT_SNAPLEN, LINKTYPE_ETHERNET, false);
     }
 
+    /** The largest captured length written (longer packets are cut to it). */
+    public int snapLength() {
+        return snapLength;
+    }
+
     /**
      * Creates (or truncates) {@code file} and buffers its global header.
      *

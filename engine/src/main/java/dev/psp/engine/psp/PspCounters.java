@@ -35,6 +35,29 @@ public final class PspCounters {
         }
     }
 
+    /**
+     * Takes a packet the encoder sealed ({@code tx}) or the decoder delivered ({@link Packet#result} 0)
+     * or passed through ({@link Reason#NOT_PSP}) back out of tx-packets / tx-bytes, rx-packets /
+     * rx-bytes or rx-passthrough and counts it under {@code reasonCode} instead: a stage after the
+     * codec (the file writer) dropped it.
+     */
+    public void undeliver(Packet p, int reasonCode, boolean tx) {
+        if (p.result == 0 && tx) {
+            txPackets--;
+            txBytes -= rxBytes(p); // the encoder counts the same span
+        } else if (p.result == 0) {
+            rxPackets--;
+            rxBytes -= rxBytes(p);
+        } else if (p.result == Reason.NOT_PSP.code()) {
+            rxPassthrough--;
+            reasons[Reason.NOT_PSP.code()]--;
+        } else {
+            throw new IllegalArgumentException("not a delivered packet: result " + p.result);
+        }
+        p.result = reasonCode;
+        count(reasonCode);
+    }
+
     /** The bytes a delivered packet adds to rx-bytes (after the IV up to the ICV, VC included). */
     static long rxBytes(Packet p) {
         return p.aadLen - PspHeader.BASE_LENGTH + p.textLen;

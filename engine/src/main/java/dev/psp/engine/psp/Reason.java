@@ -38,7 +38,13 @@ public enum Reason {
      * ({@code psp decrypt --inner-checksum} in the decoder, or GRO's drop): a malformed inner packet,
      * rx-error, and not in rx-packets / rx-bytes. Named like the GRO counter.
      */
-    RX_INNER_CSUM_BAD(Counter.RX_ERROR, "bad inner TCP/UDP checksum");
+    RX_INNER_CSUM_BAD(Counter.RX_ERROR, "bad inner TCP/UDP checksum"),
+    /**
+     * Decrypted (or passed through) but longer than the output file's snap length (psp decrypt
+     * --reference-mode writes the reference's 9014): dropped, never cut short; taken back out of
+     * rx-packets / rx-passthrough.
+     */
+    RX_OUTPUT_TOO_BIG(Counter.RX_ERROR, "larger than the output's snap length");
 
     /** The spec counter a reason lands in. */
     public enum Counter { NONE, TX_ERROR, RX_ERROR, RX_BAD, RX_AUTH_FAIL, RX_PASSTHROUGH }
