@@ -222,9 +222,17 @@ public final class FileCodec implements AutoCloseable {
         }
     }
 
-    private static PcapWriter createOutput(Path out, int snaplen) throws IOException {
+    /**
+     * Write microsecond timestamps whatever the input's resolution ({@code psp encrypt|decrypt
+     * --reference-mode}: the reference's format). Otherwise the output keeps the input's: nanoseconds
+     * for a nanosecond pcap and for pcapng (whose interfaces may be finer than microseconds; a
+     * microsecond one is exact in nanoseconds), microseconds for a microsecond pcap.
+     */
+    public boolean microsecondTimestamps;
+
+    private static PcapWriter createOutput(Path out, int snaplen, boolean nanos) throws IOException {
         try {
-            return PcapWriter.create(out, snaplen, LINKTYPE_ETHERNET, false);
+            return PcapWriter.create(out, snaplen, LINKTYPE_ETHERNET, nanos);
         } catch (IOException e) {
             throw new FileException("cannot write output " + out + ": " + FileArgs.reason(e), e);
         }
@@ -250,7 +258,8 @@ public final class FileCodec implements AutoCloseable {
         PacketPool pool = pool();
         encrypting = encrypt;
         try (PcapReader reader = openInput(in);
-             PcapWriter writer = createOutput(out, snaplen)) {
+             PcapWriter writer = createOutput(out, snaplen,
+                     !microsecondTimestamps && (reader.nanosecondResolution() || reader.isPcapng()))) {
             boolean more = true;
             long skipped = 0; // malformed records the reader has skipped, counted so far
             int malformed = encrypt ? Reason.TX_MALFORMED.code() : Reason.RX_TRUNCATED.code();

@@ -178,6 +178,7 @@ public final class Main {
                 throw new ConfigException("--tso-mss/--gso-size cannot be combined with --reference-mode");
             }
             codec.innerChecksums = a.flag("--inner-checksum");
+            codec.microsecondTimestamps = reference;
             codec.encrypt(engine, sa, in, outFile, reference ? PcapWriter.DEFAULT_SNAPLEN : 262144, mss, gso);
             sa.key.destroy();
             report(out, "encrypted", codec, outFile, backend, a.flag("--json"));
@@ -232,6 +233,7 @@ public final class Main {
                 }
                 codec.verifyInnerChecksums = true;
             }
+            codec.microsecondTimestamps = reference;
             if (a.get("--mode") == null && !reference) { // after every check: a refused run prints its error alone
                 err.println("psp: note: no --mode given, using auto (next header 4 or 41 means tunnel, the reference's rule)");
             }

@@ -51,7 +51,7 @@ class FileCodecPcapInputTest {
     /**
      * pcapng timestamps past 2^32-1 s (whole-second if_tsresol, a binary one, the largest
      * microsecond value) or before the epoch (negative if_tsoffset): every packet is encrypted or
-     * passed through and written, its timestamp clamped into classic pcap's range; nothing throws.
+     * passed through and written, its timestamp clamped into classic pcap's range (nanoseconds); nothing throws.
      */
     @Test
     void pcapngTimestampsOutsideTheClassicRangeAreClampedAndTheRunCompletes() throws Exception {
@@ -66,8 +66,9 @@ class FileCodecPcapInputTest {
                 .epb(3, -1L, frame(4), frame(4).length)
                 .epb(3, 1_700_000_000_123_456L, frame(5), frame(5).length)
                 .write(dir.resolve("ts.pcapng"));
-        long[][] expect = {{MAX_SECONDS, 999_999}, {MAX_SECONDS, 999_999}, {0, 0}, {MAX_SECONDS, 999_999},
-                {1_700_000_000L, 123_456}};
+        // a pcapng input gives a nanosecond pcap (its interfaces may be finer than microseconds)
+        long[][] expect = {{MAX_SECONDS, 999_999_999}, {MAX_SECONDS, 999_999_999}, {0, 0}, {MAX_SECONDS, 999_999_999},
+                {1_700_000_000L, 123_456_000}};
         Path enc = dir.resolve("enc.pcap");
         Result r = encrypt(in, enc, "--json");
         assertEquals(0, r.rc(), r.err() + r.out());
