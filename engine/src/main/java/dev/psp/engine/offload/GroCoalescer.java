@@ -55,6 +55,7 @@ public final class GroCoalescer {
     /** IPv4 fragment-field bits other than DF: set, the packet is not merged (Linux inet_gro_flush). */
     private static final long IPV4_FRAG_NOT_DF = 0xbfffL;
 
+    private static final int NOT_PSP = dev.psp.engine.psp.Reason.NOT_PSP.code();
     private static final int OK = 0;
     private static final int R_FLAGS = 1;
     private static final int R_WINDOW = 2;
@@ -173,13 +174,18 @@ public final class GroCoalescer {
         if (timeout > 0) {
             flushExpired(batch, nowNanos, timeout);
         }
+        int failed = 0;
         for (int i = 0; i < n; i++) {
             Packet p = in[i];
-            if (!joinHot(p, batch)) {
+            if (p.result != 0 && p.result != NOT_PSP) {
+                failed++; // open dropped it: handed back in place, no GRO input or output
+                emitAlone(p, batch);
+            } else if (!joinHot(p, batch)) {
                 offer(p, batch, nowNanos);
             }
         }
-        counters.segmentsIn += n;
+        counters.failedOpen += failed;
+        counters.segmentsIn += n - failed;
         if (timeout == 0) {
             while (active > 0) {
                 counters.flushEndOfBurst++;
@@ -189,7 +195,7 @@ public final class GroCoalescer {
             flushExpired(batch, nowNanos, timeout);
             releaseHeldSlots(batch);
         }
-        counters.packetsOut += batch.outCount;
+        counters.packetsOut += batch.outCount - failed;
         return batch.outCount;
     }
 

@@ -5,7 +5,8 @@ import java.util.Map;
 
 /**
  * GRO counters for one coalescer (one worker thread): plain fields, merged on read with
- * {@link #addTo}. Every packet offered counts once in {@link #segmentsIn}; it then leaves as the head
+ * {@link #addTo}. Every packet offered that open delivered or passed through counts once in
+ * {@link #segmentsIn} (one open dropped counts in {@link #failedOpen} only); it then leaves as the head
  * of an output, as a merged segment ({@link #segmentsMerged}) or dropped ({@link #innerCsumBad}
  * with drop on). A "refused" counter counts a segment of a held flow that could not join it (the
  * flow is flushed and the segment starts a new one or is delivered alone); a "flush" counter counts
@@ -57,8 +58,14 @@ public final class GroCounters {
     // Delivered alone without being considered for a merge.
     /** Not TCP (UDP, ICMP, ...), or GRO disabled. */
     public long notTcp;
-    /** Not authenticated (decrypt failed or not PSP): passed through untouched. */
+    /** Not authenticated but delivered: not PSP (the decoder passed it through), untouched. */
     public long notAuthenticated;
+    /**
+     * Offered after open failed ({@link dev.psp.engine.psp.Packet#result} a drop reason, counted
+     * there): handed back in place in the batch's output, untouched, but neither in
+     * {@link #segmentsIn} nor in {@link #packetsOut} (it is no GRO input, and nothing delivers it).
+     */
+    public long failedOpen;
     /**
      * TCP delivered alone because it cannot head a flow: IPv4 options, fragments, short headers,
      * SYN/RST/URG/PSH/FIN, no payload (also counted as refused when it met a held flow).
@@ -94,6 +101,7 @@ public final class GroCounters {
         t.flushExplicit += flushExplicit;
         t.notTcp += notTcp;
         t.notAuthenticated += notAuthenticated;
+        t.failedOpen += failedOpen;
         t.notMergeable += notMergeable;
         t.innerCsumBad += innerCsumBad;
     }
@@ -103,7 +111,7 @@ public final class GroCounters {
         refusedFlags = refusedWindow = refusedGap = refusedAck = refusedOptions = refusedIpHeader = 0;
         refusedIpId = refusedSize = refusedDifferentSa = refusedMaxSize = refusedNoRoom = 0;
         flushLast = flushMaxSegments = flushTimeout = flushEndOfBurst = flushEvicted = flushExplicit = 0;
-        notTcp = notAuthenticated = notMergeable = innerCsumBad = 0;
+        notTcp = notAuthenticated = notMergeable = innerCsumBad = failedOpen = 0;
     }
 
     /** Counters by name, in declaration order. */
@@ -132,6 +140,7 @@ public final class GroCounters {
         m.put("gro-flush-explicit", flushExplicit);
         m.put("gro-not-tcp", notTcp);
         m.put("gro-not-authenticated", notAuthenticated);
+        m.put("gro-failed-open", failedOpen);
         m.put("gro-not-mergeable", notMergeable);
         m.put("rx-inner-csum-bad", innerCsumBad);
         return m;

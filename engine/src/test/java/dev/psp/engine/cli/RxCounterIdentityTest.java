@@ -108,6 +108,11 @@ class RxCounterIdentityTest {
             // GRO sees what the decoder delivered: when GRO drops, the decoder verified (and dropped)
             // first; a GRO that delivers bad checksums finds them itself
             assertEquals(verify || drop ? 0 : BAD_INNER, codec.groCounters.innerCsumBad, all);
+            // GRO's own books describe what it delivered: what open dropped is no GRO input or output
+            long openDropped = c.rxAuthFail + c.rxBad + c.rxError; // a GRO that drops has the decoder verify
+            assertEquals(openDropped, codec.groCounters.failedOpen, all);
+            assertEquals(IN - openDropped, codec.groCounters.segmentsIn, all);
+            assertEquals(codec.written, codec.groCounters.packetsOut, all);
         }
         assertEquals(delivered + CLEAR, codec.written, all); // no two good packets share a flow: nothing merges
         assertEquals(delivered + CLEAR, TestPcap.read(tmp.resolve("out.pcap")).size());

@@ -526,22 +526,30 @@ class GroCoalescerTest {
             Packet[] in = {
                 rig.sealOpen(udp, sa, 64), rig.sealOpen(segs.get(0), sa, GroRig.ROOM_64K),
                 rig.sealForgeOpen(segs.get(1), sa), rig.sealOpen(segs.get(1), sa, 64), rig.sealOpen(icmp, sa, 64),
-                rig.sealOpen(segs.get(2), sa, 64), rig.sealOpen(segs.get(3), sa, 64)
+                rig.sealOpen(segs.get(2), sa, 64), rig.sealOpen(segs.get(3), sa, 64), rig.passThrough(udp)
             };
             byte[] forged = in[2].toByteArray();
             GroCounters c = new GroCounters();
             GroCoalescer gro = new GroCoalescer(cfg(), c);
             GroBatch b = gro.newBatch(16);
-            assertEquals(4, gro.coalesce(in, in.length, b, 0));
+            assertEquals(5, gro.coalesce(in, in.length, b, 0));
             assertSame(in[0], b.out[0]);
             assertSame(in[1], b.out[1]);
             assertSame(in[2], b.out[2]);
             assertSame(in[4], b.out[3]);
+            assertSame(in[7], b.out[4]);
             assertArrayEquals(udp, b.out[0].toByteArray());
             assertArrayEquals(sup, b.out[1].toByteArray());
             assertArrayEquals(forged, b.out[2].toByteArray());
             assertArrayEquals(icmp, b.out[3].toByteArray());
+            assertArrayEquals(udp, b.out[4].toByteArray());
+            // the forged packet is handed back in place but is no GRO input or output (open dropped it);
+            // the pass-through is both: the counters describe what is delivered
+            assertEquals(1, c.failedOpen);
             assertEquals(1, c.notAuthenticated);
+            assertEquals(7, c.segmentsIn);
+            assertEquals(4, c.packetsOut);
+            assertEquals(c.segmentsIn, c.packetsOut + c.segmentsMerged);
             assertEquals(2, c.notTcp);
         }
     }

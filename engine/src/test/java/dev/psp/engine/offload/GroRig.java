@@ -83,6 +83,15 @@ final class GroRig implements AutoCloseable {
         return p;
     }
 
+    /** Opens {@code frame} as it is (not sealed): the decoder passes it through, {@code NOT_PSP}. */
+    Packet passThrough(byte[] frame) {
+        MemorySegment seg = arena.allocate(HEADROOM + frame.length + 16, 64);
+        MemorySegment.copy(MemorySegment.ofArray(frame), 0, seg, HEADROOM, frame.length);
+        Packet p = new Packet().wrap(seg, 0, seg.byteSize(), HEADROOM, frame.length);
+        assertEquals(dev.psp.engine.psp.Reason.NOT_PSP.code(), decoder.open(p), "pass-through");
+        return p;
+    }
+
     private Packet load(byte[] frame, TxSa sa, int tailroom) {
         long size = HEADROOM + frame.length + Math.max(16, tailroom);
         MemorySegment seg = arena.allocate(size, 64);
