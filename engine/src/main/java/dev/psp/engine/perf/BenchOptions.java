@@ -150,6 +150,9 @@ public final class BenchOptions {
             "--corrupt-every", "--rate", "--rounds", "--tso-mss");
     private static final Set<String> FLAGS = Set.of("--imix", "--baseline", "--all-baselines", "--ipv6", "--tcp", "--gro",
             "--latency", "--csv", "--json", "-h", "--help");
+    /** Packet options that {@code --mode kdf|rx-assoc} (no packets, no AEAD backend) refuses. */
+    private static final List<String> KEY_OPS_IGNORE = List.of("--sizes", "--imix", "--ipv6", "--tcp", "--flows",
+            "--baseline", "--all-baselines", "--key-cache", "--backend", "--ring");
     /** The valued options that are not plain bounded ints, checked by {@link #set}. */
     private static final List<String> CHECKED = List.of("--sizes", "--duration", "--warmup", "--mode", "--backend",
             "--rate", "--seed");
@@ -183,6 +186,16 @@ public final class BenchOptions {
             o.rounds = a.intValue("--rounds", o.rounds, 1, 1000);
             o.tsoMss = a.intValue("--tso-mss", o.tsoMss, MIN_TSO_MSS, MAX_TSO_MSS);
             sizesGiven = a.get("--sizes") != null;
+            String mode = a.get("--mode");
+            if ("kdf".equals(mode) || "rx-assoc".equals(mode)) {
+                // key operations use no packets: a packet option would be silently ignored
+                for (String opt : KEY_OPS_IGNORE) {
+                    if (FLAGS.contains(opt) ? a.flag(opt) : a.get(opt) != null) {
+                        throw new BadOption("--mode " + mode + " measures key operations, no packets: " + opt
+                                + " does not apply");
+                    }
+                }
+            }
             for (String name : CHECKED) {
                 String v = a.get(name);
                 if (v != null) {

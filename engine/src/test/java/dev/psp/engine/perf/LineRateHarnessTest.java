@@ -287,7 +287,10 @@ class LineRateHarnessTest {
             "--gro --mode roundtrip", "--gro --mode decrypt --backend raw-jdk", "--gro --mode decrypt --latency --rate 1000",
             "--tso-mss 1448", "--tso-mss 87 --sizes 1000", "--tso-mss 9001 --sizes 20000", "--tso-mss 1448 --sizes 65000 --mode decrypt",
             "--tso-mss 1448 --sizes 65000 --baseline", "--tso-mss 1448 --imix", "--tso-mss 1448 --sizes 65000,1448",
-            "--tso-mss 1448 --sizes 65000 --backend raw-jdk", "--tso-mss x --sizes 65000"})
+            "--tso-mss 1448 --sizes 65000 --backend raw-jdk", "--tso-mss x --sizes 65000",
+            "--mode kdf --sizes 64", "--mode rx-assoc --ipv6", "--mode kdf --baseline", "--mode kdf --imix",
+            "--mode rx-assoc --key-cache 0", "--mode kdf --backend jdk", "--mode kdf --tcp", "--mode rx-assoc --flows 4",
+            "--mode kdf --ring 64", "--mode kdf --all-baselines"})
     void badArgumentsGiveExitCodeTwoAndOneLine(String args) {
         BenchRun r = BenchRun.of(args.split(" "));
         assertEquals(2, r.code(), r.err());
