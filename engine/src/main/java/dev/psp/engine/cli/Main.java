@@ -39,13 +39,15 @@ public final class Main {
     static final String ENCRYPT_USAGE = """
             usage: psp encrypt -c CFG -i IN -o OUT [--reference-mode] [--backend NAME|best]
                                [--sport hash|xor|fixed:N|table:P,..] [--udp-checksum] [--inner-checksum]
-                               [--vc-value HEX] [--s-bit] [--d-bit] [--tso-mss N] [--gso-size N] [--json]
-              encrypts every packet of the pcap/pcapng IN with the SA of config CFG into the pcap OUT""";
+                               [--vc-value HEX] [--s-bit] [--d-bit] [--tso-mss N] [--gso-size N] [--json] [-v]
+              encrypts every packet of the pcap/pcapng IN with the SA of config CFG into the pcap OUT
+              (-v: accepted for the reference tools' command line; the summary is always printed)""";
     static final String DECRYPT_USAGE = """
             usage: psp decrypt -c CFG -i IN -o OUT [--mode transport|tunnel|auto] [--reference-mode]
                                [--backend NAME|best] [--key-cache N] [--inner-checksum] [--gro]
-                               [--gro-max-segments N] [--gro-max-size N] [--gro-merge chain|copy] [--json]
-              decrypts every PSP packet of IN with keys derived from config CFG into the pcap OUT""";
+                               [--gro-max-segments N] [--gro-max-size N] [--gro-merge chain|copy] [--json] [-v]
+              decrypts every PSP packet of IN with keys derived from config CFG into the pcap OUT
+              (-v: accepted for the reference tools' command line; the summary is always printed)""";
     static final String BACKENDS_USAGE = """
             usage: psp backends
               lists the AEAD backends, their versions or why they are unavailable""";
@@ -137,6 +139,11 @@ public final class Main {
         long vcValue = 0;
         if (reference && a.get("--sport") != null) {
             throw new ConfigException("--sport cannot be combined with --reference-mode (the reference XORs the inner ports)");
+        }
+        for (String bit : new String[] {"--s-bit", "--d-bit", "--udp-checksum"}) {
+            if (reference && a.flag(bit)) {
+                throw new ConfigException(bit + " cannot be combined with --reference-mode (the reference writes S, D and the UDP checksum as 0)");
+            }
         }
         if (a.get("--vc-value") != null) {
             if (!cfg.vc) {

@@ -190,6 +190,13 @@ public class CliTest {
             {"--key-cache", "decrypt", "-c", V.resolve("cfg/decrypt.cfg").toString(), "-i", in, "-o", o, "--key-cache", "3"},
             {"--gro", "decrypt", "-c", V.resolve("cfg/decrypt.cfg").toString(), "-i", in, "-o", o, "--reference-mode",
                 "--gro-max-segments", "4"},
+            // the reference writes S, D and the UDP checksum as 0: these would break its bytes
+            {"--s-bit", "encrypt", "-c", V.resolve("cfg/encrypt_transport_crypt_off_128.cfg").toString(), "-i", in, "-o", o,
+                "--reference-mode", "--s-bit"},
+            {"--d-bit", "encrypt", "-c", V.resolve("cfg/encrypt_transport_crypt_off_128.cfg").toString(), "-i", in, "-o", o,
+                "--reference-mode", "--d-bit"},
+            {"--udp-checksum", "encrypt", "-c", V.resolve("cfg/encrypt_transport_crypt_off_128.cfg").toString(), "-i", in,
+                "-o", o, "--reference-mode", "--udp-checksum"},
         };
         for (String[] c : cases) {
             Result r = psp(java.util.Arrays.copyOfRange(c, 1, c.length));
