@@ -150,6 +150,13 @@ public final class BenchOptions {
             "--corrupt-every", "--rate", "--rounds", "--tso-mss");
     private static final Set<String> FLAGS = Set.of("--imix", "--baseline", "--all-baselines", "--ipv6", "--tcp", "--gro",
             "--latency", "--csv", "--json", "-h", "--help");
+    /** Fewest measured packets a --latency run accepts (--rate x --duration). */
+    static final int MIN_LATENCY_PACKETS = 100;
+
+    private static String fmt(double d) {
+        return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
+    }
+
     /** Packet options that {@code --mode kdf|rx-assoc} (no packets, no AEAD backend) refuses. */
     private static final List<String> KEY_OPS_IGNORE = List.of("--sizes", "--imix", "--ipv6", "--tcp", "--flows",
             "--baseline", "--all-baselines", "--key-cache", "--backend", "--ring");
@@ -271,6 +278,11 @@ public final class BenchOptions {
             }
             if (o.rounds != 1) {
                 throw new BadOption("--rounds is not supported with --latency");
+            }
+            if (o.rate * o.duration < MIN_LATENCY_PACKETS) {
+                throw new BadOption(String.format(Locale.ROOT, "--latency: --rate %s x --duration %s offers %.0f packets to "
+                        + "measure, fewer than %d (too few for percentiles or a rate)", fmt(o.rate), fmt(o.duration),
+                        Math.floor(o.rate * o.duration), MIN_LATENCY_PACKETS));
             }
         } else if (o.rate != 0) {
             throw new BadOption("--rate needs --latency");

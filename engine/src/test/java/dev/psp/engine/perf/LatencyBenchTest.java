@@ -147,7 +147,8 @@ class LatencyBenchTest {
     @ParameterizedTest
     @ValueSource(strings = {"--latency", "--latency --sizes 64", "--rate 1000", "--latency --rate 0", "--latency --rate x",
             "--latency --rate 1000 --mode kdf", "--latency --rate 1000 --baseline", "--latency --rate 1000 --backend raw-jdk",
-            "--latency --rate 1000 --mode decrypt --corrupt-every 4", "--latency --rate"})
+            "--latency --rate 1000 --mode decrypt --corrupt-every 4", "--latency --rate",
+            "--latency --rate 1 --duration 0.01", "--latency --rate 100 --duration 0.5"})
     void badArgumentsGiveExitCodeTwoAndOneLine(String args) {
         BenchRun r = BenchRun.of(args.split(" "));
         assertEquals(2, r.code(), r.err());
