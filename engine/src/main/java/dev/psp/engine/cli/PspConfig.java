@@ -4,6 +4,7 @@ import dev.psp.engine.crypto.Redact;
 import dev.psp.engine.psp.Mode;
 import dev.psp.engine.psp.PspHeader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,10 +20,16 @@ import java.util.List;
  * and {@code aes-gcm-256} the algorithm may be {@code aes-gmac-128} or {@code aes-gmac-256}.
  * Unlike the reference, crypt offsets above 63 (they do not fit the 6-bit field) and reserved SPIs
  * are refused, and so are signs ({@code +1}) and fields after the last one. Error messages name the
- * field and show a bad token only when it is too short to be key material ({@link Redact}). Wipe keys
- * with {@link #wipe()}.
+ * field and show a bad token only when it is too short to be key material ({@link Redact}). A file
+ * over {@link #MAX_BYTES} (64 KiB) is refused unread. Wipe keys with {@link #wipe()}.
  */
 public final class PspConfig {
+    /**
+     * The largest config file read, in bytes: a config is a few lines (the reference's are under 400
+     * bytes), so 64 KiB is generous; anything larger is refused without being read whole.
+     */
+    public static final int MAX_BYTES = 64 * 1024;
+
     public final byte[] masterKey0;
     public final byte[] masterKey1;
     /** Encrypt configs only. */
@@ -56,11 +63,25 @@ public final class PspConfig {
         return parse(file, read(file), false);
     }
 
+    /**
+     * The file's text, read through a stream (a pipe works) and never more than {@link #MAX_BYTES}
+     * + 1 bytes: a longer file, a huge one or a device such as /dev/zero, is refused unread.
+     */
     private static String read(Path file) throws ConfigException {
-        try {
-            return Files.readString(file, StandardCharsets.ISO_8859_1);
+        byte[] b = null;
+        try (InputStream in = Files.newInputStream(file)) {
+            b = in.readNBytes(MAX_BYTES + 1);
+            if (b.length > MAX_BYTES) {
+                throw new ConfigException("cannot read config " + file + ": larger than " + MAX_BYTES / 1024
+                        + " KiB (is it a config?)");
+            }
+            return new String(b, StandardCharsets.ISO_8859_1);
         } catch (IOException e) {
-            throw new ConfigException("cannot read config file " + file + ": " + e.getClass().getSimpleName());
+            throw new ConfigException("cannot read config " + file + ": " + FileArgs.reason(e));
+        } finally {
+            if (b != null) {
+                Arrays.fill(b, (byte) 0); // key bytes
+            }
         }
     }
 
