@@ -125,8 +125,12 @@ public final class FileArgs {
             return "not a directory";
         }
         if (e instanceof FileSystemException f) {
-            return f.getReason() != null ? f.getReason() : f.getClass().getSimpleName();
+            return f.getReason() != null ? f.getReason() : "input/output error";
         }
-        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        if (e instanceof java.io.EOFException && e.getMessage() == null) {
+            return "unexpected end of file";
+        }
+        // never the exception's class name: the contract is an OS reason a user can act on
+        return e.getMessage() != null ? e.getMessage() : "input/output error";
     }
 }
