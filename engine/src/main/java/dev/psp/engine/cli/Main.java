@@ -85,6 +85,10 @@ public final class Main {
                 case "compare" -> Commands.compare(args, out, err);
                 case "export" -> Commands.export(args, out, err);
                 case "help", "--help", "-h" -> {
+                    if (args.length > 1) { // no 'psp help COMMAND': each command's usage is 'psp COMMAND --help'
+                        throw new ConfigException("unexpected argument '" + args[1] + "' (psp " + args[0]
+                                + " takes none; for a command's usage: psp COMMAND --help)");
+                    }
                     out.println(USAGE);
                     yield 0;
                 }

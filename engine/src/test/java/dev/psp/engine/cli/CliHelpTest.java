@@ -26,6 +26,24 @@ class CliHelpTest {
         assertEquals(0, psp("help").rc());
     }
 
+    /** psp help takes no arguments (there is no 'psp help COMMAND': 'psp COMMAND --help' is the form). */
+    @Test
+    void helpRefusesExtraArguments() {
+        for (String h : new String[] {"help", "--help", "-h"}) {
+            for (String[] extra : new String[][] {{"extra"}, {"encrypt"}, {"--json"}, {"a", "b"}}) {
+                String[] args = new String[extra.length + 1];
+                args[0] = h;
+                System.arraycopy(extra, 0, args, 1, extra.length);
+                CliTest.Result r = psp(args);
+                assertEquals(2, r.rc(), String.join(" ", args) + ": " + r.err());
+                assertEquals("", r.out(), String.join(" ", args));
+                assertEquals(1, r.err().strip().lines().count(), r.err());
+                assertTrue(r.err().startsWith("psp: unexpected argument '" + extra[0] + "'") && r.err().contains("--help"), r.err());
+            }
+            assertEquals(0, psp(h).rc(), h);
+        }
+    }
+
     /** The bench options of psp demo are checked before the vectors run, and the error names psp demo. */
     @Test
     void demoRefusesABadDurationBeforeAnyWork() {
