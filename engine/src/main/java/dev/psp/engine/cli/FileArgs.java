@@ -64,7 +64,7 @@ public final class FileArgs {
     }
 
     /** A file to read, {@code regularOnly} when it will be memory-mapped; refusals name it and the reason. */
-    private static Path readable(String what, String name, boolean regularOnly) throws ConfigException {
+    static Path readable(String what, String name, boolean regularOnly) throws ConfigException {
         Path f = path("read " + what, name);
         String problem = Files.isDirectory(f) ? "is a directory"
                 : !Files.exists(f) ? (Files.isDirectory(parent(f)) ? "no such file" : "no such directory")
