@@ -26,6 +26,16 @@ public final class TestVectors {
         throw new IllegalStateException("../shared/vectors not found above " + dir);
     }
 
+    /** The repository root: the nearest directory above the working directory holding pom.xml and engine/. */
+    public static Path repoRoot() {
+        for (Path d = Path.of(System.getProperty("user.dir")).toAbsolutePath(); d != null; d = d.getParent()) {
+            if (Files.exists(d.resolve("pom.xml")) && Files.isDirectory(d.resolve("engine"))) {
+                return d;
+            }
+        }
+        throw new IllegalStateException("repository root not found above " + System.getProperty("user.dir"));
+    }
+
     public static Path googlePsp() {
         return root().resolve("google-psp");
     }

@@ -30,11 +30,11 @@ import java.util.stream.Stream;
 final class Demo {
     static final String USAGE = """
             usage: psp demo [--vectors DIR] [--duration SECONDS] [--no-bench]
-              encrypts and decrypts the shared reference vectors (default ../shared/vectors/google-psp),
-              compares with the reference output, prints the counters, then a short benchmark
+              encrypts and decrypts the shared reference vectors (default ../shared/vectors/google-psp beside
+              the repository), compares with the reference output, prints the counters, then a short benchmark
               (--duration seconds per size, default 1; --no-bench skips it)""";
 
-    /** The default vectors, relative to the working directory. */
+    /** The default vectors, relative to the repository root (system property {@code psp.root}, set by the launcher). */
     static final String DEFAULT_VECTORS = "../shared/vectors/google-psp";
 
     private Demo() {}
@@ -101,16 +101,17 @@ final class Demo {
         return rc;
     }
 
-    /** {@code --vectors} as given, else {@link #DEFAULT_VECTORS}. */
+    /** {@code --vectors} as given, else {@link #DEFAULT_VECTORS} beside {@code psp.root}, else beside the working directory. */
     private static Path vectorsDir(String given) throws ConfigException {
         if (given != null && given.isEmpty()) {
             throw new ConfigException("--vectors '': empty directory name");
         }
+        String root = System.getProperty("psp.root", "");
         Path dir;
         try {
-            dir = Path.of(given != null ? given : DEFAULT_VECTORS);
+            dir = given != null ? Path.of(given) : root.isEmpty() ? Path.of(DEFAULT_VECTORS) : Path.of(root).resolve(DEFAULT_VECTORS).normalize();
         } catch (InvalidPathException e) {
-            throw new ConfigException("--vectors '" + given + "': " + e.getReason());
+            throw new ConfigException((given != null ? "--vectors '" + given + "'" : "psp.root '" + root + "'") + ": " + e.getReason());
         }
         if (!Files.isDirectory(dir)) {
             throw new ConfigException("vectors not found at " + dir + " (" + (Files.exists(dir) ? "not a directory" : "no such directory")

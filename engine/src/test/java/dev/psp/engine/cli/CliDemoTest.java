@@ -135,4 +135,24 @@ class CliDemoTest {
             return s.count();
         }
     }
+
+    /** The default vectors are found beside the repository (the launcher passes psp.root), not the working directory. */
+    @Test
+    void theDefaultVectorsAreResolvedAgainstTheRepositoryRoot() {
+        Path repo = TestVectors.repoRoot();
+        String before = System.getProperty("psp.root");
+        System.setProperty("psp.root", repo.toString());
+        try {
+            CliTest.Result r = psp("demo", "--no-bench");
+            assertEquals(0, r.rc(), r.err());
+            assertTrue(r.out().contains("== reference vectors (" + V.toAbsolutePath().normalize() + ")"), r.out());
+            assertTrue(r.out().contains("28 cases"), r.out());
+        } finally {
+            if (before == null) {
+                System.clearProperty("psp.root");
+            } else {
+                System.setProperty("psp.root", before);
+            }
+        }
+    }
 }
