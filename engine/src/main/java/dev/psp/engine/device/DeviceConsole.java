@@ -56,6 +56,7 @@ public final class DeviceConsole {
                 break;
             }
             try {
+                device.maybeRotate(); // time-based rotations due since the last command, before it runs
                 execute(args, out);
             } catch (CommandException | IllegalArgumentException e) {
                 err.println("error: " + Redact.bare(args[0]) + ": " + e.getMessage());

@@ -23,8 +23,19 @@ import java.util.random.RandomGenerator;
  * one rotation ago still decrypt; SAs made two rotations ago are stale (counted in
  * {@code stale-events}), and listeners hear {@link DeviceListener#onMustRekey} for SAs on the
  * previous key. Rotation also happens by itself when the active key has handed out all its SPIs or
- * the rotation period (default 24 h, measured on the injected monotonic clock) has elapsed, checked
- * at each allocation and by {@link #maybeRotate()}.
+ * the rotation period (default 24 h, measured on the injected monotonic clock) has elapsed.
+ *
+ * <p>Time-based rotation is caught up by whole elapsed periods: one rotation per period since the
+ * last due rotation, the part of a period left over counting towards the next (a manual
+ * {@link #rotate()} or an exhaustion rotation starts a new period). It is applied by
+ * {@link #maybeRotate()} and before every operation whose result depends on the generation
+ * ({@link #generation()}, {@link #activeIndex()}, {@link #state()}, {@link #stats()},
+ * {@link #staleSaCount()}, rx-assoc, tx-assoc, SA deletion, {@link #rotate()}, a period change),
+ * so an SA made more than two periods ago is stale even if the device sat idle. More than two
+ * rotations at once leave no old key, so a long idle spell costs two rotations: the generation and
+ * {@code key-rotations} count every elapsed period, listeners hear only the last two. The lock-free
+ * receive datapath never rotates: a host that only receives calls {@link #maybeRotate()} from a
+ * timer.
  *
  * <p>Master keys live in an off-heap segment, zeroed when replaced and on {@link #close()}; they
  * are never written to disk, logged, or shown by {@code toString}. Each key is held as a byte array
@@ -159,13 +170,15 @@ public final class PspDevice implements AutoCloseable {
 
     // ---------------------------------------------------------------- state
 
-    /** Current generation: number of rotations so far. */
-    public long generation() {
+    /** Current generation: number of rotations so far (after any time-based rotations that are due). */
+    public synchronized long generation() {
+        catchUp();
         return generation;
     }
 
-    /** Slot (0 or 1) of the active master key: bit 31 of new SPIs. */
-    public int activeIndex() {
+    /** Slot (0 or 1) of the active master key: bit 31 of new SPIs (after any due rotations). */
+    public synchronized int activeIndex() {
+        catchUp();
         return (int) (generation & 1);
     }
 
@@ -187,9 +200,15 @@ public final class PspDevice implements AutoCloseable {
         return Duration.ofNanos(rotationPeriodNanos);
     }
 
-    /** Positive and at most {@link #MAX_ROTATION_PERIOD}, else {@link IllegalArgumentException}. */
+    /**
+     * Positive and at most {@link #MAX_ROTATION_PERIOD}, else {@link IllegalArgumentException}.
+     * Rotations due under the old period are applied first; the new one counts from the last due
+     * rotation.
+     */
     public synchronized void rotationPeriod(Duration period) {
-        rotationPeriodNanos = checkRotationPeriod(period);
+        long nanos = checkRotationPeriod(period);
+        catchUp();
+        rotationPeriodNanos = nanos;
     }
 
     /** Returns the period in nanoseconds; refuses periods that are not positive or do not fit a long. */
@@ -209,7 +228,9 @@ public final class PspDevice implements AutoCloseable {
         return epoch;
     }
 
-    public DeviceStats stats() {
+    /** The counters (after any time-based rotations that are due, so key-rotations is current). */
+    public synchronized DeviceStats stats() {
+        catchUp();
         return stats;
     }
 
@@ -218,13 +239,14 @@ public final class PspDevice implements AutoCloseable {
         return table;
     }
 
-    /** SAs currently marked stale (still in the table until deleted). */
+    /** SAs currently marked stale (still in the table until deleted), after any due rotations. */
     public synchronized int staleSaCount() {
+        catchUp();
         return staleCount;
     }
 
-    /** SPIs the active key has handed out in this generation. */
-    public long activeAllocated() {
+    /** SPIs the active key has handed out in this generation (after any due rotations). */
+    public synchronized long activeAllocated() {
         return allocators[activeIndex()].allocated();
     }
 
@@ -238,6 +260,7 @@ public final class PspDevice implements AutoCloseable {
 
     /** Counters and gauges (never keys) as a name to value map, for dev-get and get-stats. */
     public synchronized java.util.Map<String, Long> state() {
+        catchUp();
         java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
         m.put("active-key", (long) activeIndex());
         m.put("generation", generation);
@@ -252,9 +275,15 @@ public final class PspDevice implements AutoCloseable {
 
     // ---------------------------------------------------------------- rotation
 
-    /** Rotates now; returns the new generation. */
+    /** Rotates now (after any time-based rotations that are due); returns the new generation. */
     public synchronized long rotate() {
         ensureOpen();
+        catchUp();
+        return rotateOnce();
+    }
+
+    /** One rotation: the next generation's fresh key replaces the key of the generation before the current one. */
+    private long rotateOnce() {
         long g = generation + 1;
         int slot = (int) (g & 1);
         long evicted = slotGeneration[slot];
@@ -262,7 +291,8 @@ public final class PspDevice implements AutoCloseable {
         lastRotationNanos = nanoClock.getAsLong();
         int staled = 0;
         int evictedLow = (int) evicted;
-        int previousLow = (int) (g - 1);
+        // The key that stays: generation g-1, or the last real one after a catch-up skipped some.
+        int previousLow = (int) slotGeneration[slot ^ 1];
         boolean notify = !listeners.isEmpty();
         for (int i = 0, n = table.highWater(); i < n; i++) {
             if (!table.isLive(i) || !table.hasRx(i) || table.isStale(i)) {
@@ -289,13 +319,37 @@ public final class PspDevice implements AutoCloseable {
         return g;
     }
 
-    /** Rotates if the rotation period has elapsed; returns true if it did. */
+    /** Applies the time-based rotations that are due (one per whole elapsed period); returns true if it rotated. */
     public synchronized boolean maybeRotate() {
-        if (nanoClock.getAsLong() - lastRotationNanos >= rotationPeriodNanos) {
-            rotate();
-            return true;
+        return catchUp() > 0;
+    }
+
+    /**
+     * Rotates once per whole rotation period elapsed since the last due rotation, keeping the
+     * remainder; beyond two the rotations in between are only counted (their keys would be replaced
+     * before handing anything out). Returns the number of periods; 0 on a closed device or a clock
+     * that went back.
+     */
+    private long catchUp() {
+        if (closed) {
+            return 0;
         }
-        return false;
+        long elapsed = nanoClock.getAsLong() - lastRotationNanos;
+        if (elapsed < rotationPeriodNanos) {
+            return 0;
+        }
+        long periods = elapsed / rotationPeriodNanos;
+        long due = lastRotationNanos + periods * rotationPeriodNanos;
+        if (periods > 2) {
+            generation += periods - 2;
+            stats.keyRotations.add(periods - 2);
+        }
+        rotateOnce();
+        if (periods > 1) {
+            rotateOnce();
+        }
+        lastRotationNanos = due;
+        return periods;
     }
 
     private void installFreshKey(int slot, long gen) {
@@ -404,13 +458,11 @@ public final class PspDevice implements AutoCloseable {
     }
 
     private int allocateSpi() {
-        if (nanoClock.getAsLong() - lastRotationNanos >= rotationPeriodNanos) {
-            rotate();
-        }
-        SpiAllocator a = allocators[activeIndex()];
+        catchUp();
+        SpiAllocator a = allocators[(int) (generation & 1)];
         if (a.remaining() <= 0) {
-            rotate();
-            a = allocators[activeIndex()];
+            rotateOnce();
+            a = allocators[(int) (generation & 1)];
         }
         return a.allocate();
     }
@@ -435,6 +487,7 @@ public final class PspDevice implements AutoCloseable {
      * negative status (VERSION_MISMATCH, BAD_KEY, NO_SUCH_SA, STALE, VERSION_DISABLED).
      */
     public synchronized int txAssoc(int saIndex, int txSpi, int version, MemorySegment key, long off, long len) {
+        catchUp(); // staleness depends on the generation
         if (!table.isLive(saIndex)) {
             return DeviceStatus.NO_SUCH_SA;
         }
@@ -500,8 +553,12 @@ public final class PspDevice implements AutoCloseable {
         return count;
     }
 
-    /** Deletes SA {@code index}, zeroing its key; returns OK or NO_SUCH_SA. */
+    /**
+     * Deletes SA {@code index}, zeroing its key; returns OK or NO_SUCH_SA. Due rotations are applied
+     * first, so an SA that went stale while the device sat idle is counted in stale-events.
+     */
     public synchronized int deleteSa(int index) {
+        catchUp();
         if (!table.isLive(index)) {
             return DeviceStatus.NO_SUCH_SA;
         }
@@ -548,7 +605,8 @@ public final class PspDevice implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "PspDevice[generation=" + generation + ", active=" + activeIndex() + ", versions=0x"
+        long g = generation;
+        return "PspDevice[generation=" + g + ", active=" + (g & 1) + ", versions=0x"
                 + Integer.toHexString(enabledVersions) + ", sas=" + table.size() + ", keys redacted]";
     }
 }

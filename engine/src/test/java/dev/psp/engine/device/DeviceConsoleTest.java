@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class DeviceConsoleTest {
@@ -18,10 +20,28 @@ class DeviceConsoleTest {
     private final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
 
     private int run(PspDevice d, String script) throws Exception {
+        return run(d, new BufferedReader(new StringReader(script)));
+    }
+
+    private int run(PspDevice d, BufferedReader in) throws Exception {
         try (PrintStream out = new PrintStream(outBytes, true, StandardCharsets.UTF_8);
                 PrintStream err = new PrintStream(errBytes, true, StandardCharsets.UTF_8)) {
-            return new DeviceConsole(d).run(new BufferedReader(new StringReader(script)), out, err);
+            return new DeviceConsole(d).run(in, out, err);
         }
+    }
+
+    /** A script in which a comment line {@code # advance MS} moves {@code clock} on by MS milliseconds as it is read. */
+    private static BufferedReader timed(AtomicLong clock, String script) {
+        return new BufferedReader(new StringReader(script)) {
+            @Override
+            public String readLine() throws IOException {
+                String line = super.readLine();
+                if (line != null && line.startsWith("# advance ")) {
+                    clock.addAndGet(Duration.ofMillis(Long.parseLong(line.substring(10).strip())).toNanos());
+                }
+                return line;
+            }
+        };
     }
 
     private static PspDevice device() {
@@ -195,6 +215,46 @@ class DeviceConsoleTest {
             assertTrue(lines[0].contains("spi must be hex: a 64-character value"), err);
             assertTrue(lines[12].startsWith("error: a 64-character value: unknown command"), err);
             assertTrue(lines[13].contains("out of range: a 30-character value"), err);
+        }
+    }
+
+    /**
+     * The probe's session on an injected clock: after 3.5 periods of silence dev-get shows generation
+     * 3 (one rotation per whole elapsed period, applied before the command), the next rx-assoc does
+     * not rotate again, SA 0 (made 3.5 periods ago) is stale, and the half period left over counts
+     * towards the next rotation.
+     */
+    @Test
+    void automaticRotationCatchesUpBeforeEachCommand() throws Exception {
+        AtomicLong now = new AtomicLong(0);
+        try (PspDevice d = PspDevice.builder().random(new SplittableRandom(22)).clock(now::get).saCapacity(64).build()) {
+            int rc = run(d, timed(now, """
+                    rx-assoc
+                    dev-set rotation-period 1
+                    # advance 3500
+                    dev-get
+                    rx-assoc
+                    dev-get
+                    tx-assoc add --spi 12345678 --version 0 --key 000102030405060708090a0b0c0d0e0f --sa 0
+                    get-stats
+                    # advance 499
+                    dev-get
+                    # advance 1
+                    dev-get
+                    """));
+            String out = outBytes.toString(StandardCharsets.UTF_8);
+            String err = errBytes.toString(StandardCharsets.UTF_8);
+            assertEquals(1, rc);
+            String[] states = out.lines().filter(l -> l.startsWith("active-key=")).toArray(String[]::new);
+            assertEquals(4, states.length, out);
+            assertTrue(states[0].startsWith("active-key=1 generation=3 "), out);
+            assertTrue(states[0].contains(" sa-count=1 sa-stale=1 "), out);
+            assertTrue(states[1].startsWith("active-key=1 generation=3 "), "no second rotation: " + out);
+            assertTrue(states[2].startsWith("active-key=1 generation=3 "), out);
+            assertTrue(states[3].startsWith("active-key=0 generation=4 "), out);
+            assertTrue(out.matches("(?s).*sa=1 spi=0x[89a-f][0-9a-f]{7} version=0\n.*"), "allocated on key 1: " + out);
+            assertEquals("error: tx-assoc: stale", err.strip());
+            assertTrue(out.contains("key-rotations 3\nstale-events 1\nrx-assoc 2\ntx-assoc 0\n"), out);
         }
     }
 }

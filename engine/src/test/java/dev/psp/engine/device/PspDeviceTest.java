@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.psp.engine.crypto.KeyDerivation;
@@ -218,6 +219,133 @@ class PspDeviceTest {
             now.addAndGet(Duration.ofSeconds(60).toNanos());
             assertTrue(d.maybeRotate());
             assertEquals(2, d.generation());
+        }
+    }
+
+    /**
+     * Time-based rotation is applied by whole elapsed periods (several at once after an idle spell,
+     * the remainder of a period carried over) by every operation that depends on the generation, not
+     * only by the next allocation: an SA made more than two periods ago is stale even if nothing ran
+     * in between.
+     */
+    @Test
+    void rotationCatchesUpOnePerElapsedPeriodBeforeEveryGenerationDependentOperation() {
+        long p = Duration.ofSeconds(60).toNanos();
+        AtomicLong now = new AtomicLong(1000);
+        List<Long> rotations = new ArrayList<>();
+        try (PspDevice d = PspDevice.builder().random(new SplittableRandom(7)).clock(now::get)
+                .rotationPeriod(Duration.ofSeconds(60)).saCapacity(8).build(); Arena a = Arena.ofConfined();
+                RxKeyResolver r = new RxKeyResolver(d)) {
+            d.addListener(new DeviceListener() {
+                @Override
+                public void onRotation(long generation, int activeIndex, int staled) {
+                    rotations.add(generation);
+                }
+            });
+            MemorySegment k = a.allocate(32);
+            int s0 = d.rxAssocSa(0, k, 0);
+            now.addAndGet(p + p / 2);
+            assertEquals(1, d.generation(), "1.5 periods: one rotation, seen by a plain read");
+            assertEquals(1, d.activeIndex());
+            int s1 = d.rxAssocSa(0, k, 0);
+            assertEquals(1, d.saTable().rxSpi(s1) >>> 31);
+            now.addAndGet(p / 2);
+            assertEquals(2L, d.state().get("generation"), "2 periods: the remainder was carried over");
+            assertEquals(1L, d.state().get("sa-stale"));
+            assertEquals(DeviceStatus.STALE, d.txAssoc(s0, 0x11, 0, k, 0, 16));
+            int spi1 = d.saTable().rxSpi(s1);
+            assertEquals(16, r.resolve(spi1, 0, k, 0), "made one period ago: still decrypts");
+
+            now.addAndGet(2 * p + p / 2); // 4.5 periods in all; nothing runs in between
+            assertEquals(DeviceStatus.STALE, d.txAssoc(s1, 0x22, 0, k, 0, 16), "made 3.5 periods ago: stale");
+            assertEquals(4, d.generation());
+            assertEquals(4, d.stats().keyRotations());
+            assertEquals(2, d.stats().staleEvents());
+            assertEquals(2, d.staleSaCount());
+            assertEquals(DeviceStatus.EVICTED, r.resolve(spi1, 0, k, 0));
+            assertEquals(List.of(1L, 2L, 3L, 4L), rotations);
+            assertFalse(d.maybeRotate(), "4.5 periods: nothing more due");
+            now.addAndGet(p / 2 - 1);
+            assertFalse(d.maybeRotate());
+            now.incrementAndGet();
+            assertTrue(d.maybeRotate(), "5 periods since the start, not 1 since the catch-up");
+            assertEquals(5, d.generation());
+            now.addAndGet(-3 * p);
+            assertFalse(d.maybeRotate(), "a clock that goes back rotates nothing");
+            assertEquals(5, d.generation());
+        }
+    }
+
+    /** Periods that elapsed under the old rotation period are applied before a new period takes over. */
+    @Test
+    void changingThePeriodFirstAppliesTheOldOne() {
+        AtomicLong now = new AtomicLong(0);
+        try (PspDevice d = PspDevice.builder().random(new SplittableRandom(8)).clock(now::get)
+                .rotationPeriod(Duration.ofSeconds(60)).saCapacity(8).build()) {
+            now.set(Duration.ofSeconds(150).toNanos());
+            d.rotationPeriod(Duration.ofSeconds(3600));
+            assertEquals(2, d.generation());
+            now.set(Duration.ofSeconds(120 + 3600).toNanos() - 1);
+            assertEquals(2, d.generation());
+            now.incrementAndGet();
+            assertEquals(3, d.generation(), "one new period after the last due rotation");
+        }
+    }
+
+    /** Deleting an SA whose key went out of date while the device sat idle still counts the stale event. */
+    @Test
+    void deletingAnOverdueSaCountsItStale() {
+        AtomicLong now = new AtomicLong(0);
+        try (PspDevice d = PspDevice.builder().random(new SplittableRandom(10)).clock(now::get)
+                .rotationPeriod(Duration.ofSeconds(60)).saCapacity(8).build(); Arena a = Arena.ofConfined()) {
+            int s0 = d.rxAssocSa(0, a.allocate(32), 0);
+            now.set(Duration.ofSeconds(120).toNanos());
+            assertEquals(DeviceStatus.OK, d.deleteSa(s0));
+            assertEquals(1, d.stats().staleEvents());
+            assertEquals(0, d.staleSaCount());
+            assertEquals(2, d.generation());
+        }
+    }
+
+    /**
+     * Rotating more than twice invalidates everything, so a catch-up after a long idle spell costs two
+     * rotations however many periods elapsed; the generation and key-rotations still count them all,
+     * and the SAs of both old keys go stale.
+     */
+    @Test
+    void catchUpAfterALongIdleSpellIsCheap() {
+        AtomicLong now = new AtomicLong(5);
+        List<String> events = new ArrayList<>();
+        MemorySegment k = MemorySegment.ofArray(new byte[32]);
+        PspDevice d = PspDevice.builder().random(new SplittableRandom(9)).clock(now::get)
+                .rotationPeriod(Duration.ofNanos(1)).saCapacity(8).build();
+        int s0 = d.rxAssocSa(0, k, 0);
+        d.rotate();
+        int s1 = d.rxAssocSa(0, k, 0);
+        d.addListener(new DeviceListener() {
+            @Override
+            public void onRotation(long generation, int activeIndex, int staled) {
+                events.add("rot " + generation + " " + activeIndex + " " + staled);
+            }
+
+            @Override
+            public void onMustRekey(int saIndex, int rxSpi) {
+                events.add("rekey " + saIndex);
+            }
+        });
+        now.set(Long.MAX_VALUE);
+        long periods = Long.MAX_VALUE - 5;
+        // Not closed on a timeout: a catch-up that loops keeps the device lock, and close() would wait for it.
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertTrue(d.maybeRotate()), "one rotation per period");
+        try (d) {
+            assertEquals(1 + periods, d.generation());
+            assertEquals(1 + periods, d.stats().keyRotations());
+            assertEquals((int) ((1 + periods) & 1), d.activeIndex());
+            assertTrue(d.saTable().isStale(s0) && d.saTable().isStale(s1));
+            assertEquals(2, d.stats().staleEvents());
+            // Exactly what two rotations say: s1 (on the key that survives the first) must rekey, then both go stale.
+            assertEquals(List.of("rekey " + s1, "rot " + periods + " 0 1", "rot " + (1 + periods) + " 1 1"), events);
+            assertEquals(1, (int) d.rxAssoc(0, k, 0) >>> 31);
         }
     }
 
