@@ -191,10 +191,13 @@ public final class DeviceConsole {
             int rc = sa != null ? device.txAssoc(sa, spi, version, k, 0, key.length)
                     : device.addTxSa(spi, version, k, 0, key.length);
             if (rc < 0) {
-                String why = rc == DeviceStatus.BAD_KEY
-                        ? "bad-key: version " + version + " needs a " + KeyDerivation.keyLength(version) + "-byte key, got "
-                                + key.length
-                        : DeviceStatus.name(rc);
+                String why = switch (rc) {
+                    case DeviceStatus.BAD_KEY -> "bad-key: version " + version + " needs a " + KeyDerivation.keyLength(version)
+                            + "-byte key, got " + key.length;
+                    case DeviceStatus.TX_KEY_SET -> "tx-key-set: sa " + sa + " already has a transmit key (tx-assoc del " + sa
+                            + ", then rx-assoc anew)";
+                    default -> DeviceStatus.name(rc);
+                };
                 throw new CommandException(why);
             }
             out.println("sa=" + rc + " tx-spi=0x" + String.format("%08x", spi) + " version=" + version);

@@ -29,6 +29,11 @@ public final class DeviceStatus {
     public static final int STALE = -8;
     /** Invalid argument (negative count, bad range). */
     public static final int BAD_ARGUMENT = -9;
+    /**
+     * tx-assoc onto an SA that already has a transmit key: refused, the key in place is kept (as
+     * Linux refuses a second Tx key on a socket with EBUSY); delete the SA and associate anew.
+     */
+    public static final int TX_KEY_SET = -10;
 
     private DeviceStatus() {
     }
@@ -46,6 +51,7 @@ public final class DeviceStatus {
             case NO_SUCH_SA -> "no-such-sa";
             case STALE -> "stale";
             case BAD_ARGUMENT -> "bad-argument";
+            case TX_KEY_SET -> "tx-key-set";
             default -> status >= 0 ? "ok(" + status + ")" : "status(" + status + ")";
         };
     }

@@ -483,8 +483,10 @@ public final class PspDevice implements AutoCloseable {
 
     /**
      * tx-assoc onto the SA made by {@link #rxAssocSa}: installs the peer's SPI and key. As upstream
-     * Linux enforces, {@code version} must equal the rx-assoc's version. Returns the SA index or a
-     * negative status (VERSION_MISMATCH, BAD_KEY, NO_SUCH_SA, STALE, VERSION_DISABLED).
+     * Linux enforces, {@code version} must equal the rx-assoc's version, and an SA that already has
+     * a transmit key keeps it (TX_KEY_SET, Linux's EBUSY; delete the SA to rekey). Returns the SA
+     * index or a negative status (VERSION_MISMATCH, BAD_KEY, NO_SUCH_SA, STALE, TX_KEY_SET,
+     * VERSION_DISABLED, RESERVED_SPI).
      */
     public synchronized int txAssoc(int saIndex, int txSpi, int version, MemorySegment key, long off, long len) {
         catchUp(); // staleness depends on the generation
@@ -496,6 +498,9 @@ public final class PspDevice implements AutoCloseable {
         }
         if (table.isStale(saIndex)) {
             return DeviceStatus.STALE;
+        }
+        if (table.hasTx(saIndex)) {
+            return DeviceStatus.TX_KEY_SET;
         }
         int rc = checkTxKey(version, len);
         if (rc != DeviceStatus.OK) {

@@ -257,4 +257,26 @@ class DeviceConsoleTest {
             assertTrue(out.contains("key-rotations 3\nstale-events 1\nrx-assoc 2\ntx-assoc 0\n"), out);
         }
     }
+
+    /** A second tx-assoc onto SA 0 is refused with a clear status; the first transmit SA stays as it was. */
+    @Test
+    void secondTxAssocOntoOneSaIsRefused() throws Exception {
+        try (PspDevice d = device()) {
+            int rc = run(d, """
+                    rx-assoc
+                    tx-assoc add --spi 11 --version 0 --key %s --sa 0
+                    tx-assoc add --spi 22 --version 0 --key %s --sa 0
+                    get-stats
+                    """.formatted("11".repeat(16), "22".repeat(16)));
+            String out = outBytes.toString(StandardCharsets.UTF_8);
+            String err = errBytes.toString(StandardCharsets.UTF_8);
+            assertEquals(1, rc);
+            assertEquals("error: tx-assoc: tx-key-set: sa 0 already has a transmit key (tx-assoc del 0, then rx-assoc anew)",
+                    err.strip());
+            assertTrue(out.contains("sa=0 tx-spi=0x00000011 version=0\n"), out);
+            assertFalse(out.contains("tx-spi=0x00000022"), out);
+            assertTrue(out.contains("\ntx-assoc 1\n"), out);
+            assertEquals(0x11, d.saTable().txSpi(0));
+        }
+    }
 }

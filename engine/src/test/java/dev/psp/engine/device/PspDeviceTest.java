@@ -131,6 +131,33 @@ class PspDeviceTest {
         }
     }
 
+    /**
+     * A second tx-assoc onto an SA that has a transmit key is refused (Linux: EBUSY), whether the SA
+     * came from rx-assoc or addTxSa: the first key and SPI stay, nothing is counted.
+     */
+    @Test
+    void secondTxAssocOntoTheSameSaIsRefusedAndKeepsTheFirstKey() {
+        try (PspDevice d = device(); Arena a = Arena.ofConfined()) {
+            MemorySegment k = a.allocate(32);
+            MemorySegment first = a.allocate(16).fill((byte) 0x11);
+            MemorySegment second = a.allocate(16).fill((byte) 0x22);
+            int sa = d.rxAssocSa(0, k, 0);
+            assertEquals(sa, d.txAssoc(sa, 0x11, 0, first, 0, 16));
+            assertEquals(DeviceStatus.TX_KEY_SET, d.txAssoc(sa, 0x22, 0, second, 0, 16));
+            assertEquals("tx-key-set", DeviceStatus.name(DeviceStatus.TX_KEY_SET));
+            SaTable t = d.saTable();
+            assertEquals(0x11, t.txSpi(sa));
+            assertArrayEquals(key(first, 16), t.keySlab().asSlice(SaTable.keyOffset(sa), 16).toArray(ValueLayout.JAVA_BYTE));
+            int txOnly = d.addTxSa(0x33, 0, first, 0, 16);
+            assertEquals(DeviceStatus.TX_KEY_SET, d.txAssoc(txOnly, 0x44, 0, second, 0, 16));
+            assertEquals(0x33, t.txSpi(txOnly));
+            assertEquals(2, d.stats().txAssoc());
+            assertEquals(2, t.size());
+            assertEquals(DeviceStatus.OK, d.deleteSa(sa));
+            assertEquals(DeviceStatus.NO_SUCH_SA, d.txAssoc(sa, 0x22, 0, second, 0, 16));
+        }
+    }
+
     @Test
     void badKeyLengthIsRefused() {
         try (PspDevice d = device(); Arena a = Arena.ofConfined()) {
