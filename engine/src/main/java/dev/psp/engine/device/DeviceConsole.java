@@ -24,7 +24,7 @@ public final class DeviceConsole {
     static final String HELP = """
             commands:
               dev-get                                   device state (never keys)
-              dev-set versions 0,1,2,3                  enabled versions
+              dev-set versions 0,1,2,3                  enabled versions (at least one)
               dev-set rotation-period SECONDS           automatic rotation period
               key-rotate                                rotate the master keys now
               rx-assoc [--version N] [--count K] [--show-key]
@@ -97,7 +97,7 @@ public final class DeviceConsole {
         switch (a[1]) {
             case "versions" -> {
                 int mask = 0;
-                for (String v : a[2].split(",")) {
+                for (String v : versionEntries(a[2])) {
                     int n = parseInt(v, "version");
                     if (n < 0 || n > 3) {
                         throw new CommandException("version must be 0..3: " + Redact.quoted(v));
@@ -234,6 +234,23 @@ public final class DeviceConsole {
             // Never echo the key text back.
             throw new CommandException("key is not hex");
         }
+    }
+
+    /**
+     * The entries of a comma-separated version list; refuses a list with no version (it would
+     * disable every version) and an empty entry (a stray comma, once dropped silently).
+     */
+    private static String[] versionEntries(String list) {
+        if (list.chars().allMatch(c -> c == ',')) {
+            throw new CommandException("no versions given (a list of 0..3, e.g. 0,1)");
+        }
+        String[] entries = list.split(",", -1);
+        for (String v : entries) {
+            if (v.isEmpty()) {
+                throw new CommandException("empty entry in the version list: " + Redact.quoted(list));
+            }
+        }
+        return entries;
     }
 
     private static String versionList(int mask) {

@@ -279,4 +279,36 @@ class DeviceConsoleTest {
             assertEquals(0x11, d.saTable().txSpi(0));
         }
     }
+
+    /**
+     * A version list with no version ({@code ,}) or an empty entry is refused: it used to disable
+     * every version (or drop the empty entry silently); the enabled versions stay as they were.
+     */
+    @Test
+    void emptyVersionListsAndEmptyEntriesAreRefused() throws Exception {
+        try (PspDevice d = device()) {
+            int rc = run(d, """
+                    dev-set versions ,
+                    dev-set versions ,,,
+                    dev-set versions 0,
+                    dev-set versions ,1
+                    dev-set versions 0,,1
+                    dev-get
+                    dev-set versions 1,2
+                    """);
+            String out = outBytes.toString(StandardCharsets.UTF_8);
+            String err = errBytes.toString(StandardCharsets.UTF_8);
+            assertEquals(1, rc);
+            String[] lines = err.strip().split("\n");
+            assertEquals(5, lines.length, err);
+            assertEquals("error: dev-set: no versions given (a list of 0..3, e.g. 0,1)", lines[0]);
+            assertEquals(lines[0], lines[1]);
+            assertEquals("error: dev-set: empty entry in the version list: '0,'", lines[2]);
+            assertEquals("error: dev-set: empty entry in the version list: ',1'", lines[3]);
+            assertEquals("error: dev-set: empty entry in the version list: '0,,1'", lines[4]);
+            assertTrue(out.contains(" versions=0,1,2,3 "), "unchanged: " + out);
+            assertTrue(out.contains("versions=1,2\n"), out);
+            assertEquals(0b0110, d.enabledVersions());
+        }
+    }
 }
