@@ -317,17 +317,21 @@ public final class DeviceConsole {
         return new CommandException(what + (s.matches("[+-]?[0-9]+") ? " out of range: " : " must be a number: ") + Redact.quoted(s));
     }
 
+    /**
+     * ASCII hex digits after an optional {@code 0x}, at most {@code max}: no sign (Long.parseLong
+     * takes one) and no other script's digits; a value too large for a long is out of range too.
+     */
     private static long parseHexLong(String s, String what, long max) {
         String h = s.toLowerCase(Locale.ROOT).startsWith("0x") ? s.substring(2) : s;
-        try {
-            long v = Long.parseLong(h, 16);
-            if (v < 0 || v > max) {
-                throw new CommandException(what + " out of range: " + Redact.quoted(s));
-            }
-            return v;
-        } catch (NumberFormatException e) {
+        if (!h.matches("[0-9a-fA-F]+")) {
             throw new CommandException(what + " must be hex: " + Redact.quoted(s));
         }
+        String significant = h.replaceFirst("^0+(?=.)", "");
+        long v = significant.length() > 15 ? -1 : Long.parseLong(significant, 16);
+        if (v < 0 || v > max) {
+            throw new CommandException(what + " out of range: " + Redact.quoted(s));
+        }
+        return v;
     }
 
     /** A user error in one command: its message is printed, the console continues. */

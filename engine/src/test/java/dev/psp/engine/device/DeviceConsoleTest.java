@@ -212,7 +212,7 @@ class DeviceConsoleTest {
             for (int i = 0; i + 16 <= key.length(); i++) {
                 assertFalse(err.contains(key.substring(i, i + 16)), err);
             }
-            assertTrue(lines[0].contains("spi must be hex: a 64-character value"), err);
+            assertTrue(lines[0].contains("spi out of range: a 64-character value"), err);
             assertTrue(lines[12].startsWith("error: a 64-character value: unknown command"), err);
             assertTrue(lines[13].contains("out of range: a 30-character value"), err);
         }
@@ -309,6 +309,39 @@ class DeviceConsoleTest {
             assertTrue(out.contains(" versions=0,1,2,3 "), "unchanged: " + out);
             assertTrue(out.contains("versions=1,2\n"), out);
             assertEquals(0b0110, d.enabledVersions());
+        }
+    }
+
+    /**
+     * A hex SPI that is too long is out of range (it said "must be hex"); a sign, an empty value or a
+     * non-ASCII digit is not hex (Long.parseLong took {@code +1234} and {@code 0x+12}).
+     */
+    @Test
+    void spiTooLongIsOutOfRangeAndSignsAreNotHex() throws Exception {
+        try (PspDevice d = device()) {
+            int rc = run(d, """
+                    tx-assoc add --spi 000102030405060708090a0b0c0d0e0f --version 0 --key %1$s
+                    tx-assoc add --spi 0x1000000000 --version 0 --key %1$s
+                    tx-assoc add --spi +1234 --version 0 --key %1$s
+                    tx-assoc add --spi 0x+12 --version 0 --key %1$s
+                    tx-assoc add --spi -1 --version 0 --key %1$s
+                    tx-assoc add --spi 0x --version 0 --key %1$s
+                    tx-assoc add --spi \u0661\u0662 --version 0 --key %1$s
+                    tx-assoc add --spi 0X00000000000000000000FFFFFFFF --version 0 --key %1$s
+                    """.formatted("11".repeat(16)));
+            String out = outBytes.toString(StandardCharsets.UTF_8);
+            String err = errBytes.toString(StandardCharsets.UTF_8);
+            assertEquals(1, rc);
+            String[] lines = err.strip().split("\n");
+            assertEquals(7, lines.length, err);
+            assertEquals("error: tx-assoc: spi out of range: a 32-character value", lines[0]);
+            assertEquals("error: tx-assoc: spi out of range: '0x1000000000'", lines[1]);
+            assertEquals("error: tx-assoc: spi must be hex: '+1234'", lines[2]);
+            assertEquals("error: tx-assoc: spi must be hex: '0x+12'", lines[3]);
+            assertEquals("error: tx-assoc: spi must be hex: '-1'", lines[4]);
+            assertEquals("error: tx-assoc: spi must be hex: '0x'", lines[5]);
+            assertEquals("error: tx-assoc: spi must be hex: '\u0661\u0662'", lines[6]);
+            assertEquals("sa=0 tx-spi=0xffffffff version=0\n", out, "leading zeros are fine");
         }
     }
 }
