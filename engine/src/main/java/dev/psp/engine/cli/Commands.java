@@ -24,7 +24,8 @@ final class Commands {
         a.noPositional("device");
         dev.psp.engine.device.PspDevice.Builder b = dev.psp.engine.device.PspDevice.builder();
         if (a.get("--rotation-period") != null) {
-            b.rotationPeriod(java.time.Duration.ofSeconds(a.intValue("--rotation-period", 86400, 1, Integer.MAX_VALUE)));
+            b.rotationPeriod(java.time.Duration.ofSeconds(a.intValue("--rotation-period", 86400, 1,
+                    dev.psp.engine.device.DeviceConsole.MAX_ROTATION_PERIOD_SECONDS)));
         }
         try (dev.psp.engine.device.PspDevice device = b.build()) {
             java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8));

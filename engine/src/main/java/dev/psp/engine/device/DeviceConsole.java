@@ -21,6 +21,11 @@ import java.util.Map;
  */
 public final class DeviceConsole {
     private static final HexFormat HEX = HexFormat.of();
+    /**
+     * Longest rotation period, in seconds, that {@code dev-set rotation-period} and
+     * {@code psp device --rotation-period} accept (2^31-1, about 68 years).
+     */
+    public static final int MAX_ROTATION_PERIOD_SECONDS = Integer.MAX_VALUE;
     static final String HELP = """
             commands:
               dev-get                                   device state (never keys)
@@ -109,7 +114,10 @@ public final class DeviceConsole {
             }
             case "rotation-period" -> {
                 long s = parseLong(a[2], "seconds");
-                device.rotationPeriod(Duration.ofSeconds(s)); // the device refuses what it cannot keep
+                if (s < 1 || s > MAX_ROTATION_PERIOD_SECONDS) {
+                    throw new CommandException("seconds out of range (1.." + MAX_ROTATION_PERIOD_SECONDS + "): " + Redact.quoted(a[2]));
+                }
+                device.rotationPeriod(Duration.ofSeconds(s));
                 out.println("rotation-period-s=" + s);
             }
             default -> throw new CommandException("unknown setting " + Redact.quoted(a[1]) + " (versions, rotation-period)");

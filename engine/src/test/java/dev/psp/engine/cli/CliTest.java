@@ -258,4 +258,14 @@ public class CliTest {
             assertTrue(r.out().contains(b.name()), r.out());
         }
     }
+
+    /** psp device --rotation-period and the console's dev-set rotation-period share one limit. */
+    @Test
+    void deviceRotationPeriodLimitIsTheConsoles() {
+        long max = dev.psp.engine.device.DeviceConsole.MAX_ROTATION_PERIOD_SECONDS;
+        assertEquals(Integer.MAX_VALUE, max);
+        Result r = psp("device", "--rotation-period", Long.toString(max + 1));
+        assertNotEquals(0, r.rc());
+        assertTrue(r.err().contains("1.." + max), r.err());
+    }
 }

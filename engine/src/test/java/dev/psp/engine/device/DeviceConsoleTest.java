@@ -164,7 +164,7 @@ class DeviceConsoleTest {
                     tx-assoc add --spi 10 --version 0 --key %s --sa 2147483647
                     tx-assoc add --spi 10 --version 0 --key %s --sa -5
                     tx-assoc del 99999999999
-                    dev-set rotation-period 9223372036
+                    dev-set rotation-period 2147483647
                     dev-get
                     """.formatted("11".repeat(16), "22".repeat(16), "33".repeat(16)));
             String out = outBytes.toString(StandardCharsets.UTF_8);
@@ -175,13 +175,13 @@ class DeviceConsoleTest {
             for (String l : lines) {
                 assertTrue(l.startsWith("error: "), err);
             }
-            assertTrue(lines[0].contains("rotation period must be at most 9223372036 seconds"), err);
+            assertEquals("error: dev-set: seconds out of range (1..2147483647): a 14-character value", lines[0]);
             assertTrue(lines[8].startsWith("error: tx-assoc: no-such-sa"), err);
             assertFalse(err.contains("1111") || err.contains("2222") || err.contains("3333"), "keys never echoed");
             // The largest period in range is accepted; the console ran to the end.
-            assertTrue(out.contains("rotation-period-s=9223372036\n"), out);
-            assertTrue(out.contains("rotation-period-s=9223372036 "), out);
-            assertEquals(Duration.ofSeconds(9_223_372_036L), d.rotationPeriod());
+            assertTrue(out.contains("rotation-period-s=2147483647\n"), out);
+            assertTrue(out.contains("rotation-period-s=2147483647 "), out);
+            assertEquals(Duration.ofSeconds(Integer.MAX_VALUE), d.rotationPeriod());
         }
     }
 
@@ -342,6 +342,31 @@ class DeviceConsoleTest {
             assertEquals("error: tx-assoc: spi must be hex: '0x'", lines[5]);
             assertEquals("error: tx-assoc: spi must be hex: '\u0661\u0662'", lines[6]);
             assertEquals("sa=0 tx-spi=0xffffffff version=0\n", out, "leading zeros are fine");
+        }
+    }
+
+    /**
+     * dev-set rotation-period takes what {@code psp device --rotation-period} takes, 1..2^31-1
+     * seconds (it took up to the device's 292 years); a refused period leaves the old one.
+     */
+    @Test
+    void rotationPeriodHasTheCommandLineLimit() throws Exception {
+        try (PspDevice d = device()) {
+            int rc = run(d, """
+                    dev-set rotation-period 2147483648
+                    dev-set rotation-period 0
+                    dev-set rotation-period -1
+                    dev-set rotation-period 1
+                    """);
+            String out = outBytes.toString(StandardCharsets.UTF_8);
+            String err = errBytes.toString(StandardCharsets.UTF_8);
+            assertEquals(1, rc);
+            assertEquals("""
+                    error: dev-set: seconds out of range (1..2147483647): '2147483648'
+                    error: dev-set: seconds out of range (1..2147483647): '0'
+                    error: dev-set: seconds out of range (1..2147483647): '-1'
+                    """, err);
+            assertEquals("rotation-period-s=1\n", out);
         }
     }
 }
