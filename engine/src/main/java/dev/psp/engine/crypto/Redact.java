@@ -22,21 +22,43 @@ public final class Redact {
         return token.length() <= MAX_SHOWN ? printable(token) : described(token);
     }
 
-    /** Control characters as {@code \\xNN}, so a token cannot drive the terminal it is echoed to. */
+    /**
+     * Non-printable code points escaped, so a token can neither drive the terminal it is echoed to
+     * nor reorder, hide or fake the text around it: below U+0100 (C0 and C1 controls, DEL, no-break
+     * space, soft hyphen) as {@code \\xNN}, above as {@code \\u{XXXX}} (four to six hex digits):
+     * format and bidi controls, separators other than the ASCII space, private use, unassigned code
+     * points, lone surrogates, and U+FFFD, the replacement character invalid UTF-8 decodes to.
+     */
     static String printable(String token) {
         StringBuilder b = null;
-        for (int i = 0; i < token.length(); i++) {
-            char c = token.charAt(i);
-            if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
+        for (int i = 0; i < token.length(); ) {
+            int cp = token.codePointAt(i);
+            if (!isPrintable(cp)) {
                 if (b == null) {
                     b = new StringBuilder(token.length() + 8).append(token, 0, i);
                 }
-                b.append(String.format("\\x%02x", (int) c));
+                b.append(cp < 0x100 ? String.format("\\x%02x", cp) : String.format("\\u{%04x}", cp));
             } else if (b != null) {
-                b.append(c);
+                b.appendCodePoint(cp);
             }
+            i += Character.charCount(cp);
         }
         return b == null ? token : b.toString();
+    }
+
+    /** True for code points shown as is: letters, digits, marks, punctuation, symbols and the ASCII space. */
+    private static boolean isPrintable(int cp) {
+        if (cp == ' ') {
+            return true;
+        }
+        if (cp == 0xFFFD) {
+            return false;
+        }
+        return switch (Character.getType(cp)) {
+            case Character.CONTROL, Character.FORMAT, Character.PRIVATE_USE, Character.SURROGATE, Character.UNASSIGNED,
+                    Character.SPACE_SEPARATOR, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR -> false;
+            default -> true;
+        };
     }
 
     private static String described(String token) {

@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
@@ -367,6 +369,26 @@ class DeviceConsoleTest {
                     error: dev-set: seconds out of range (1..2147483647): '-1'
                     """, err);
             assertEquals("rotation-period-s=1\n", out);
+        }
+    }
+
+    /**
+     * Invalid UTF-8 (decoded to U+FFFD) and other non-printable code points in an echoed token are
+     * escaped as {@code \\u{XXXX}}, not written raw to the operator's terminal.
+     */
+    @Test
+    void invalidUtf8AndNonPrintableCodePointsAreEscaped() throws Exception {
+        byte[] script = {(byte) 0xff, (byte) 0xfe, '\n', 'r', 'x', '-', 'a', 's', 's', 'o', 'c', ' ', '-', '-', (byte) 0xe2,
+            (byte) 0x80, (byte) 0xae, 'x', '\n', 'x', (byte) 0xc3, '\n'};
+        try (PspDevice d = device()) {
+            int rc = run(d, new BufferedReader(new InputStreamReader(new ByteArrayInputStream(script), StandardCharsets.UTF_8)));
+            String err = errBytes.toString(StandardCharsets.UTF_8);
+            assertEquals(1, rc);
+            assertEquals("""
+                    error: \\u{fffd}\\u{fffd}: unknown command (try help)
+                    error: rx-assoc: unknown option '--\\u{202e}x'
+                    error: x\\u{fffd}: unknown command (try help)
+                    """, err);
         }
     }
 }
