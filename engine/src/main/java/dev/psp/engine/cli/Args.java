@@ -44,7 +44,7 @@ public final class Args {
                     }
                     a.values.put(name, "true");
                 } else {
-                    throw new ConfigException("unknown option " + name);
+                    throw new ConfigException("unknown option " + dev.psp.engine.crypto.Redact.unlessKeyLike(name));
                 }
             } else {
                 a.positional.add(s);
@@ -85,7 +85,8 @@ public final class Args {
             }
             return x;
         } catch (NumberFormatException e) {
-            throw new ConfigException("option " + name + " must be an integer in " + min + ".." + max + ", got '" + v + "'");
+            throw new ConfigException("option " + name + " must be an integer in " + min + ".." + max + ", got "
+                    + dev.psp.engine.crypto.Redact.quoted(v));
         }
     }
 
@@ -112,7 +113,13 @@ public final class Args {
     /** For commands that take no positional arguments: refuses the first stray one, naming it. */
     public void noPositional(String command) throws ConfigException {
         if (!positional.isEmpty()) {
-            throw new ConfigException("unexpected argument '" + positional.get(0) + "' (see psp " + command + " --help)");
+            throw new ConfigException("unexpected argument " + quotedUnlessKeyLike(positional.get(0)) + " (see psp " + command
+                    + " --help)");
         }
+    }
+
+    private static String quotedUnlessKeyLike(String token) {
+        String shown = dev.psp.engine.crypto.Redact.unlessKeyLike(token);
+        return shown.equals(token) || !shown.startsWith("a ") ? "'" + shown + "'" : shown;
     }
 }

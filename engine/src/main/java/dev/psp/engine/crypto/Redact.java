@@ -17,6 +17,15 @@ public final class Redact {
         return token.length() <= MAX_SHOWN ? "'" + printable(token) + "'" : described(token);
     }
 
+    /**
+     * For tokens that may be long and legitimate (option names, file names): the token as is
+     * (control characters escaped) unless it holds a run of 16 or more hex digits (64 bits of what
+     * could be key material), then {@code a N-character value}.
+     */
+    public static String unlessKeyLike(String token) {
+        return token.matches("(?s).*[0-9a-fA-F]{16}.*") ? described(token) : printable(token);
+    }
+
     /** The token as is, or {@code a N-character value}. */
     public static String bare(String token) {
         return token.length() <= MAX_SHOWN ? printable(token) : described(token);

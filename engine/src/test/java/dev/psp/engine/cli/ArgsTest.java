@@ -30,6 +30,21 @@ class ArgsTest {
         assertEquals(-1, e.getMessage().indexOf('\n'));
     }
 
+    /** A key pasted where a number or a file name belongs is never echoed (a short token is, for the user to see). */
+    @Test
+    void aKeyInTheWrongPlaceIsNotEchoed() {
+        String key = "00112233445566778899aabbccddeeff";
+        ConfigException e = assertThrows(ConfigException.class, () -> flows(key));
+        assertTrue(!e.getMessage().contains(key) && e.getMessage().contains("32-character value"), e.getMessage());
+        e = assertThrows(ConfigException.class,
+                () -> Args.parse(new String[] {key}, 0, Set.of(), Set.of()).noPositional("encrypt"));
+        assertTrue(!e.getMessage().contains(key), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> Args.parse(new String[] {"--" + key}, 0, Set.of(), Set.of()));
+        assertTrue(!e.getMessage().contains(key), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> flows("abc"));
+        assertTrue(e.getMessage().endsWith("got 'abc'"), e.getMessage());
+    }
+
     @Test
     void defaultWhenAbsent() throws ConfigException {
         Args a = Args.parse(new String[0], 0, Set.of("--flows"), Set.of());
