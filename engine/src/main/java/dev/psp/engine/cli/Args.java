@@ -1,5 +1,6 @@
 package dev.psp.engine.cli;
 
+import dev.psp.engine.crypto.Redact;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -44,7 +45,7 @@ public final class Args {
                     }
                     a.values.put(name, "true");
                 } else {
-                    throw new ConfigException("unknown option " + dev.psp.engine.crypto.Redact.unlessKeyLike(name));
+                    throw new ConfigException("unknown option " + Redact.unlessKeyLike(name));
                 }
             } else {
                 a.positional.add(s);
@@ -86,7 +87,7 @@ public final class Args {
             return x;
         } catch (NumberFormatException e) {
             throw new ConfigException("option " + name + " must be an integer in " + min + ".." + max + ", got "
-                    + dev.psp.engine.crypto.Redact.quoted(v));
+                    + Redact.quoted(v));
         }
     }
 
@@ -113,13 +114,9 @@ public final class Args {
     /** For commands that take no positional arguments: refuses the first stray one, naming it. */
     public void noPositional(String command) throws ConfigException {
         if (!positional.isEmpty()) {
-            throw new ConfigException("unexpected argument " + quotedUnlessKeyLike(positional.get(0)) + " (see psp " + command
+            throw new ConfigException("unexpected argument " + Redact.quotedUnlessKeyLike(positional.get(0)) + " (see psp " + command
                     + " --help)");
         }
     }
 
-    private static String quotedUnlessKeyLike(String token) {
-        String shown = dev.psp.engine.crypto.Redact.unlessKeyLike(token);
-        return shown.equals(token) || !shown.startsWith("a ") ? "'" + shown + "'" : shown;
-    }
 }

@@ -4,6 +4,7 @@ import dev.psp.engine.crypto.AeadBackend;
 import dev.psp.engine.crypto.AeadBackends;
 import dev.psp.engine.crypto.AeadEngine;
 import dev.psp.engine.crypto.KeyDerivation;
+import dev.psp.engine.crypto.Redact;
 import dev.psp.engine.pcap.PcapWriter;
 import dev.psp.engine.psp.CounterIvSource;
 import dev.psp.engine.psp.Mode;
@@ -86,13 +87,13 @@ public final class Main {
                 case "export" -> Commands.export(args, out, err);
                 case "help", "--help", "-h" -> {
                     if (args.length > 1) { // no 'psp help COMMAND': each command's usage is 'psp COMMAND --help'
-                        throw new ConfigException("unexpected argument '" + args[1] + "' (psp " + args[0]
+                        throw new ConfigException("unexpected argument " + Redact.quotedUnlessKeyLike(args[1]) + " (psp " + args[0]
                                 + " takes none; for a command's usage: psp COMMAND --help)");
                     }
                     out.println(USAGE);
                     yield 0;
                 }
-                default -> throw new ConfigException("unknown command '" + args[0] + "' (try 'psp help')");
+                default -> throw new ConfigException("unknown command " + Redact.quotedUnlessKeyLike(args[0]) + " (try 'psp help')");
             };
         } catch (ConfigException e) {
             err.println("psp: " + e.getMessage());
@@ -106,7 +107,7 @@ public final class Main {
     static AeadBackend backend(String name) throws ConfigException {
         AeadBackend b = AeadBackends.byName(name);
         if (b == null) {
-            throw new ConfigException("unknown backend '" + name + "' (see 'psp backends')");
+            throw new ConfigException("unknown backend " + Redact.quotedUnlessKeyLike(name) + " (see 'psp backends')");
         }
         if (!b.isAvailable()) {
             throw new ConfigException("backend '" + name + "' is unavailable: " + b.unavailabilityCause());
@@ -159,7 +160,7 @@ public final class Main {
             try {
                 vcValue = Long.parseUnsignedLong(strip0x(a.get("--vc-value")), 16);
             } catch (NumberFormatException e) {
-                throw new ConfigException("--vc-value must be a 64-bit hex value, got '" + a.get("--vc-value") + "'");
+                throw new ConfigException("--vc-value must be a 64-bit hex value, got " + Redact.quotedUnlessKeyLike(a.get("--vc-value")));
             }
         }
         if (reference && a.flag("--inner-checksum")) {
@@ -215,7 +216,7 @@ public final class Main {
         if (a.get("--mode") != null) {
             mode = Mode.parse(a.get("--mode"));
             if (mode == null) {
-                throw new ConfigException("--mode must be transport, tunnel or auto, got '" + a.get("--mode") + "'");
+                throw new ConfigException("--mode must be transport, tunnel or auto, got " + Redact.quotedUnlessKeyLike(a.get("--mode")));
             }
         } else {
             mode = Mode.AUTO;
@@ -260,7 +261,7 @@ public final class Main {
         return switch (s) {
             case "chain" -> dev.psp.engine.offload.GroConfig.Merge.CHAIN;
             case "copy" -> dev.psp.engine.offload.GroConfig.Merge.COPY;
-            default -> throw new ConfigException("--gro-merge must be chain or copy, got '" + s + "'");
+            default -> throw new ConfigException("--gro-merge must be chain or copy, got " + Redact.quotedUnlessKeyLike(s));
         };
     }
 
@@ -281,11 +282,11 @@ public final class Main {
                 return SourcePortPolicy.table(t);
             }
         } catch (NumberFormatException e) {
-            throw new ConfigException("--sport: bad number in '" + s + "'");
+            throw new ConfigException("--sport: bad number in " + Redact.quotedUnlessKeyLike(s));
         } catch (IllegalArgumentException e) {
             throw new ConfigException("--sport: " + e.getMessage());
         }
-        throw new ConfigException("--sport must be hash, xor, fixed:PORT or table:P1,P2,... (16+ entries), got '" + s + "'");
+        throw new ConfigException("--sport must be hash, xor, fixed:PORT or table:P1,P2,... (16+ entries), got " + Redact.quotedUnlessKeyLike(s));
     }
 
     private static String strip0x(String s) {

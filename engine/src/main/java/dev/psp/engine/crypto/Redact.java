@@ -26,6 +26,11 @@ public final class Redact {
         return token.matches("(?s).*[0-9a-fA-F]{16}.*") ? described(token) : printable(token);
     }
 
+    /** {@link #unlessKeyLike} in quotes ({@code 'tok'}), or {@code a N-character value}. */
+    public static String quotedUnlessKeyLike(String token) {
+        return token.matches("(?s).*[0-9a-fA-F]{16}.*") ? described(token) : "'" + printable(token) + "'";
+    }
+
     /** The token as is, or {@code a N-character value}. */
     public static String bare(String token) {
         return token.length() <= MAX_SHOWN ? printable(token) : described(token);

@@ -1,5 +1,6 @@
 package dev.psp.engine.perf;
 
+import dev.psp.engine.crypto.Redact;
 import dev.psp.engine.pool.PacketPool;
 
 import dev.psp.engine.cli.Args;
@@ -171,7 +172,7 @@ public final class BenchOptions {
         try {
             Args a = Args.parse(args, 0, WITH_VALUE, FLAGS);
             if (!a.positional().isEmpty()) {
-                throw new BadOption("unexpected argument '" + a.positional().get(0) + "' (see --help)");
+                throw new BadOption("unexpected argument " + Redact.quotedUnlessKeyLike(a.positional().get(0)) + " (see --help)");
             }
             o.imix = a.flag("--imix");
             o.baseline = a.flag("--baseline");
@@ -385,7 +386,7 @@ public final class BenchOptions {
                 case "roundtrip" -> Mode.ROUNDTRIP;
                 case "rx-assoc" -> Mode.RX_ASSOC;
                 case "kdf" -> Mode.KDF;
-                default -> throw new BadOption("--mode must be encrypt, decrypt, roundtrip, rx-assoc or kdf, got '" + v + "'");
+                default -> throw new BadOption("--mode must be encrypt, decrypt, roundtrip, rx-assoc or kdf, got " + Redact.quotedUnlessKeyLike(v));
             };
             case "--backend" -> {
                 if (v.isEmpty()) {
@@ -397,7 +398,7 @@ public final class BenchOptions {
                 try {
                     rate = Double.parseDouble(v);
                 } catch (NumberFormatException e) {
-                    throw new BadOption("--rate must be packets per second, got '" + v + "'");
+                    throw new BadOption("--rate must be packets per second, got " + Redact.quotedUnlessKeyLike(v));
                 }
                 if (!(rate >= 1) || rate > 1e9) {
                     throw new BadOption("--rate must be 1..1000000000 packets per second, got " + v);
@@ -407,7 +408,7 @@ public final class BenchOptions {
                 try {
                     seed = Long.parseLong(v);
                 } catch (NumberFormatException e) {
-                    throw new BadOption("--seed must be an integer, got '" + v + "'");
+                    throw new BadOption("--seed must be an integer, got " + Redact.quotedUnlessKeyLike(v));
                 }
             }
             default -> throw new IllegalArgumentException("not a checked option: " + name);
@@ -423,7 +424,7 @@ public final class BenchOptions {
         for (String part : s.split(",", -1)) {
             part = part.strip();
             if (part.isEmpty()) {
-                throw new BadOption("--sizes has an empty entry in '" + s + "'");
+                throw new BadOption("--sizes has an empty entry in " + Redact.quotedUnlessKeyLike(s));
             }
             String[] r = part.split(":", -1);
             if (r.length == 1) {
@@ -433,7 +434,7 @@ public final class BenchOptions {
                 int inc = size(r[1], s);
                 int max = size(r[2], s);
                 if (inc <= 0 || max < min) {
-                    throw new BadOption("--sizes range must be min:inc:max with inc > 0 and max >= min, got '" + part + "'");
+                    throw new BadOption("--sizes range must be min:inc:max with inc > 0 and max >= min, got " + Redact.quotedUnlessKeyLike(part));
                 }
                 if ((max - min) / inc >= 10_000) {
                     throw new BadOption("--sizes range '" + part + "' has more than 10000 sizes");
@@ -442,7 +443,7 @@ public final class BenchOptions {
                     out.add(x);
                 }
             } else {
-                throw new BadOption("--sizes entry must be N or min:inc:max, got '" + part + "'");
+                throw new BadOption("--sizes entry must be N or min:inc:max, got " + Redact.quotedUnlessKeyLike(part));
             }
         }
         return List.copyOf(out);
@@ -456,7 +457,7 @@ public final class BenchOptions {
             }
             return x;
         } catch (NumberFormatException e) {
-            throw new BadOption("--sizes: '" + v + "' is not a number in '" + whole + "'");
+            throw new BadOption("--sizes: " + Redact.quotedUnlessKeyLike(v) + " is not a number in " + Redact.quotedUnlessKeyLike(whole));
         }
     }
 
@@ -468,7 +469,7 @@ public final class BenchOptions {
             }
             return x;
         } catch (NumberFormatException e) {
-            throw new BadOption(name + " must be a number of seconds, got '" + v + "'");
+            throw new BadOption(name + " must be a number of seconds, got " + Redact.quotedUnlessKeyLike(v));
         }
     }
 }

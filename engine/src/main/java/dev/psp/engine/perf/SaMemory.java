@@ -6,6 +6,7 @@ import dev.psp.engine.crypto.AeadBackend;
 import dev.psp.engine.crypto.AeadBackends;
 import dev.psp.engine.crypto.AeadEngine;
 import dev.psp.engine.crypto.KeyDerivation;
+import dev.psp.engine.crypto.Redact;
 import dev.psp.engine.device.PspDevice;
 import dev.psp.engine.device.RxKeyCache;
 import dev.psp.engine.device.RxKeyResolver;
@@ -388,7 +389,7 @@ public final class SaMemory {
                 return 0;
             }
             if (!a.positional().isEmpty()) {
-                throw new ConfigException("unexpected argument '" + a.positional().get(0) + "'");
+                throw new ConfigException("unexpected argument " + Redact.quotedUnlessKeyLike(a.positional().get(0)));
             }
             max = maxSpis(a.get("--max", "1e6"));
             cacheSlots = a.intValue("--cache", 4096, 1, 1 << 30);
@@ -415,7 +416,7 @@ public final class SaMemory {
         try {
             d = Double.parseDouble(v);
         } catch (NumberFormatException e) {
-            throw new ConfigException("--max must be a number in 1e3..1e7, got '" + v + "'");
+            throw new ConfigException("--max must be a number in 1e3..1e7, got " + Redact.quotedUnlessKeyLike(v));
         }
         if (!(d >= 1000 && d <= 10_000_000)) {
             throw new ConfigException("--max must be in 1e3..1e7, got " + v);

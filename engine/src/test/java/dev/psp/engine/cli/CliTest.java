@@ -177,6 +177,26 @@ public class CliTest {
                 V.resolve("cleartext/v4_cleartext.pcap").toString(), "-o", tmp.resolve("o").toString(), "--backend", "nope").rc());
     }
 
+    /** A key pasted into a value that is echoed back (a mode, a VC, a bench option, a stray argument) is described, not shown. */
+    @Test
+    void aKeyPastedIntoAnOptionIsNeverEchoed() {
+        String key = "00112233445566778899aabbccddeeff";
+        String in = V.resolve("cleartext/v4_cleartext.pcap").toString();
+        String o = tmp.resolve("o").toString();
+        String vc = V.resolve("cfg/encrypt_transport_crypt_off_128_vc.cfg").toString();
+        for (String[] args : List.of(
+                new String[] {"encrypt", "-c", vc, "-i", in, "-o", o, "--vc-value", key},
+                new String[] {"encrypt", "-c", vc, "-i", in, "-o", o, "--sport", key},
+                new String[] {"decrypt", "-c", V.resolve("cfg/decrypt.cfg").toString(), "-i", in, "-o", o, "--mode", key},
+                new String[] {"bench", "--mode", key}, new String[] {"bench", "--sizes", key}, new String[] {"bench", key},
+                new String[] {"help", key})) {
+            Result r = psp(args);
+            assertEquals(2, r.rc(), String.join(" ", args) + ": " + r.err());
+            assertFalse(r.err().contains(key) || r.out().contains(key), "echoed: " + r.err());
+            assertTrue(r.err().contains("32-character value"), r.err());
+        }
+    }
+
     /** Options that could not take effect are refused, not silently dropped; a refused decrypt prints its error alone. */
     @Test
     void optionsThatWouldBeIgnoredAreRefused() {
