@@ -172,21 +172,26 @@ class PspDeviceTest {
         }
     }
 
+    /** A listener writing "rot GENERATION ACTIVE STALED" and "rekey SA" into {@code events}. */
+    private static DeviceListener recorder(List<String> events) {
+        return new DeviceListener() {
+            @Override
+            public void onRotation(long generation, int activeIndex, int staled) {
+                events.add("rot " + generation + " " + activeIndex + " " + staled);
+            }
+
+            @Override
+            public void onMustRekey(int saIndex, int rxSpi) {
+                events.add("rekey " + saIndex);
+            }
+        };
+    }
+
     @Test
     void staleKeyAfterTwoRotationsCountedAndNotified() {
         List<String> events = new ArrayList<>();
         try (PspDevice d = device(); Arena a = Arena.ofConfined()) {
-            d.addListener(new DeviceListener() {
-                @Override
-                public void onRotation(long generation, int activeIndex, int staled) {
-                    events.add("rot " + generation + " " + activeIndex + " " + staled);
-                }
-
-                @Override
-                public void onMustRekey(int saIndex, int rxSpi) {
-                    events.add("rekey " + saIndex);
-                }
-            });
+            d.addListener(recorder(events));
             MemorySegment k = a.allocate(32);
             int s0 = d.rxAssocSa(0, k, 0);
             int s1 = d.rxAssocSa(1, k, 0);
@@ -349,17 +354,7 @@ class PspDeviceTest {
         int s0 = d.rxAssocSa(0, k, 0);
         d.rotate();
         int s1 = d.rxAssocSa(0, k, 0);
-        d.addListener(new DeviceListener() {
-            @Override
-            public void onRotation(long generation, int activeIndex, int staled) {
-                events.add("rot " + generation + " " + activeIndex + " " + staled);
-            }
-
-            @Override
-            public void onMustRekey(int saIndex, int rxSpi) {
-                events.add("rekey " + saIndex);
-            }
-        });
+        d.addListener(recorder(events));
         now.set(Long.MAX_VALUE);
         long periods = Long.MAX_VALUE - 5;
         // Not closed on a timeout: a catch-up that loops keeps the device lock, and close() would wait for it.
