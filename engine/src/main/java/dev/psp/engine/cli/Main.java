@@ -101,7 +101,30 @@ public final class Main {
         } catch (IOException e) {
             err.println("psp: " + e.getMessage());
             return 1;
+        } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
+            return internalError(e, err);
         }
+    }
+
+    /** Exit code of a command that failed with an unexpected error: a bug (sysexits EX_SOFTWARE). */
+    static final int EXIT_INTERNAL = 70;
+
+    /**
+     * One line for an unexpected error, naming its type but not its message (which could quote
+     * anything, key bytes included); the stack trace only on request ({@code PSP_DEBUG=1} or
+     * {@code -Dpsp.debug=true}), for a bug report.
+     */
+    static int internalError(Throwable e, PrintStream err) {
+        err.println("psp: internal error (" + e.getClass().getName() + "): please report it with the command line"
+                + (debug() ? "" : "; PSP_DEBUG=1 prints the stack trace"));
+        if (debug()) {
+            e.printStackTrace(err);
+        }
+        return EXIT_INTERNAL;
+    }
+
+    private static boolean debug() {
+        return "1".equals(System.getenv("PSP_DEBUG")) || Boolean.getBoolean("psp.debug");
     }
 
     static AeadBackend backend(String name) throws ConfigException {

@@ -177,6 +177,26 @@ public class CliTest {
                 V.resolve("cleartext/v4_cleartext.pcap").toString(), "-o", tmp.resolve("o").toString(), "--backend", "nope").rc());
     }
 
+    /** An unexpected error is one line naming its type, never its message, exit 70; the trace only on request. */
+    @Test
+    void anInternalErrorIsOneLineWithoutItsMessage() {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream err = new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(70, Main.internalError(new IllegalStateException("00112233445566778899aabbccddeeff"), err));
+        String e = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(1, e.strip().lines().count(), e);
+        assertTrue(e.startsWith("psp: internal error (java.lang.IllegalStateException)"), e);
+        assertFalse(e.contains("0011223344"), e);
+        bytes.reset();
+        System.setProperty("psp.debug", "true");
+        try {
+            Main.internalError(new IllegalStateException("x"), err);
+        } finally {
+            System.clearProperty("psp.debug");
+        }
+        assertTrue(bytes.toString(java.nio.charset.StandardCharsets.UTF_8).contains("\tat "), "the trace on request");
+    }
+
     /** A key pasted into a value that is echoed back (a mode, a VC, a bench option, a stray argument) is described, not shown. */
     @Test
     void aKeyPastedIntoAnOptionIsNeverEchoed() {
