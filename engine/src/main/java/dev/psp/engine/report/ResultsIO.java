@@ -140,7 +140,7 @@ public final class ResultsIO {
                 pm.forEach((k, v) -> params.put(String.valueOf(k), text(v)));
             }
             String unit = r.get("unit") instanceof String u ? u : "";
-            double score = measured(num(r.get("score")), samples, unit);
+            double score = brokenRun(r) ? Double.NaN : measured(num(r.get("score")), samples, unit);
             boolean hib = r.get("higherIsBetter") instanceof Boolean b ? b : higherIsBetter(unit, name);
             double err = num(r.get("scoreError"));
             if (Double.isNaN(err) && samples.length >= 2) {
@@ -160,7 +160,7 @@ public final class ResultsIO {
                 params.put(p, text(r.get(p)));
             }
         }
-        double score = measured(num(r.get("mpps")), samples, "Mpps");
+        double score = brokenRun(r) ? Double.NaN : measured(num(r.get("mpps")), samples, "Mpps");
         double err = samples.length >= 2 ? Stats.halfWidth(samples, CONFIDENCE) : Double.NaN;
         return new BenchResult(mode, params, score, err, null, "Mpps", true, samples, latency, extra);
     }
@@ -240,6 +240,15 @@ public final class ResultsIO {
         }
         return new BenchResult(name, params, score, err, ci.length == 2 ? ci : null, unit,
                 hib != null ? hib : higherIsBetter(unit, name), samples, lat, extra);
+    }
+
+    /**
+     * A psp bench result whose packets failed ({@code failed} > 0: psp bench exits 1 for it) or that
+     * reports a {@code problem}: a failed benchmark, whatever its rate (compare once passed it).
+     */
+    static boolean brokenRun(Map<?, ?> r) {
+        return r.get("failed") instanceof Number f && f.doubleValue() != 0
+                || r.get("problem") instanceof String p && !p.isEmpty();
     }
 
     /**

@@ -189,6 +189,24 @@ class CompareCommandTest {
         }
     }
 
+    /** A result whose packets failed or that reports a problem is a failed benchmark: never a pass. */
+    @Test
+    void failedPacketsOrAProblemFailTheGate() throws Exception {
+        String bench = Files.readString(Path.of(getClass().getResource("/report/psp-bench.json").toURI()));
+        Path base = tmp.resolve("base.json");
+        Files.writeString(base, bench);
+        for (String[] bad : List.of(new String[] {"\"failed\":0", "\"failed\":5"},
+                new String[] {"\"problem\":null", "\"problem\":\"worker 0 died\""})) {
+            String head = bench.replaceFirst(bad[0], bad[1]);
+            assertFalse(head.equals(bench), bad[1]);
+            Path h = tmp.resolve("head.json");
+            Files.writeString(h, head);
+            Run r = compare(base.toString(), h.toString());
+            assertEquals(1, r.code(), bad[1] + ": " + r.out() + r.err());
+            assertTrue(r.err().contains("failed in head"), bad[1] + ": " + r.err());
+        }
+    }
+
     @Test
     void badArgumentsExit2WithOneLine() throws Exception {
         Path b = write("b.json", Fixtures.run("a1", null, 1, 1.0));
