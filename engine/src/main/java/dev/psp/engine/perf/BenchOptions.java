@@ -226,6 +226,9 @@ public final class BenchOptions {
         if (o.csv && o.json) {
             throw new BadOption("--csv and --json are exclusive");
         }
+        if (o.backend.equals(RAW_JDK) && (o.baseline || o.allBaselines)) {
+            throw new BadOption("--backend raw-jdk is itself a baseline: --baseline / --all-baselines do not apply");
+        }
         if (o.corruptEvery != 0 && o.mode != Mode.DECRYPT) {
             throw new BadOption("--corrupt-every needs --mode decrypt");
         }
@@ -446,11 +449,20 @@ public final class BenchOptions {
                 throw new BadOption("--sizes entry must be N or min:inc:max, got " + Redact.quotedUnlessKeyLike(part));
             }
         }
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        for (int x : out) {
+            if (!seen.add(x)) { // two results under one key: compare and the dashboard would keep one
+                throw new BadOption("--sizes lists " + x + " more than once");
+            }
+        }
         return List.copyOf(out);
     }
 
     private static int size(String v, String whole) throws BadOption {
         try {
+            if (!v.strip().matches("[0-9]{1,9}")) { // ASCII digits only (parseInt takes other scripts' too)
+                throw new NumberFormatException();
+            }
             int x = Integer.parseInt(v.strip());
             if (x < 0 || x > MAX_SIZE) {
                 throw new BadOption("--sizes values must be 0.." + MAX_SIZE + ", got " + x);
