@@ -151,6 +151,20 @@ public final class BenchOptions {
             "--corrupt-every", "--rate", "--rounds", "--tso-mss");
     private static final Set<String> FLAGS = Set.of("--imix", "--baseline", "--all-baselines", "--ipv6", "--tcp", "--gro",
             "--latency", "--csv", "--json", "-h", "--help");
+    /**
+     * {@code --corrupt-every N} corrupts every Nth buffer of each worker's ring of templates, reused
+     * round after round: exactly 1 in N packets fail only when N divides the ring (with N > ring it
+     * was 1 per ring, with 200 on 256 buffers 2 in 256). Checked for a run, not by {@link #parse}
+     * (workload tests use odd rings on purpose).
+     */
+    void checkCorruptShare() throws BadOption {
+        int slots = imix ? Math.max(ring, TrafficGenerator.IMIX_CYCLE) : ring;
+        if (corruptEvery > 0 && slots % corruptEvery != 0) {
+            throw new BadOption("--corrupt-every " + corruptEvery + " must divide the ring of " + slots
+                    + " buffers (--ring), which is reused: otherwise the failing share is not 1 in " + corruptEvery);
+        }
+    }
+
     /** Fewest measured packets a --latency run accepts (--rate x --duration). */
     static final int MIN_LATENCY_PACKETS = 100;
 

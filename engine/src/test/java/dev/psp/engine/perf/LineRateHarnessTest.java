@@ -291,7 +291,8 @@ class LineRateHarnessTest {
             "--mode kdf --sizes 64", "--mode rx-assoc --ipv6", "--mode kdf --baseline", "--mode kdf --imix",
             "--mode rx-assoc --key-cache 0", "--mode kdf --backend jdk", "--mode kdf --tcp", "--mode rx-assoc --flows 4",
             "--mode kdf --ring 64", "--mode kdf --all-baselines", "--sizes 64,64", "--sizes 64:64:192,128",
-            "--sizes \u0666\u0664", "--backend raw-jdk --baseline", "--backend raw-jdk --all-baselines"})
+            "--sizes \u0666\u0664", "--backend raw-jdk --baseline", "--backend raw-jdk --all-baselines",
+            "--mode decrypt --corrupt-every 1000", "--mode decrypt --corrupt-every 200", "--mode decrypt --corrupt-every 3 --ring 64"})
     void badArgumentsGiveExitCodeTwoAndOneLine(String args) {
         BenchRun r = BenchRun.of(args.split(" "));
         assertEquals(2, r.code(), r.err());
