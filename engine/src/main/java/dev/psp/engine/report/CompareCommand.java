@@ -23,7 +23,10 @@ public final class CompareCommand {
 
     static final String USAGE = "usage: psp compare BASE HEAD [--threshold PERCENT] [--alpha A]";
 
-    /** Exit codes: 0 no regression, 1 regression found, 2 bad arguments or unreadable input (one line on err). */
+    /**
+     * Exit codes: 0 no regression, 1 a regression, a result failing in head, a unit change or nothing
+     * compared, 2 bad arguments or unreadable input (one line on err).
+     */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         List<String> files = new ArrayList<>();
         double threshold = DEFAULT_THRESHOLD;
@@ -74,6 +77,13 @@ public final class CompareCommand {
         List<Comparison.Row> bad = rows.stream().filter(Comparison.Row::failsGate).toList();
         long compared = rows.stream().filter(r -> !Double.isNaN(r.gain())).count();
         long noise = rows.stream().filter(r -> r.verdict() == Comparison.Verdict.NOISE).count();
+        if (compared == 0 && bad.isEmpty()) {
+            String msg = String.format(Locale.ROOT, "FAIL: nothing compared (%d results in base, %d in head, none in "
+                    + "both with a score and the same unit)", base.results().size(), head.results().size());
+            out.println(msg);
+            err.println("psp compare: " + msg);
+            return 1;
+        }
         if (bad.isEmpty()) {
             out.printf(Locale.ROOT, "OK: no result regressed by more than %s%% (%d compared, %d worse but within "
                     + "noise)%n", fmt(threshold), compared, noise);
@@ -87,6 +97,8 @@ public final class CompareCommand {
             msg.append(k == 0 ? "" : "; ").append(r.key()).append(' ');
             if (r.verdict() == Comparison.Verdict.FAILED) {
                 msg.append("failed in head (no score)");
+            } else if (r.unitChanged()) {
+                msg.append("unit changed (" + r.base().unit() + " -> " + r.head().unit() + "): not comparable");
             } else {
                 msg.append(String.format(Locale.ROOT, "%+.1f%% (%s -> %s %s, %s is better, %s)", r.change(),
                         fmt(r.base().score()), fmt(r.head().score()), r.head().unit(),

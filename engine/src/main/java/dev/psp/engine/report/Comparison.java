@@ -46,7 +46,13 @@ public final class Comparison {
     public record Row(String key, BenchResult base, BenchResult head, double change, double gain, String method,
                       double p, boolean significant, Verdict verdict) {
         public boolean failsGate() {
-            return verdict == Verdict.REGRESSION || verdict == Verdict.FAILED;
+            return verdict == Verdict.REGRESSION || verdict == Verdict.FAILED || unitChanged();
+        }
+
+        /** Both sides measured, in different units: the gate cannot vouch for it (a regression could hide). */
+        public boolean unitChanged() {
+            return verdict == Verdict.INCOMPARABLE && base != null && head != null && !base.failed() && !head.failed()
+                    && !base.unit().equals(head.unit());
         }
 
         /** e.g. "welch p=0.0003", "ci disjoint", "ci overlap", "none". */
@@ -102,7 +108,7 @@ public final class Comparison {
     }
 
     static Row row(String key, BenchResult base, BenchResult head, double threshold, double alpha) {
-        if (head.failed() && !base.failed()) {
+        if (head.failed()) { // failing in head fails the gate, whatever base did
             return new Row(key, base, head, Double.NaN, Double.NaN, "-", Double.NaN, true, Verdict.FAILED);
         }
         if (base.failed() || head.failed() || !base.unit().equals(head.unit()) || base.score() == 0) {

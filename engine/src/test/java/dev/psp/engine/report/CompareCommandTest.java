@@ -149,9 +149,10 @@ class CompareCommandTest {
         Run f = compare(write("f1.json", set(ok)).toString(), write("f2.json", set(failed)).toString());
         assertEquals(1, f.code(), f.out());
         assertTrue(f.err().contains("failed in head"), f.err());
-        Run mn = compare(write("m1.json", set(ok)).toString(),
-                write("m2.json", set(result("b", new double[] {1, 1}, "Mpps", true))).toString());
-        assertEquals(0, mn.code(), mn.out());
+        BenchResult c = result("c", new double[] {2, 2.01, 1.99}, "Mpps", true);
+        Run mn = compare(write("m1.json", set(ok, c)).toString(),
+                write("m2.json", set(result("b", new double[] {1, 1}, "Mpps", true), c)).toString());
+        assertEquals(0, mn.code(), mn.out()); // c compared; a (missing) and b (new) are listed only
         assertTrue(mn.out().contains("MISSING") && mn.out().contains("NEW"), mn.out());
     }
 
@@ -205,6 +206,25 @@ class CompareCommandTest {
             assertEquals(1, r.code(), bad[1] + ": " + r.out() + r.err());
             assertTrue(r.err().contains("failed in head"), bad[1] + ": " + r.err());
         }
+    }
+
+    /** A gate that compared nothing, a unit that changed, or a result failing on both sides never passes. */
+    @Test
+    void nothingComparedAUnitChangeOrAFailureOnBothSidesFailsTheGate() throws Exception {
+        BenchResult ok = result("a", new double[] {1, 1.01, 0.99}, "ops/us", true);
+        BenchResult other = result("b", new double[] {1, 1.01, 0.99}, "ops/us", true);
+        BenchResult otherUnit = result("a", new double[] {1e6, 1.01e6, 0.99e6}, "ops/s", true);
+        BenchResult failed = new BenchResult("a", Map.of("size", "64"), Double.NaN, Double.NaN, null, "ops/us", true, null,
+                null, null);
+        Path base = write("base.json", set(ok));
+        for (ResultSet head : List.of(set(), set(other), set(otherUnit))) {
+            Run r = compare(base.toString(), write("head.json", head).toString());
+            assertEquals(1, r.code(), r.out() + r.err());
+            assertTrue(r.err().startsWith("psp compare: FAIL"), r.err());
+        }
+        Run r = compare(write("f1.json", set(failed)).toString(), write("f2.json", set(failed)).toString());
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("failed in head"), r.err());
     }
 
     @Test
