@@ -183,30 +183,42 @@ public final class ResultsIO {
                 cmd = "jmh " + String.join(" ", ja.stream().map(String::valueOf).toList());
             }
             String mode = b.get("mode") instanceof String s ? s : "thrpt";
+            String at = "JMH entry " + (k - 1) + " (" + bench + ")";
             Map<String, String> params = new LinkedHashMap<>();
             params.put("mode", mode);
             if (b.get("params") instanceof Map<?, ?> pm) {
-                pm.forEach((pk, pv) -> params.put(String.valueOf(pk), text(pv)));
+                for (Map.Entry<?, ?> e : pm.entrySet()) {
+                    if (!(e.getValue() instanceof String || e.getValue() instanceof Number || e.getValue() instanceof Boolean)) {
+                        throw new IllegalArgumentException(at + ": param \"" + e.getKey() + "\" is not a string or number");
+                    }
+                    params.put(String.valueOf(e.getKey()), text(e.getValue()));
+                }
+            } else if (b.get("params") != null) {
+                throw new IllegalArgumentException(at + ": \"params\" is not an object");
             }
-            if (b.get("primaryMetric") instanceof Map<?, ?> pmx) {
-                out.add(jmhMetric(bench, params, pmx, "thrpt".equals(mode) ? Boolean.TRUE : null, b));
+            if (!(b.get("primaryMetric") instanceof Map<?, ?> pmx)) {
+                throw new IllegalArgumentException(at + " has no \"primaryMetric\" object");
             }
+            out.add(jmhMetric(at, bench, params, pmx, "thrpt".equals(mode) ? Boolean.TRUE : null, b));
             if (b.get("secondaryMetrics") instanceof Map<?, ?> sec) {
                 for (Map.Entry<?, ?> e : sec.entrySet()) {
-                    if (e.getValue() instanceof Map<?, ?> sm) {
-                        String metric = String.valueOf(e.getKey());
-                        String plain = metric.replace("\u00b7", "");
-                        Boolean hib = plain.startsWith("gc") || plain.contains("alloc") ? Boolean.FALSE : null;
-                        out.add(jmhMetric(bench + ":" + plain, params, sm, hib, Map.of()));
+                    if (!(e.getValue() instanceof Map<?, ?> sm)) {
+                        throw new IllegalArgumentException(at + ": secondary metric \"" + e.getKey() + "\" is not an object");
                     }
+                    String metric = String.valueOf(e.getKey());
+                    String plain = metric.replace("\u00b7", "");
+                    Boolean hib = plain.startsWith("gc") || plain.contains("alloc") ? Boolean.FALSE : null;
+                    out.add(jmhMetric(at, bench + ":" + plain, params, sm, hib, Map.of()));
                 }
+            } else if (b.get("secondaryMetrics") != null) {
+                throw new IllegalArgumentException(at + ": \"secondaryMetrics\" is not an object");
             }
         }
         RunMeta meta = new RunMeta(null, null, null, null, null, List.of(), null, null, jdk, Map.of(), cmd);
         return new ResultSet(JMH, source, meta, out);
     }
 
-    private static BenchResult jmhMetric(String name, Map<String, String> params, Map<?, ?> m, Boolean hib,
+    private static BenchResult jmhMetric(String at, String name, Map<String, String> params, Map<?, ?> m, Boolean hib,
                                          Map<?, ?> entry) {
         String unit = m.get("scoreUnit") instanceof String u ? u : "";
         double score = num(m.get("score"));
@@ -215,10 +227,15 @@ public final class ResultsIO {
         List<Double> raw = new ArrayList<>();
         if (m.get("rawData") instanceof List<?> forks) {
             for (Object f : forks) {
+                if (!(f instanceof List<?> fork) || !fork.stream().allMatch(x -> x instanceof Number)) {
+                    throw new IllegalArgumentException(at + ": \"rawData\" of " + name + " is not a list of number lists");
+                }
                 for (double d : doubles(f)) {
                     raw.add(d);
                 }
             }
+        } else if (m.get("rawData") != null) {
+            throw new IllegalArgumentException(at + ": \"rawData\" of " + name + " is not a list of number lists");
         }
         double[] samples = raw.stream().mapToDouble(Double::doubleValue).toArray();
         score = measured(score, samples, unit);

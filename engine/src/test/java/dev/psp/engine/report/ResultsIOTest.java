@@ -119,6 +119,27 @@ class ResultsIOTest {
         assertNull(rs.meta().commit());
     }
 
+    /** A JMH entry missing its primary metric, or with malformed raw data, metrics or params, is refused, not skipped. */
+    @Test
+    void rejectsMalformedJmhEntries() throws Exception {
+        String jmh = Files.readString(resource("jmh.json"));
+        String[][] cases = {
+            {"\"primaryMetric\"", "\"primaryMetricX\""},
+            {"\"rawData\" : [", "\"rawData\" : \"x\", \"rawDataWas\" : ["},
+            {"\"secondaryMetrics\" : {", "\"secondaryMetrics\" : { \"x\" : 5,"},
+            {"\"params\" : {", "\"params\" : { \"p\" : [\"a\"],"},
+        };
+        for (String[] c : cases) {
+            String bad = jmh.replaceFirst(java.util.regex.Pattern.quote(c[0]), java.util.regex.Matcher.quoteReplacement(c[1]));
+            assertFalse(bad.equals(jmh), "fixture changed: " + c[1]);
+            Path p = tmp.resolve("bad-jmh.json");
+            Files.writeString(p, bad);
+            IOException e = assertThrows(IOException.class, () -> ResultsIO.load(p), c[1]);
+            assertTrue(e.getMessage().contains("bad-jmh.json") && e.getMessage().contains("JMH entry"), e.getMessage());
+            assertEquals(-1, e.getMessage().indexOf('\n'));
+        }
+    }
+
     @Test
     void rejectsUnknownSchemasWithTheFileName() throws Exception {
         Path p = tmp.resolve("other.json");
