@@ -209,6 +209,9 @@ public final class BenchOptions {
             o.tsoMss = a.intValue("--tso-mss", o.tsoMss, MIN_TSO_MSS, MAX_TSO_MSS);
             sizesGiven = a.get("--sizes") != null;
             String mode = a.get("--mode");
+            if (a.get("--key-cache") != null && (mode == null || "encrypt".equals(mode))) {
+                throw new BadOption("--key-cache is the receive key cache: it does not apply to --mode encrypt");
+            }
             if ("kdf".equals(mode) || "rx-assoc".equals(mode)) {
                 // key operations use no packets: a packet option would be silently ignored
                 for (String opt : KEY_OPS_IGNORE) {

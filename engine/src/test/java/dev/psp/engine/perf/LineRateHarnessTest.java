@@ -292,7 +292,8 @@ class LineRateHarnessTest {
             "--mode rx-assoc --key-cache 0", "--mode kdf --backend jdk", "--mode kdf --tcp", "--mode rx-assoc --flows 4",
             "--mode kdf --ring 64", "--mode kdf --all-baselines", "--sizes 64,64", "--sizes 64:64:192,128",
             "--sizes \u0666\u0664", "--backend raw-jdk --baseline", "--backend raw-jdk --all-baselines",
-            "--mode decrypt --corrupt-every 1000", "--mode decrypt --corrupt-every 200", "--mode decrypt --corrupt-every 3 --ring 64"})
+            "--mode decrypt --corrupt-every 1000", "--mode decrypt --corrupt-every 200", "--mode decrypt --corrupt-every 3 --ring 64",
+            "--key-cache 16", "--mode encrypt --key-cache 0"})
     void badArgumentsGiveExitCodeTwoAndOneLine(String args) {
         BenchRun r = BenchRun.of(args.split(" "));
         assertEquals(2, r.code(), r.err());
@@ -320,7 +321,7 @@ class LineRateHarnessTest {
         assertEquals(3, o.workers);
         assertEquals(BenchOptions.Mode.DECRYPT, o.mode);
         assertEquals(32, o.burst);
-        BenchOptions f = BenchOptions.parse(new String[] {"--tcp", "--ipv6", "--seed", "-5", "--key-cache=0",
+        BenchOptions f = BenchOptions.parse(new String[] {"--tcp", "--ipv6", "--seed", "-5", "--key-cache=0", "--mode=roundtrip",
                 "--sizes=64:64:128", "--backend", "jdk"});
         assertTrue(!f.imix && f.tcp && !f.latency);
         assertTrue(BenchOptions.parse(new String[] {"--imix", "--tcp"}).imix);
