@@ -693,11 +693,18 @@ public final class LineRateHarness {
     }
 
     /**
-     * {@code v} with 4 decimals ({@code %.4f}, as the report has always written its fractional numbers), for
-     * {@link Json#write}; null (written as null) for NaN and infinities.
+     * {@code v} with 4 decimals ({@code %.4f}, as the report has always written its fractional numbers), or
+     * 6 significant digits when that is more (below 1: a latency run at a few hundred pps is ~0.0005 Mpps),
+     * trailing zeros dropped, for {@link Json#write}; null (written as null) for NaN and infinities.
      */
     static BigDecimal decimal4(double v) {
-        return Double.isFinite(v) ? new BigDecimal(String.format(Locale.ROOT, "%.4f", v)) : null;
+        if (!Double.isFinite(v)) {
+            return null;
+        }
+        BigDecimal fixed = new BigDecimal(String.format(Locale.ROOT, "%.4f", v));
+        BigDecimal d = Math.abs(v) < 1 && v != 0 ? new BigDecimal(v).round(new java.math.MathContext(6)) : fixed;
+        d = d.stripTrailingZeros();
+        return d.scale() < 0 ? d.setScale(0) : d;
     }
 
     private static List<BigDecimal> decimals4(double... v) {

@@ -314,6 +314,16 @@ class LineRateHarnessTest {
         assertThrows(BenchOptions.BadOption.class, () -> BenchOptions.parseSizes("-1"));
     }
 
+    /** JSON numbers keep 4 decimals, and 6 significant digits below 1: a latency run at 500 pps is 0.000499..., not 0.0005 (20% off at 0.00045). */
+    @Test
+    void smallRatesKeepTheirSignificantDigits() {
+        assertEquals("0.000449871", LineRateHarness.decimal4(0.000449871234).toPlainString());
+        assertEquals("0.5", LineRateHarness.decimal4(0.5).toPlainString());
+        assertEquals("12.3457", LineRateHarness.decimal4(12.345678).toPlainString());
+        assertEquals("0", LineRateHarness.decimal4(0).toPlainString());
+        assertEquals(null, LineRateHarness.decimal4(Double.NaN));
+    }
+
     @Test
     void optionsParseWithSpaceOrEquals() throws BenchOptions.BadOption {
         BenchOptions o = BenchOptions.parse(new String[] {"--duration=0.25", "--workers", "3", "--mode=decrypt"});
