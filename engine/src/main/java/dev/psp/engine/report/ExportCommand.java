@@ -51,6 +51,9 @@ public final class ExportCommand {
             if (output != null) {
                 OutputFile.requireNotAnInput(Path.of(output), inputs);
             }
+            if (output != null && output.isEmpty()) {
+                throw new IllegalArgumentException("-o needs a file name, got an empty one");
+            }
         } catch (IllegalArgumentException | ConfigException e) {
             err.println("psp export: " + e.getMessage());
             return 2;

@@ -44,6 +44,9 @@ public final class ReportCommand {
             if (output == null) {
                 throw new IllegalArgumentException("-o FILE.html is required (" + USAGE + ")");
             }
+            if (output != null && output.isEmpty()) {
+                throw new IllegalArgumentException("-o needs a file name, got an empty one");
+            }
             if (inputs.isEmpty()) {
                 throw new IllegalArgumentException("no results given (" + USAGE + ")");
             }

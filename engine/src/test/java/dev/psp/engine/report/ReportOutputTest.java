@@ -72,5 +72,13 @@ class ReportOutputTest {
         e = err.toString(StandardCharsets.UTF_8).strip();
         assertTrue(e.startsWith("psp report: cannot write output " + out + ": "), e);
         assertEquals(1, e.lines().count(), e);
+        for (String cmd : new String[] {"report", "export"}) {
+            err.reset();
+            String[] args = cmd.equals("report") ? new String[] {"-o", "", a.toString()}
+                    : new String[] {"--format", "csv", a.toString(), "-o", ""};
+            assertEquals(2, run(cmd, err, args));
+            e = err.toString(StandardCharsets.UTF_8).strip();
+            assertEquals("psp " + cmd + ": -o needs a file name, got an empty one", e);
+        }
     }
 }
