@@ -44,8 +44,24 @@ public record BenchResult(String name, Map<String, String> params, double score,
             return name;
         }
         StringJoiner j = new StringJoiner(",", name + "{", "}");
-        new TreeMap<>(params).forEach((k, v) -> j.add(k + "=" + v));
+        new TreeMap<>(params).forEach((k, v) -> j.add(escape(k) + "=" + escape(v)));
         return j.toString();
+    }
+
+    /** A key's separators ({@code \ , = { }}) inside a name or value, backslash-escaped: distinct params, distinct keys. */
+    static String escape(String s) {
+        StringBuilder b = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean special = c == '\\' || c == ',' || c == '=' || c == '{' || c == '}';
+            if (special && b == null) {
+                b = new StringBuilder(s.length() + 4).append(s, 0, i);
+            }
+            if (b != null) {
+                b.append(special ? "\\" : "").append(c);
+            }
+        }
+        return b == null ? s : b.toString();
     }
 
     /** Human label: name and parameters in source order, e.g. {@code encrypt backend=jdk size=64}. */

@@ -140,6 +140,19 @@ class ResultsIOTest {
         }
     }
 
+    /** Different parameter sets never share a key: separators inside names or values are escaped. */
+    @Test
+    void parameterSetsWithSeparatorsInTheirValuesKeepDistinctKeys() {
+        BenchResult a = new BenchResult("d", java.util.Map.of("a", "1,b=2"), 1, Double.NaN, null, "Mpps", true, null, null, null);
+        java.util.Map<String, String> two = new java.util.LinkedHashMap<>();
+        two.put("a", "1");
+        two.put("b", "2");
+        BenchResult b = new BenchResult("d", two, 1, Double.NaN, null, "Mpps", true, null, null, null);
+        assertFalse(a.key().equals(b.key()), a.key() + " vs " + b.key());
+        assertEquals("d{a=1,b=2}", b.key(), "plain keys unchanged");
+        assertEquals("d{a=1\\,b\\=2}", a.key());
+    }
+
     @Test
     void rejectsUnknownSchemasWithTheFileName() throws Exception {
         Path p = tmp.resolve("other.json");
