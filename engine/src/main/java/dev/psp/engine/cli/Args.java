@@ -91,6 +91,27 @@ public final class Args {
         }
     }
 
+    /** A non-negative decimal integer option in {@code min..max} (ASCII digits only), or {@code dflt} when absent. */
+    public long longValue(String name, long dflt, long min, long max) throws ConfigException {
+        String v = values.get(name);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            if (!v.matches("[0-9]{1,18}")) {
+                throw new NumberFormatException();
+            }
+            long x = Long.parseLong(v);
+            if (x < min || x > max) {
+                throw new NumberFormatException();
+            }
+            return x;
+        } catch (NumberFormatException e) {
+            throw new ConfigException("option " + name + " must be an integer in " + min + ".." + max + ", got "
+                    + Redact.quoted(v));
+        }
+    }
+
     /**
      * Decimal, leading zeros allowed ({@code 010} is ten, not octal eight as {@link Integer#decode}
      * reads it), or hexadecimal after {@code 0x}/{@code 0X}; an optional leading sign.

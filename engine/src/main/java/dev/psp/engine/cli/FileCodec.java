@@ -130,10 +130,15 @@ public final class FileCodec implements AutoCloseable {
 
     /** Coalesces what decrypt delivers (GRO), flushing at the end of every burst. */
     public void gro(GroConfig config) {
-        // a file has no clock: merges end by the GRO rules, on table eviction, or at end of input
-        gro = new GroCoalescer(config.withFlushTimeoutNanos(Long.MAX_VALUE), groCounters);
+        // a file has no clock: merges end by the GRO rules, on table eviction, at end of input, or (a
+        // flush timeout given) once a flow is that old in capture time, checked at each burst
+        groByCaptureTime = config.flushTimeoutNanos() > 0;
+        gro = new GroCoalescer(groByCaptureTime ? config : config.withFlushTimeoutNanos(Long.MAX_VALUE), groCounters);
         groBatch = gro.newBatch(BURST);
     }
+
+    /** GRO's flush timeout runs on capture time: the clock of a burst is its last packet's timestamp. */
+    private boolean groByCaptureTime;
 
     private TsoSegmenter tso;
     private Packet[] tsoSlots;
@@ -323,7 +328,9 @@ public final class FileCodec implements AutoCloseable {
                 }
                 if (!encrypt && gro != null) {
                     // in arrival order; heads of unfinished merges stay allocated across bursts
-                    gro.coalesce(order, n, groBatch, 0);
+                    Packet last = order[n - 1];
+                    long now = groByCaptureTime ? last.tsSeconds * 1_000_000_000L + last.tsNanos : 0;
+                    gro.coalesce(order, n, groBatch, now);
                     drainGro(writer);
                 } else {
                     writeAll(writer, order, n);

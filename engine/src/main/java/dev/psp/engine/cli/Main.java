@@ -46,7 +46,8 @@ public final class Main {
     static final String DECRYPT_USAGE = """
             usage: psp decrypt -c CFG -i IN -o OUT [--mode transport|tunnel|auto] [--reference-mode]
                                [--backend NAME|best] [--key-cache N] [--inner-checksum] [--gro]
-                               [--gro-max-segments N] [--gro-max-size N] [--gro-merge chain|copy] [--json] [-v]
+                               [--gro-max-segments N] [--gro-max-size N] [--gro-merge chain|copy]
+                               [--gro-flush-timeout NS] [--json] [-v]
               decrypts every PSP packet of IN with keys derived from config CFG into the pcap OUT
               (-v: accepted for the reference tools' command line; the summary is always printed)""";
     static final String BACKENDS_USAGE = """
@@ -223,7 +224,7 @@ public final class Main {
 
     static int decrypt(String[] args, PrintStream out, PrintStream err) throws ConfigException, IOException {
         Args a = Args.parse(args, 1, Set.of("-c", "-i", "-o", "--backend", "--mode", "--key-cache", "--gro-max-segments",
-                "--gro-max-size", "--gro-merge"), Set.of("--reference-mode", "--json", "--gro", "--inner-checksum", "-v", "--help", "-h"));
+                "--gro-max-size", "--gro-merge", "--gro-flush-timeout"), Set.of("--reference-mode", "--json", "--gro", "--inner-checksum", "-v", "--help", "-h"));
         if (help(a, out, DECRYPT_USAGE)) {
             return 0;
         }
@@ -253,14 +254,15 @@ public final class Main {
         cfg.wipe();
         try (AeadEngine engine = backend.newEngine(); FileCodec codec = new FileCodec()) {
             if (a.flag("--gro") || a.get("--gro-max-segments") != null || a.get("--gro-max-size") != null
-                    || a.get("--gro-merge") != null) {
+                    || a.get("--gro-merge") != null || a.get("--gro-flush-timeout") != null) {
                 if (reference) {
                     throw new ConfigException("--gro cannot be combined with --reference-mode");
                 }
                 codec.gro(dev.psp.engine.offload.GroConfig.defaults()
                         .withMaxSegments(a.intValue("--gro-max-segments", dev.psp.engine.offload.GroConfig.DEFAULT_MAX_SEGMENTS, 1, 65535))
                         .withMaxSize(a.intValue("--gro-max-size", dev.psp.engine.offload.GroConfig.DEFAULT_MAX_SIZE, 1, 65535))
-                        .withMerge(groMerge(a.get("--gro-merge", "chain"))));
+                        .withMerge(groMerge(a.get("--gro-merge", "chain")))
+                        .withFlushTimeoutNanos(a.longValue("--gro-flush-timeout", 0, 0, 3_600_000_000_000L)));
             }
             if (a.flag("--inner-checksum")) {
                 if (reference) {

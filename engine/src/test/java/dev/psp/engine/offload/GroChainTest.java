@@ -301,6 +301,55 @@ class GroChainTest {
         return TestFiles.decryptWithVectorKeys(codec, Mode.TUNNEL, 256, enc, out);
     }
 
+    /**
+     * {@code psp decrypt --gro --gro-flush-timeout NS}: a held flow is delivered once it is that old in
+     * capture time (Linux gro_flush_timeout, checked at each burst of 32), so a 40-segment run 1 µs apart
+     * comes out as two super-packets with 5 µs and as one with 1 ms or without a timeout.
+     */
+    @Test
+    void flushTimeoutHoldsFlowsAcrossBurstsInCaptureTime() throws Exception {
+        TcpFrames.Spec s = new TcpFrames.Spec();
+        s.ipVersion = 4;
+        s.addr = 3;
+        s.flags = ACK | PSH;
+        s.options = TcpFrames.timestamps(256, 512);
+        s.payload = new byte[40 * 1000];
+        new Random(5).nextBytes(s.payload);
+        byte[] sup = s.build();
+        List<byte[]> segs = TcpFrames.segment(sup, 1000, false);
+        assertEquals(40, segs.size());
+        Path clear = tmp.resolve("run.pcap");
+        try (PcapWriter w = PcapWriter.create(clear, 262144, 1, true)) {
+            for (int i = 0; i < segs.size(); i++) {
+                byte[] f = segs.get(i);
+                w.write(MemorySegment.ofArray(f), 0, f.length, 1000, i * 1000); // 1 µs apart
+            }
+        }
+        Path enc = tmp.resolve("run-enc.pcap");
+        String tx = TestVectors.googlePsp().resolve("cfg/encrypt_transport_crypt_off_128.cfg").toString();
+        String rx = TestVectors.googlePsp().resolve("cfg/decrypt.cfg").toString();
+        assertEquals(0, cli("encrypt", "-c", tx, "-i", clear.toString(), "-o", enc.toString(), "--inner-checksum"));
+        Path out = tmp.resolve("run-dec.pcap");
+        String[][] cases = {{}, {"--gro-flush-timeout", "5000"}, {"--gro-flush-timeout", "1000000"}};
+        // without a timeout a file's flows end by the GRO rules or at the end of the input: one super-packet;
+        // with one, the flow starts with the first burst's call (capture time 31 µs) and is 8 µs old at the
+        // second (39 µs): 5 µs flushes it in between, 1 ms does not
+        int[] expect = {1, 2, 1};
+        for (int c = 0; c < cases.length; c++) {
+            List<String> args = new ArrayList<>(List.of("decrypt", "-c", rx, "-i", enc.toString(), "-o", out.toString(),
+                    "--mode", "transport", "--gro"));
+            args.addAll(List.of(cases[c]));
+            assertEquals(0, cli(args.toArray(String[]::new)), args.toString());
+            List<TestPcap.Rec> recs = TestPcap.read(out);
+            assertEquals(expect[c], recs.size(), args.toString());
+            if (expect[c] == 1) {
+                assertEquals(sup.length, recs.get(0).data().length);
+            }
+        }
+        assertEquals(2, cli("decrypt", "-c", rx, "-i", enc.toString(), "-o", out.toString(), "--gro-flush-timeout", "-1",
+                "--mode", "transport", "--gro"));
+    }
+
     /** FileCodec decrypt --gro: the same file in both modes, every pool slot back exactly once. */
     @Test
     void fileCodecWritesTheSameFileInBothModesWithoutLeaks() throws Exception {
