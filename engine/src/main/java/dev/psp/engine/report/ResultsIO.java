@@ -74,10 +74,17 @@ public final class ResultsIO {
         return all.stream().map(Dated::rs).toList();
     }
 
+    /** The largest results file read: psp bench and JMH results are kilobytes to a few megabytes. */
+    public static final long MAX_BYTES = 256L << 20;
+
     /** Loads one file in any supported format. */
     public static ResultSet load(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
-            throw new IOException(file + ": no such file");
+            throw new IOException(file + ": " + (Files.isDirectory(file) ? "is a directory"
+                    : Files.exists(file) ? "not a regular file" : "no such file"));
+        }
+        if (Files.size(file) > MAX_BYTES) {
+            throw new IOException(file + ": larger than " + (MAX_BYTES >> 20) + " MiB (is it a results file?)");
         }
         String text;
         try {

@@ -153,6 +153,25 @@ class ResultsIOTest {
         assertEquals("d{a=1\\,b\\=2}", a.key());
     }
 
+    /** A device, a directory or a file far too large for results (a capture given by mistake) is one clear line, read no further. */
+    @Test
+    void refusesWhatCannotBeAResultsFile() throws Exception {
+        Path big = tmp.resolve("big.json");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            f.setLength(ResultsIO.MAX_BYTES + 1); // sparse
+        }
+        IOException e = assertThrows(IOException.class, () -> ResultsIO.load(big));
+        assertTrue(e.getMessage().contains("big.json") && e.getMessage().contains("larger than"), e.getMessage());
+        e = assertThrows(IOException.class, () -> ResultsIO.load(tmp));
+        assertTrue(e.getMessage().endsWith("is a directory"), e.getMessage());
+        if (Files.exists(Path.of("/dev/null"))) {
+            e = assertThrows(IOException.class, () -> ResultsIO.load(Path.of("/dev/null")));
+            assertTrue(e.getMessage().endsWith("not a regular file"), e.getMessage());
+        }
+        e = assertThrows(IOException.class, () -> ResultsIO.load(tmp.resolve("missing.json")));
+        assertTrue(e.getMessage().endsWith("no such file"), e.getMessage());
+    }
+
     @Test
     void rejectsUnknownSchemasWithTheFileName() throws Exception {
         Path p = tmp.resolve("other.json");
