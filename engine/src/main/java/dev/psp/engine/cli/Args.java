@@ -86,8 +86,7 @@ public final class Args {
             }
             return x;
         } catch (NumberFormatException e) {
-            throw new ConfigException("option " + name + " must be an integer in " + min + ".." + max + ", got "
-                    + Redact.quoted(v));
+            throw notAnInteger(name, min, max, v);
         }
     }
 
@@ -107,9 +106,12 @@ public final class Args {
             }
             return x;
         } catch (NumberFormatException e) {
-            throw new ConfigException("option " + name + " must be an integer in " + min + ".." + max + ", got "
-                    + Redact.quoted(v));
+            throw notAnInteger(name, min, max, v);
         }
+    }
+
+    private static ConfigException notAnInteger(String name, long min, long max, String v) {
+        return new ConfigException("option " + name + " must be an integer in " + min + ".." + max + ", got " + Redact.quoted(v));
     }
 
     /**
