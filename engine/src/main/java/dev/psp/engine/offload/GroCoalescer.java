@@ -75,6 +75,8 @@ public final class GroCoalescer {
     /** Held flows, oldest first. */
     private final Flow[] flows;
     private int active;
+    /** Packets {@link #offer} handed back in the current {@link #coalesce} call because open had dropped them. */
+    private int failedInCall;
     /** The flow the last merged or started segment belongs to: the candidate of {@link #joinHot}. */
     private Flow hot;
     private boolean fastPath = true;
@@ -174,16 +176,14 @@ public final class GroCoalescer {
         if (timeout > 0) {
             flushExpired(batch, nowNanos, timeout);
         }
-        int failed = 0;
+        failedInCall = 0;
         for (int i = 0; i < n; i++) {
             Packet p = in[i];
-            if (p.result != 0 && p.result != NOT_PSP) {
-                failed++; // open dropped it: handed back in place, no GRO input or output
-                emitAlone(p, batch);
-            } else if (!joinHot(p, batch)) {
+            if (!joinHot(p, batch)) { // which takes no failed packet: offer() hands those back
                 offer(p, batch, nowNanos);
             }
         }
+        int failed = failedInCall;
         counters.failedOpen += failed;
         counters.segmentsIn += n - failed;
         if (timeout == 0) {
@@ -254,6 +254,11 @@ public final class GroCoalescer {
     }
 
     private void offer(Packet p, GroBatch batch, long now) {
+        if (p.result != 0 && p.result != NOT_PSP) {
+            failedInCall++; // open dropped it: handed back in place, no GRO input or output
+            emitAlone(p, batch);
+            return;
+        }
         if (!p.authenticated || p.result != 0) {
             counters.notAuthenticated++;
             emitAlone(p, batch);
