@@ -132,13 +132,11 @@ public final class FileCodec implements AutoCloseable {
     public void gro(GroConfig config) {
         // a file has no clock: merges end by the GRO rules, on table eviction, at end of input, or (a
         // flush timeout given) once a flow is that old in capture time, checked at each burst
-        groByCaptureTime = config.flushTimeoutNanos() > 0;
-        gro = new GroCoalescer(groByCaptureTime ? config : config.withFlushTimeoutNanos(Long.MAX_VALUE), groCounters);
+        // (the clock of a burst is its last packet's capture time)
+        gro = new GroCoalescer(config.flushTimeoutNanos() > 0 ? config : config.withFlushTimeoutNanos(Long.MAX_VALUE),
+                groCounters);
         groBatch = gro.newBatch(BURST);
     }
-
-    /** GRO's flush timeout runs on capture time: the clock of a burst is its last packet's timestamp. */
-    private boolean groByCaptureTime;
 
     private TsoSegmenter tso;
     private Packet[] tsoSlots;
@@ -261,7 +259,6 @@ public final class FileCodec implements AutoCloseable {
     private void run(Path in, Path out, int snaplen, boolean encrypt, TxSa sa, PspEncoder enc, PspDecoder dec)
             throws IOException {
         PacketPool pool = pool();
-        encrypting = encrypt;
         try (PcapReader reader = openInput(in);
              PcapWriter writer = createOutput(out, snaplen,
                      !microsecondTimestamps && (reader.nanosecondResolution() || reader.isPcapng()))) {
@@ -329,8 +326,7 @@ public final class FileCodec implements AutoCloseable {
                 if (!encrypt && gro != null) {
                     // in arrival order; heads of unfinished merges stay allocated across bursts
                     Packet last = order[n - 1];
-                    long now = groByCaptureTime ? last.tsSeconds * 1_000_000_000L + last.tsNanos : 0;
-                    gro.coalesce(order, n, groBatch, now);
+                    gro.coalesce(order, n, groBatch, last.tsSeconds * 1_000_000_000L + last.tsNanos);
                     drainGro(writer);
                 } else {
                     writeAll(writer, order, n);
@@ -344,9 +340,6 @@ public final class FileCodec implements AutoCloseable {
         }
     }
 
-    /** The run in progress encrypts (a packet the writer cannot hold whole is tx-error, else rx-error). */
-    private boolean encrypting;
-
     private void drainGro(PcapWriter writer) throws IOException {
         writeAll(writer, groBatch.out, groBatch.outCount);
         pool.freeBulk(groBatch.out, groBatch.outCount); // a chained super-packet frees its whole chain
@@ -359,8 +352,9 @@ public final class FileCodec implements AutoCloseable {
             Packet p = pkts[i];
             if (p.result == 0 || p.result == Reason.NOT_PSP.code()) {
                 if (p.frameLength() > writer.snapLength()) {
-                    // the writer would cut it (--reference-mode's 9014): a partial packet is no delivery
-                    counters.undeliver(p, encrypting ? Reason.TX_TOO_BIG.code() : Reason.RX_OUTPUT_TOO_BIG.code(), encrypting);
+                    // decrypt only (the encoder refuses frames beyond the snap length: TX_TOO_BIG in reference
+                    // mode, and 262144 holds any slot): the writer would cut it, a partial packet is no delivery
+                    counters.undeliver(p, Reason.RX_OUTPUT_TOO_BIG.code());
                     continue;
                 }
                 writer.write(p); // one record; a GRO chain gathered

@@ -36,16 +36,12 @@ public final class PspCounters {
     }
 
     /**
-     * Takes a packet the encoder sealed ({@code tx}) or the decoder delivered ({@link Packet#result} 0)
-     * or passed through ({@link Reason#NOT_PSP}) back out of tx-packets / tx-bytes, rx-packets /
-     * rx-bytes or rx-passthrough and counts it under {@code reasonCode} instead: a stage after the
-     * codec (the file writer) dropped it.
+     * Takes a packet the decoder delivered ({@link Packet#result} 0) or passed through
+     * ({@link Reason#NOT_PSP}) back out of rx-packets / rx-bytes or rx-passthrough and counts it under
+     * {@code reasonCode} instead: a stage after the decoder (the file writer) dropped it.
      */
-    public void undeliver(Packet p, int reasonCode, boolean tx) {
-        if (p.result == 0 && tx) {
-            txPackets--;
-            txBytes -= rxBytes(p); // the encoder counts the same span
-        } else if (p.result == 0) {
+    public void undeliver(Packet p, int reasonCode) {
+        if (p.result == 0) {
             rxPackets--;
             rxBytes -= rxBytes(p);
         } else if (p.result == Reason.NOT_PSP.code()) {
