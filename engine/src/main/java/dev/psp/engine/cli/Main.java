@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -128,6 +129,27 @@ public final class Main {
         return "1".equals(System.getenv("PSP_DEBUG")) || Boolean.getBoolean("psp.debug");
     }
 
+    /**
+     * Options {@code --reference-mode} refuses: the reference has none of them (S, D, the UDP checksum
+     * and the VC written as 0, source port = sport XOR dport, no TSO/GSO, GRO or inner checksums), so
+     * each would make the output differ from its bytes.
+     */
+    static final List<String> NOT_WITH_REFERENCE_ENCRYPT = List.of("--sport", "--s-bit", "--d-bit", "--udp-checksum",
+            "--vc-value", "--inner-checksum", "--tso-mss", "--gso-size");
+    static final List<String> NOT_WITH_REFERENCE_DECRYPT = List.of("--gro", "--gro-max-segments", "--gro-max-size",
+            "--gro-merge", "--gro-flush-timeout", "--inner-checksum");
+
+    private static void refuseWithReference(Args a, List<String> options) throws ConfigException {
+        if (a.flag("--reference-mode")) {
+            for (String o : options) {
+                if (a.flag(o)) { // given, with or without a value
+                    throw new ConfigException(o + " cannot be combined with --reference-mode (the reference has no such "
+                            + "option: the output would differ from its bytes)");
+                }
+            }
+        }
+    }
+
     static AeadBackend backend(String name) throws ConfigException {
         AeadBackend b = AeadBackends.byName(name);
         if (b == null) {
@@ -161,34 +183,21 @@ public final class Main {
         FileArgs.requireDistinct(in, outFile);
         FileArgs.requireDistinct("config", cfgFile, outFile);
         boolean reference = a.flag("--reference-mode");
+        refuseWithReference(a, NOT_WITH_REFERENCE_ENCRYPT);
         AeadBackend backend = backend(a.get("--backend", reference ? "jdk" : "best"));
         TxSa.Builder b = TxSa.builder().mode(cfg.mode)
                 .cryptOffsets(cfg.cryptOffsetTransport, cfg.cryptOffsetTunnelV4, cfg.cryptOffsetTunnelV6)
                 .sBit(a.flag("--s-bit")).dBit(a.flag("--d-bit")).udpChecksum(a.flag("--udp-checksum"));
         long vcValue = 0;
-        if (reference && a.get("--sport") != null) {
-            throw new ConfigException("--sport cannot be combined with --reference-mode (the reference XORs the inner ports)");
-        }
-        for (String bit : new String[] {"--s-bit", "--d-bit", "--udp-checksum"}) {
-            if (reference && a.flag(bit)) {
-                throw new ConfigException(bit + " cannot be combined with --reference-mode (the reference writes S, D and the UDP checksum as 0)");
-            }
-        }
         if (a.get("--vc-value") != null) {
             if (!cfg.vc) {
                 throw new ConfigException("--vc-value needs a config with vc (this one says no-vc: packets carry no cookie)");
-            }
-            if (reference) {
-                throw new ConfigException("--vc-value cannot be combined with --reference-mode (the reference writes VC = 0)");
             }
             try {
                 vcValue = Long.parseUnsignedLong(strip0x(a.get("--vc-value")), 16);
             } catch (NumberFormatException e) {
                 throw new ConfigException("--vc-value must be a 64-bit hex value, got " + Redact.quotedUnlessKeyLike(a.get("--vc-value")));
             }
-        }
-        if (reference && a.flag("--inner-checksum")) {
-            throw new ConfigException("--inner-checksum cannot be combined with --reference-mode (the reference leaves inner checksums alone)");
         }
         b.vc(cfg.vc, vcValue);
         if (reference) {
@@ -210,9 +219,6 @@ public final class Main {
             java.util.Arrays.fill(key, (byte) 0);
             int mss = a.intValue("--tso-mss", 0, 1, 65535);
             int gso = a.intValue("--gso-size", 0, 1, 65535);
-            if (reference && (mss > 0 || gso > 0)) {
-                throw new ConfigException("--tso-mss/--gso-size cannot be combined with --reference-mode");
-            }
             codec.innerChecksums = a.flag("--inner-checksum");
             codec.microsecondTimestamps = reference;
             codec.encrypt(engine, sa, in, outFile, reference ? PcapWriter.DEFAULT_SNAPLEN : 262144, mss, gso);
@@ -236,6 +242,7 @@ public final class Main {
         FileArgs.requireDistinct(in, outFile);
         FileArgs.requireDistinct("config", cfgFile, outFile);
         boolean reference = a.flag("--reference-mode");
+        refuseWithReference(a, NOT_WITH_REFERENCE_DECRYPT);
         Mode mode;
         if (a.get("--mode") != null) {
             mode = Mode.parse(a.get("--mode"));
@@ -255,21 +262,13 @@ public final class Main {
         try (AeadEngine engine = backend.newEngine(); FileCodec codec = new FileCodec()) {
             if (a.flag("--gro") || a.get("--gro-max-segments") != null || a.get("--gro-max-size") != null
                     || a.get("--gro-merge") != null || a.get("--gro-flush-timeout") != null) {
-                if (reference) {
-                    throw new ConfigException("--gro cannot be combined with --reference-mode");
-                }
                 codec.gro(dev.psp.engine.offload.GroConfig.defaults()
                         .withMaxSegments(a.intValue("--gro-max-segments", dev.psp.engine.offload.GroConfig.DEFAULT_MAX_SEGMENTS, 1, 65535))
                         .withMaxSize(a.intValue("--gro-max-size", dev.psp.engine.offload.GroConfig.DEFAULT_MAX_SIZE, 1, 65535))
                         .withMerge(groMerge(a.get("--gro-merge", "chain")))
                         .withFlushTimeoutNanos(a.longValue("--gro-flush-timeout", 0, 0, 3_600_000_000_000L)));
             }
-            if (a.flag("--inner-checksum")) {
-                if (reference) {
-                    throw new ConfigException("--inner-checksum cannot be combined with --reference-mode (the reference does not check inner checksums)");
-                }
-                codec.verifyInnerChecksums = true;
-            }
+            codec.verifyInnerChecksums = a.flag("--inner-checksum");
             codec.microsecondTimestamps = reference;
             if (a.get("--mode") == null && !reference) { // after every check: a refused run prints its error alone
                 err.println("psp: note: no --mode given, using auto (next header 4 or 41 means tunnel, the reference's rule)");

@@ -197,6 +197,34 @@ public class CliTest {
         assertTrue(bytes.toString(java.nio.charset.StandardCharsets.UTF_8).contains("\tat "), "the trace on request");
     }
 
+    /** Every option --reference-mode refuses, on both commands: one line naming it, exit 2, nothing written. */
+    @Test
+    void referenceModeRefusesEachOptionItHasNo() throws Exception {
+        String in = V.resolve("cleartext/v4_cleartext.pcap").toString();
+        Path o = tmp.resolve("ref.pcap");
+        String[] values = {"--sport", "fixed:5", "--vc-value", "12", "--tso-mss", "1000", "--gso-size", "1000",
+            "--gro-max-segments", "4", "--gro-max-size", "9000", "--gro-merge", "copy", "--gro-flush-timeout", "1000"};
+        java.util.Map<String, String> value = new java.util.HashMap<>();
+        for (int i = 0; i < values.length; i += 2) {
+            value.put(values[i], values[i + 1]);
+        }
+        for (boolean enc : new boolean[] {true, false}) {
+            for (String opt : enc ? Main.NOT_WITH_REFERENCE_ENCRYPT : Main.NOT_WITH_REFERENCE_DECRYPT) {
+                List<String> args = new java.util.ArrayList<>(List.of(enc ? "encrypt" : "decrypt", "-c",
+                        V.resolve(enc ? "cfg/encrypt_transport_crypt_off_128_vc.cfg" : "cfg/decrypt.cfg").toString(), "-i", in,
+                        "-o", o.toString(), "--reference-mode", opt));
+                if (value.containsKey(opt)) {
+                    args.add(value.get(opt));
+                }
+                Result r = psp(args.toArray(String[]::new));
+                assertEquals(2, r.rc(), args + ": " + r.err());
+                assertEquals(1, r.err().strip().lines().count(), r.err());
+                assertTrue(r.err().contains(opt + " cannot be combined with --reference-mode"), r.err());
+                assertFalse(Files.exists(o), "nothing written: " + args);
+            }
+        }
+    }
+
     /** A key pasted into a value that is echoed back (a mode, a VC, a bench option, a stray argument) is described, not shown. */
     @Test
     void aKeyPastedIntoAnOptionIsNeverEchoed() {
