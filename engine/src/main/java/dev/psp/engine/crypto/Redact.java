@@ -23,12 +23,19 @@ public final class Redact {
      * could be key material), then {@code a N-character value}.
      */
     public static String unlessKeyLike(String token) {
-        return token.matches("(?s).*[0-9a-fA-F]{16}.*") ? described(token) : printable(token);
+        return keyLike(token) ? described(token) : printable(token);
     }
 
     /** {@link #unlessKeyLike} in quotes ({@code 'tok'}), or {@code a N-character value}. */
     public static String quotedUnlessKeyLike(String token) {
-        return token.matches("(?s).*[0-9a-fA-F]{16}.*") ? described(token) : "'" + printable(token) + "'";
+        return keyLike(token) ? described(token) : "'" + printable(token) + "'";
+    }
+
+    private static final java.util.regex.Pattern KEY_LIKE = java.util.regex.Pattern.compile("[0-9a-fA-F]{16}");
+
+    /** Holds a run of 16 or more hex digits. */
+    private static boolean keyLike(String token) {
+        return KEY_LIKE.matcher(token).find();
     }
 
     /** The token as is, or {@code a N-character value}. */

@@ -1,10 +1,9 @@
 package dev.psp.engine.perf;
 
-import dev.psp.engine.crypto.Redact;
-import dev.psp.engine.pool.PacketPool;
-
 import dev.psp.engine.cli.Args;
 import dev.psp.engine.cli.ConfigException;
+import dev.psp.engine.crypto.Redact;
+import dev.psp.engine.pool.PacketPool;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -215,7 +214,7 @@ public final class BenchOptions {
             if ("kdf".equals(mode) || "rx-assoc".equals(mode)) {
                 // key operations use no packets: a packet option would be silently ignored
                 for (String opt : KEY_OPS_IGNORE) {
-                    if (FLAGS.contains(opt) ? a.flag(opt) : a.get(opt) != null) {
+                    if (a.flag(opt)) { // given, with or without a value
                         throw new BadOption("--mode " + mode + " measures key operations, no packets: " + opt
                                 + " does not apply");
                     }
