@@ -61,8 +61,7 @@ public final class DeviceConsole {
                 break;
             }
             try {
-                device.maybeRotate(); // time-based rotations due since the last command, before it runs
-                execute(args, out);
+                execute(args, out); // the device applies due time-based rotations itself before each operation
             } catch (CommandException | IllegalArgumentException e) {
                 err.println("error: " + Redact.bare(args[0]) + ": " + e.getMessage());
                 failed = true;

@@ -701,9 +701,8 @@ public final class LineRateHarness {
         if (!Double.isFinite(v)) {
             return null;
         }
-        BigDecimal fixed = new BigDecimal(String.format(Locale.ROOT, "%.4f", v));
-        BigDecimal d = Math.abs(v) < 1 && v != 0 ? new BigDecimal(v).round(new java.math.MathContext(6)) : fixed;
-        d = d.stripTrailingZeros();
+        BigDecimal d = (Math.abs(v) < 1 && v != 0 ? new BigDecimal(v).round(new java.math.MathContext(6))
+                : new BigDecimal(String.format(Locale.ROOT, "%.4f", v))).stripTrailingZeros();
         return d.scale() < 0 ? d.setScale(0) : d;
     }
 

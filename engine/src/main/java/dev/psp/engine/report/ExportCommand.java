@@ -26,6 +26,7 @@ public final class ExportCommand {
     public static int run(String[] args, PrintStream out, PrintStream err) {
         String format = null;
         String output = null;
+        Path outFile;
         List<Path> inputs = new ArrayList<>();
         try {
             Args o = Args.parse(args, 0, Set.of("--format", "-f", "--output", "-o"), Set.of("--help", "-h"));
@@ -48,12 +49,7 @@ public final class ExportCommand {
             if (inputs.isEmpty()) {
                 throw new IllegalArgumentException("no results given (" + USAGE + ")");
             }
-            if (output != null) {
-                OutputFile.requireNotAnInput(Path.of(output), inputs);
-            }
-            if (output != null && output.isEmpty()) {
-                throw new IllegalArgumentException("-o needs a file name, got an empty one");
-            }
+            outFile = output == null ? null : OutputFile.of(output, inputs);
         } catch (IllegalArgumentException | ConfigException e) {
             err.println("psp export: " + e.getMessage());
             return 2;
@@ -70,10 +66,10 @@ public final class ExportCommand {
                     yield ResultsIO.write(runs.getFirst()) + "\n";
                 }
             };
-            if (output == null) {
+            if (outFile == null) {
                 out.print(text);
             } else {
-                OutputFile.write(Path.of(output), text, false);
+                OutputFile.write(outFile, text, false);
             }
             return 0;
         } catch (IOException | RuntimeException e) {

@@ -11,14 +11,22 @@ import java.util.List;
 final class OutputFile {
     private OutputFile() {}
 
-    /** Refuses an output that is one of the inputs under any spelling (a directory input is read, never written). */
-    static void requireNotAnInput(Path out, List<Path> inputs) {
+    /**
+     * The output file {@code name}: not empty, and not one of the inputs under any spelling (a
+     * directory input is read, never written).
+     */
+    static Path of(String name, List<Path> inputs) {
+        if (name.isEmpty()) {
+            throw new IllegalArgumentException("-o needs a file name, got an empty one");
+        }
+        Path out = Path.of(name);
         for (Path in : inputs) {
             String same = Files.isRegularFile(in) ? FileArgs.sameFile("input", in, out) : null;
             if (same != null) {
                 throw new IllegalArgumentException(same);
             }
         }
+        return out;
     }
 
     /** Writes {@code text}, creating missing parent directories when {@code mkdirs}; one-line message on failure. */

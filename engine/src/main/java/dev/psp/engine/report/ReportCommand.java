@@ -21,6 +21,7 @@ public final class ReportCommand {
     /** Exit codes: 0 written, 2 bad arguments or unreadable input (one line on err). */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         String output = null;
+        Path outFile;
         String title = "PSP benchmark report";
         double threshold = CompareCommand.DEFAULT_THRESHOLD;
         List<Path> inputs = new ArrayList<>();
@@ -44,13 +45,10 @@ public final class ReportCommand {
             if (output == null) {
                 throw new IllegalArgumentException("-o FILE.html is required (" + USAGE + ")");
             }
-            if (output != null && output.isEmpty()) {
-                throw new IllegalArgumentException("-o needs a file name, got an empty one");
-            }
             if (inputs.isEmpty()) {
                 throw new IllegalArgumentException("no results given (" + USAGE + ")");
             }
-            OutputFile.requireNotAnInput(Path.of(output), inputs);
+            outFile = OutputFile.of(output, inputs);
         } catch (IllegalArgumentException | ConfigException e) {
             err.println("psp report: " + e.getMessage());
             return 2;
@@ -58,7 +56,7 @@ public final class ReportCommand {
         try {
             List<ResultSet> runs = ResultsIO.loadAll(inputs);
             String html = HtmlReport.render(runs, threshold, title);
-            OutputFile.write(Path.of(output), html, true);
+            OutputFile.write(outFile, html, true);
             int results = runs.stream().mapToInt(r -> r.results().size()).sum();
             out.printf("psp report: wrote %s (%d run%s, %d results, %d KiB)%n", output, runs.size(),
                     runs.size() == 1 ? "" : "s", results, (html.length() + 1023) / 1024);
