@@ -153,10 +153,9 @@ public final class BenchOptions {
     /**
      * {@code --corrupt-every N} corrupts every Nth buffer of each worker's ring of templates, reused
      * round after round: exactly 1 in N packets fail only when N divides the ring (with N > ring it
-     * was 1 per ring, with 200 on 256 buffers 2 in 256). Checked for a run, not by {@link #parse}
-     * (workload tests use odd rings on purpose).
+     * was 1 per ring, with 200 on 256 buffers 2 in 256).
      */
-    void checkCorruptShare() throws BadOption {
+    private void checkCorruptShare() throws BadOption {
         int slots = imix ? Math.max(ring, TrafficGenerator.IMIX_CYCLE) : ring;
         if (corruptEvery > 0 && slots % corruptEvery != 0) {
             throw new BadOption("--corrupt-every " + corruptEvery + " must divide the ring of " + slots
@@ -248,6 +247,7 @@ public final class BenchOptions {
         if (o.corruptEvery != 0 && o.mode != Mode.DECRYPT) {
             throw new BadOption("--corrupt-every needs --mode decrypt");
         }
+        o.checkCorruptShare();
         if (o.gro) {
             if (o.mode != Mode.DECRYPT) {
                 throw new BadOption("--gro needs --mode decrypt (GRO coalesces what was decrypted)");

@@ -83,7 +83,6 @@ public final class LineRateHarness {
         BenchOptions o;
         try {
             o = BenchOptions.parse(args);
-            o.checkCorruptShare();
         } catch (BenchOptions.BadOption e) {
             err.println("psp bench: " + e.getMessage());
             return EXIT_USAGE;

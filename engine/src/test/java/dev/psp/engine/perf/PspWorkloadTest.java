@@ -13,19 +13,19 @@ class PspWorkloadTest {
 
     @Test
     void failedPacketsLeaveThePayloadTally() throws Exception {
-        // 16 slots with payloads 64, 200, 300, 500 in turn; slots 0, 3, 6, 9, 12, 15 carry a corrupted ICV
-        BenchOptions o = BenchOptions.parse(new String[] {"--mode", "decrypt", "--ring", "16", "--burst", "8",
+        // 12 slots with payloads 64, 200, 300, 500 in turn; slots 0, 3, 6, 9 (64, 500, 300, 200 B) carry a corrupted ICV
+        BenchOptions o = BenchOptions.parse(new String[] {"--mode", "decrypt", "--ring", "12", "--burst", "6",
                 "--flows", "3", "--corrupt-every", "3"});
         int[] payloads = {64, 200, 300, 500};
         try (PspWorkload w = new PspWorkload(o, AeadBackends.jdk(), payloads, 1)) {
-            for (int i = 0; i < 4; i++) {
+            for (int i = 0; i < 4; i++) { // twice round the ring
                 w.runBurst();
             }
-            assertEquals(32, w.packetsIn());
-            assertEquals(20, w.packetsOut());
-            long corrupted = 64 + 500 + 300 + 200 + 64 + 500;
-            assertEquals(2 * (4 * (64 + 200 + 300 + 500) - corrupted), w.payloadBytesOut());
-            assertEquals(Map.of("rx-auth-fail", 12L), w.drops());
+            assertEquals(24, w.packetsIn());
+            assertEquals(16, w.packetsOut());
+            long corrupted = 64 + 500 + 300 + 200;
+            assertEquals(2 * (3 * (64 + 200 + 300 + 500) - corrupted), w.payloadBytesOut());
+            assertEquals(Map.of("rx-auth-fail", 8L), w.drops());
             assertNull(w.counterMismatch());
         }
     }
@@ -65,14 +65,14 @@ class PspWorkloadTest {
     @Test
     void groWithFailuresKeepsTheCountsBalanced() throws Exception {
         BenchOptions o = BenchOptions.parse(new String[] {"--mode", "decrypt", "--gro", "--ring", "32", "--burst", "16",
-                "--flows", "2", "--corrupt-every", "5"});
+                "--flows", "2", "--corrupt-every", "8"});
         try (PspWorkload g = new PspWorkload(o, AeadBackends.jdk(), new int[] {500}, 1, true)) {
-            int ok = g.runBurst() + g.runBurst(); // slots 0, 5, 10, 15 | 20, 25, 30 corrupted
-            assertEquals(32 - 7, ok);
-            assertEquals(Map.of("rx-auth-fail", 7L), g.drops());
-            assertEquals((32 - 7) * 500, g.payloadBytesOut());
-            // runs between the holes: [1-4] [6-9] [11-14] | [16-19] [21-24] [26-29] [31]
-            assertEquals(7, g.groPacketsOut());
+            int ok = g.runBurst() + g.runBurst(); // slots 0, 8 | 16, 24 corrupted
+            assertEquals(32 - 4, ok);
+            assertEquals(Map.of("rx-auth-fail", 4L), g.drops());
+            assertEquals((32 - 4) * 500, g.payloadBytesOut());
+            // runs between the holes: [1-7] [9-15] | [17-23] [25-31]
+            assertEquals(4, g.groPacketsOut());
             assertNull(g.counterMismatch());
         }
     }
