@@ -25,10 +25,10 @@ public final class Main {
             usage: psp COMMAND [OPTIONS]
               encrypt -c CFG -i IN -o OUT [--reference-mode] [--backend NAME|best] [--sport hash|xor|fixed:N|table:P,..]
                       [--udp-checksum] [--inner-checksum] [--vc-value HEX] [--s-bit] [--d-bit] [--tso-mss N]
-                      [--gso-size N] [--json]
+                      [--gso-size N] [--json] [-v]
               decrypt -c CFG -i IN -o OUT [--mode transport|tunnel|auto] [--reference-mode]
                       [--backend NAME|best] [--key-cache N] [--inner-checksum] [--gro] [--gro-max-segments N]
-                      [--gro-max-size N] [--gro-merge chain|copy] [--json]
+                      [--gro-max-size N] [--gro-merge chain|copy] [--gro-flush-timeout NS] [--json] [-v]
               backends                 list the AEAD backends, their versions or why they are unavailable
               demo [--vectors DIR]     encrypt and decrypt the shared reference vectors, print counters, short benchmark
               bench [OPTIONS]          line-rate harness (psp bench --help)
@@ -54,6 +54,24 @@ public final class Main {
     static final String BACKENDS_USAGE = """
             usage: psp backends
               lists the AEAD backends, their versions or why they are unavailable""";
+
+    private static final Set<String> ENCRYPT_VALUED =
+            Set.of("-c", "-i", "-o", "--backend", "--sport", "--vc-value", "--tso-mss", "--gso-size");
+    private static final Set<String> ENCRYPT_FLAGS =
+            Set.of("--reference-mode", "--udp-checksum", "--inner-checksum", "--s-bit", "--d-bit", "--json", "-v", "--help", "-h");
+    private static final Set<String> DECRYPT_VALUED = Set.of("-c", "-i", "-o", "--backend", "--mode", "--key-cache",
+            "--gro-max-segments", "--gro-max-size", "--gro-merge", "--gro-flush-timeout");
+    private static final Set<String> DECRYPT_FLAGS =
+            Set.of("--reference-mode", "--json", "--gro", "--inner-checksum", "-v", "--help", "-h");
+    /** Every option name psp encrypt / psp decrypt accept (their usage lines list them all). */
+    static final Set<String> ENCRYPT_OPTIONS = union(ENCRYPT_VALUED, ENCRYPT_FLAGS);
+    static final Set<String> DECRYPT_OPTIONS = union(DECRYPT_VALUED, DECRYPT_FLAGS);
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> u = new java.util.HashSet<>(a);
+        u.addAll(b);
+        return Set.copyOf(u);
+    }
 
     private Main() {}
 
@@ -170,8 +188,7 @@ public final class Main {
     }
 
     static int encrypt(String[] args, PrintStream out) throws ConfigException, IOException {
-        Args a = Args.parse(args, 1, Set.of("-c", "-i", "-o", "--backend", "--sport", "--vc-value", "--tso-mss", "--gso-size"),
-                Set.of("--reference-mode", "--udp-checksum", "--inner-checksum", "--s-bit", "--d-bit", "--json", "-v", "--help", "-h"));
+        Args a = Args.parse(args, 1, ENCRYPT_VALUED, ENCRYPT_FLAGS);
         if (help(a, out, ENCRYPT_USAGE)) {
             return 0;
         }
@@ -229,8 +246,7 @@ public final class Main {
     }
 
     static int decrypt(String[] args, PrintStream out, PrintStream err) throws ConfigException, IOException {
-        Args a = Args.parse(args, 1, Set.of("-c", "-i", "-o", "--backend", "--mode", "--key-cache", "--gro-max-segments",
-                "--gro-max-size", "--gro-merge", "--gro-flush-timeout"), Set.of("--reference-mode", "--json", "--gro", "--inner-checksum", "-v", "--help", "-h"));
+        Args a = Args.parse(args, 1, DECRYPT_VALUED, DECRYPT_FLAGS);
         if (help(a, out, DECRYPT_USAGE)) {
             return 0;
         }

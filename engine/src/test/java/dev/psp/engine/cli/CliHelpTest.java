@@ -26,6 +26,35 @@ class CliHelpTest {
         assertEquals(0, psp("help").rc());
     }
 
+    /**
+     * Every option encrypt and decrypt accept is in their own usage and in psp help's summary
+     * (--gro-flush-timeout was missing from the summary).
+     */
+    @Test
+    void everyAcceptedOptionIsInTheUsageLines() {
+        String[][] commands = {{"encrypt", Main.ENCRYPT_USAGE}, {"decrypt", Main.DECRYPT_USAGE}};
+        java.util.Map<String, java.util.Set<String>> accepted = java.util.Map.of(
+                "encrypt", Main.ENCRYPT_OPTIONS, "decrypt", Main.DECRYPT_OPTIONS);
+        String summary = psp("help").out();
+        for (String[] c : commands) {
+            String line = summary.substring(summary.indexOf("  " + c[0] + " "));
+            line = line.substring(0, nextCommand(line));
+            for (String o : accepted.get(c[0])) {
+                if (o.equals("--help") || o.equals("-h")) {
+                    continue;
+                }
+                assertTrue(c[1].matches("(?s).*[\\[ ]" + java.util.regex.Pattern.quote(o) + "[\\] ].*"), c[0] + " usage lacks " + o);
+                assertTrue(line.matches("(?s).*[\\[ ]" + java.util.regex.Pattern.quote(o) + "[\\] ].*"), "psp help's " + c[0] + " lacks " + o);
+            }
+        }
+    }
+
+    /** The length of {@code text}'s first command entry: up to the next line indented by exactly two spaces. */
+    private static int nextCommand(String text) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\n  [a-z]").matcher(text);
+        return m.find() ? m.start() : text.length();
+    }
+
     /** psp help takes no arguments (there is no 'psp help COMMAND': 'psp COMMAND --help' is the form). */
     @Test
     void helpRefusesExtraArguments() {
