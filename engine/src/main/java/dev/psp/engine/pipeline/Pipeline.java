@@ -247,6 +247,9 @@ public final class Pipeline implements AutoCloseable {
             LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(100));
         }
         halt();
+        // a failure in the last batch (after the waits above last looked) or in a stage's close
+        // (on halt) must not pass for a clean drain
+        checkFailure();
     }
 
     private void checkFailure() {

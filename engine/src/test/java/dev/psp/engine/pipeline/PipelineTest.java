@@ -335,6 +335,58 @@ class PipelineTest {
     }
 
     @Test
+    void aFailureInTheLastBatchFailsTheDrain() throws Exception {
+        try (PacketPool pool = PacketPool.create(64, 512)) {
+            WorkerStage.Factory enc = encrypt(0);
+            java.util.concurrent.atomic.AtomicLong seen = new java.util.concurrent.atomic.AtomicLong();
+            WorkerStage.Factory lastFails = (w, burst) -> {
+                WorkerStage real = enc.create(w, burst);
+                return new WorkerStage() {
+                    @Override public int process(dev.psp.engine.psp.Packet[] pkts, int n) {
+                        if (seen.addAndGet(n) == 100) {
+                            // slow enough that awaitDrain is already waiting for this batch
+                            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+                            throw new IllegalStateException("boom");
+                        }
+                        return real.process(pkts, n);
+                    }
+                    @Override public PspCounters counters() { return real.counters(); }
+                    @Override public FlowTelemetry telemetry() { return real.telemetry(); }
+                    @Override public void close() { real.close(); }
+                };
+            };
+            Pipeline p = pipeline(pool, new SyntheticSource(100, 4, 100), new CountingSink(), lastFails).workers(1).build().start();
+            // the failed batch never reaches the sink: the drain must not report success
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, p::awaitDrain,
+                    () -> "drain succeeded with " + p.stats());
+            assertEquals("boom", e.getCause().getMessage());
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, p::close);
+        }
+    }
+
+    @Test
+    void aStageThatFailsToCloseFailsTheDrain() throws Exception {
+        try (PacketPool pool = PacketPool.create(64, 512)) {
+            WorkerStage.Factory enc = encrypt(0);
+            WorkerStage.Factory closeFails = (w, burst) -> {
+                WorkerStage real = enc.create(w, burst);
+                return new WorkerStage() {
+                    @Override public int process(dev.psp.engine.psp.Packet[] pkts, int n) { return real.process(pkts, n); }
+                    @Override public PspCounters counters() { return real.counters(); }
+                    @Override public FlowTelemetry telemetry() { return real.telemetry(); }
+                    @Override public void close() { real.close(); throw new IllegalStateException("close boom"); }
+                };
+            };
+            Pipeline p = pipeline(pool, new SyntheticSource(100, 4, 100), new CountingSink(), closeFails).build().start();
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, p::awaitDrain);
+            assertEquals("close boom", e.getCause().getMessage());
+            assertTrue(p.stats().conserved()); // every packet was processed before the workers stopped
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, p::close);
+            PoolAssertions.assertNoLeaks(pool);
+        }
+    }
+
+    @Test
     void rssKeepsAFlowOnOneWorker() {
         for (int h : new int[] {0, 1, -1, Integer.MIN_VALUE, 0x7fffffff, 12345}) {
             int w = Pipeline.workerOf(h, 3);
