@@ -13,6 +13,7 @@ import dev.psp.engine.psp.Packet;
 import dev.psp.engine.psp.PspCounters;
 import dev.psp.engine.psp.Reason;
 import dev.psp.engine.wire.PacketHeaders;
+import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -171,6 +172,7 @@ public final class Pipeline implements AutoCloseable {
                     continue;
                 }
                 idle = 0;
+                in += n; // before any of them is published: a snapshot never shows more out than in
                 for (int i = 0; i < n; i++) {
                     Packet p = buf[i];
                     int hash = h.parse(p.segment, p.offset, p.length) == PacketHeaders.OK ? FlowHash.of(h) : 0;
@@ -195,7 +197,6 @@ public final class Pipeline implements AutoCloseable {
                     r.publish(lo, hi);
                     counts[w] = 0;
                 }
-                in += n;
             }
         } catch (Throwable t) {
             recordFailure(t);
@@ -338,8 +339,16 @@ public final class Pipeline implements AutoCloseable {
     /** Packet accounting so far (exact once drained). */
     public Stats stats() {
         SinkHandler s = sinkHandler;
-        return new Stats(in, s.delivered, s.deliveredBytes, s.passedThrough, s.dropped, s.drops.clone(),
-                s.sinkErrors, source.skipped());
+        long delivered = s.delivered;
+        long deliveredBytes = s.deliveredBytes;
+        long passedThrough = s.passedThrough;
+        long dropped = s.dropped;
+        long[] drops = s.drops.clone();
+        long sinkErrors = s.sinkErrors;
+        // what came out is read before what went in, so that a snapshot taken while running never
+        // shows more out than in
+        VarHandle.acquireFence();
+        return new Stats(in, delivered, deliveredBytes, passedThrough, dropped, drops, sinkErrors, source.skipped());
     }
 
     /** The workers' counters, merged. */

@@ -387,6 +387,51 @@ class PipelineTest {
     }
 
     @Test
+    void statsReadWhileRunningNeverShowMoreOutThanIn() throws Exception {
+        try (PacketPool pool = PacketPool.create(64, 512)) {
+            java.util.concurrent.CountDownLatch sinkSaw = new java.util.concurrent.CountDownLatch(1);
+            // the source publishes its first burst, then stalls (as a preempted thread would) until the
+            // sink has seen a packet of it
+            java.util.function.Supplier<com.lmax.disruptor.WaitStrategy> stallFirstPublish = () -> {
+                com.lmax.disruptor.WaitStrategy real = new com.lmax.disruptor.SleepingWaitStrategy();
+                return new com.lmax.disruptor.WaitStrategy() {
+                    @Override public long waitFor(long seq, com.lmax.disruptor.Sequence cursor, com.lmax.disruptor.Sequence dep,
+                                                  com.lmax.disruptor.SequenceBarrier barrier) throws com.lmax.disruptor.AlertException,
+                            InterruptedException, com.lmax.disruptor.TimeoutException {
+                        return real.waitFor(seq, cursor, dep, barrier);
+                    }
+                    @Override public void signalAllWhenBlocking() {
+                        if (Thread.currentThread().getName().equals("psp-source")) {
+                            try {
+                                sinkSaw.await(2, TimeUnit.SECONDS);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                    }
+                };
+            };
+            Pipeline[] ref = new Pipeline[1];
+            List<String> torn = new ArrayList<>();
+            Sink sink = new Sink() {
+                @Override public void deliver(dev.psp.engine.psp.Packet p) {
+                    Pipeline.Stats s = ref[0].stats();
+                    if (s.in() < s.delivered() + s.passedThrough() + s.dropped()) {
+                        torn.add(s.toString());
+                    }
+                    sinkSaw.countDown();
+                }
+            };
+            ref[0] = pipeline(pool, new SyntheticSource(200, 4, 100), sink, encrypt(0)).waitStrategy(stallFirstPublish).build();
+            ref[0].start().awaitDrain();
+            assertTrue(ref[0].stats().conserved(), ref[0].stats().toString());
+            ref[0].close();
+            PoolAssertions.assertNoLeaks(pool);
+            assertEquals(List.of(), torn, "in-flight (in - out) went negative");
+        }
+    }
+
+    @Test
     void rssKeepsAFlowOnOneWorker() {
         for (int h : new int[] {0, 1, -1, Integer.MIN_VALUE, 0x7fffffff, 12345}) {
             int w = Pipeline.workerOf(h, 3);
