@@ -12,7 +12,8 @@ import java.nio.file.Path;
  * Reads a pcap/pcapng file and copies each Ethernet record into a pool slot with its timestamp.
  * Records that do not fit a slot's data room or are not Ethernet are skipped and counted, as are
  * the well-delimited invalid records the reader skips ({@link PcapReader#malformedRecords()}). A
- * truncated or corrupt record the reader cannot get past ends the source ({@link #error()} says where).
+ * truncated or corrupt record the reader cannot get past ends the source ({@link #error()} says where)
+ * and is counted as one skipped record, as {@code psp encrypt|decrypt} counts it as one malformed packet.
  */
 public final class PcapSource implements Source {
     private final PcapReader reader;
@@ -68,12 +69,17 @@ public final class PcapSource implements Source {
 
     /** Records read from the file so far (skipped ones included, malformed ones too). */
     public long recordsRead() {
-        return read + reader.malformedRecords();
+        return read + unreadable();
     }
 
     @Override
     public long skipped() {
-        return skipped + reader.malformedRecords();
+        return skipped + unreadable();
+    }
+
+    /** Records the reader could not hand over: the malformed ones it skipped, and the one it stopped at. */
+    private long unreadable() {
+        return reader.malformedRecords() + (reader.truncated() ? 1 : 0);
     }
 
     /** Why reading stopped early (corrupt or truncated record), or null. */

@@ -315,6 +315,33 @@ class PipelineTest {
     }
 
     @Test
+    void pcapRecordCutShortByTheEndOfTheFileIsCounted(@TempDir Path dir) throws Exception {
+        SyntheticSource gen = new SyntheticSource(10, 3, 100, 300);
+        Path good = dir.resolve("good.pcap");
+        try (dev.psp.engine.pcap.PcapWriter w = dev.psp.engine.pcap.PcapWriter.create(good)) {
+            for (int i = 0; i < 10; i++) {
+                byte[] f = gen.frame(i);
+                w.write(MemorySegment.ofArray(f), 0, f.length, 1, 0);
+            }
+        }
+        byte[] file = java.nio.file.Files.readAllBytes(good);
+        Path cut = dir.resolve("cut.pcap");
+        java.nio.file.Files.write(cut, java.util.Arrays.copyOf(file, file.length - 20)); // the last record loses 20 bytes
+        for (int workers : new int[] {1, 3}) {
+            try (PacketPool pool = PacketPool.create(64, 2048)) {
+                PcapSource src = PcapSource.open(cut);
+                Run r = run(pool, pipeline(pool, src, new CountingSink(), encrypt(0)).workers(workers));
+                assertTrue(src.error() != null && src.error().contains("exceeds"), src.error());
+                assertEquals(9, r.stats().in());
+                assertEquals(9, r.stats().delivered());
+                // 10 records in the file: 9 went in, the cut one is counted, not lost
+                assertEquals(1, r.stats().sourceSkipped(), r.stats().toString());
+                assertEquals(10, src.recordsRead());
+            }
+        }
+    }
+
+    @Test
     void aFailingWorkerFailsTheDrainInsteadOfHanging() throws Exception {
         try (PacketPool pool = PacketPool.create(64, 512)) {
             WorkerStage.Factory enc = encrypt(0);
