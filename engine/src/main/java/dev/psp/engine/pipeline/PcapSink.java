@@ -29,9 +29,8 @@ public final class PcapSink implements Sink {
     @Override
     public void deliver(Packet p) {
         try {
-            long sec = p.tsSeconds < 0 || p.tsSeconds > 0xFFFF_FFFFL ? 0 : p.tsSeconds;
-            int nanos = p.tsNanos < 0 || p.tsNanos >= 1_000_000_000 ? 0 : p.tsNanos;
-            writer.write(p.segment, p.offset, p.length, sec, nanos);
+            // the writer clamps a timestamp classic pcap cannot hold (PcapWriter's class comment)
+            writer.write(p.segment, p.offset, p.length, p.tsSeconds, p.tsNanos);
             written++;
         } catch (IOException | RuntimeException e) {
             errors++;
