@@ -471,7 +471,18 @@ public final class Pipeline implements AutoCloseable {
 
         private void flush() {
             int k = n;
-            stage.process(batch, k);
+            try {
+                stage.process(batch, k);
+            } catch (Throwable t) {
+                // the failure is recorded and fails the drain; the batch (in an unknown state) goes
+                // back to its pool, never again through the stage nor to the sink
+                for (int j = 0; j < k; j++) {
+                    PacketPool.releaseHome(batch[j]);
+                    batch[j] = null;
+                }
+                n = 0;
+                throw t;
+            }
             long hi = out.next(k); // blocks while the output ring is full: backpressure
             long lo = hi - (k - 1);
             for (int j = 0; j < k; j++) {

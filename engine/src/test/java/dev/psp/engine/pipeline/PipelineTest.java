@@ -362,6 +362,55 @@ class PipelineTest {
     }
 
     @Test
+    void aBatchTheStageThrewOnIsNotProcessedAgain() throws Exception {
+        try (PacketPool pool = PacketPool.create(256, 512)) {
+            WorkerStage.Factory enc = encrypt(0);
+            Pipeline[] ref = new Pipeline[1];
+            Set<dev.psp.engine.psp.Packet> handed = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            List<String> twice = new ArrayList<>();
+            WorkerStage.Factory firstFails = (w, burst) -> {
+                WorkerStage real = enc.create(w, burst);
+                return new WorkerStage() {
+                    int calls;
+                    @Override public int process(dev.psp.engine.psp.Packet[] pkts, int n) {
+                        for (int i = 0; i < n; i++) {
+                            if (!handed.add(pkts[i])) {
+                                twice.add("slot " + pkts[i].slot);
+                            }
+                        }
+                        if (calls++ == 0) {
+                            // more packets are queued behind this batch when it fails
+                            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+                            while (ref[0].stats().in() < 100 && System.nanoTime() < deadline) {
+                                java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+                            }
+                            throw new IllegalStateException("boom");
+                        }
+                        return real.process(pkts, n);
+                    }
+                    @Override public PspCounters counters() { return real.counters(); }
+                    @Override public FlowTelemetry telemetry() { return real.telemetry(); }
+                    @Override public void close() { real.close(); }
+                };
+            };
+            // 200 packets from a pool of 256: no slot is reused, so a packet handed twice was processed twice
+            SyntheticSource gen = new SyntheticSource(200, 4, 100);
+            Source oneFirst = new Source() { // a first batch of one, shorter than a burst
+                boolean first = true;
+                @Override public int poll(PacketPool p, dev.psp.engine.psp.Packet[] out, int max) {
+                    int k = gen.poll(p, out, first ? 1 : max);
+                    first = false;
+                    return k;
+                }
+            };
+            ref[0] = pipeline(pool, oneFirst, new CountingSink(), firstFails).workers(1).burst(8).build().start();
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, ref[0]::awaitDrain);
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, ref[0]::close);
+            assertEquals(List.of(), twice, "packets of the failed batch went through the stage again");
+        }
+    }
+
+    @Test
     void aFailureInTheLastBatchFailsTheDrain() throws Exception {
         try (PacketPool pool = PacketPool.create(64, 512)) {
             WorkerStage.Factory enc = encrypt(0);
