@@ -267,13 +267,22 @@ public final class Pipeline implements AutoCloseable {
             return;
         }
         drained = true;
+        // after a clean drain nothing blocks; after a failure a thread may be stuck claiming a ring
+        // slot nobody frees, so it is left behind (daemon) rather than hanging the caller
+        long wait = failure == null ? 0 : TimeUnit.SECONDS.toMillis(2);
+        try {
+            // a failure stops the source at its next poll: wait for that (the workers still take what
+            // it publishes meanwhile) before the caller closes the source and reclaims the pool
+            if (sourceThread.isAlive()) {
+                sourceThread.join(wait);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         for (BatchEventProcessor<PacketEvent> p : workerProcessors) {
             p.halt();
         }
         sinkProcessor.halt();
-        // after a clean drain nothing blocks; after a failure a thread may be stuck claiming a ring
-        // slot nobody frees, so it is left behind (daemon) rather than hanging the caller
-        long wait = failure == null ? 0 : TimeUnit.SECONDS.toMillis(2);
         try {
             for (Thread t : workerThreads) {
                 t.join(wait);

@@ -411,6 +411,48 @@ class PipelineTest {
     }
 
     @Test
+    void closeAfterAFailureWaitsForTheSourceBeforeClosingIt() throws Exception {
+        try (PacketPool pool = PacketPool.create(64, 512)) {
+            SyntheticSource gen = new SyntheticSource(100, 4, 100);
+            java.util.concurrent.atomic.AtomicBoolean inPoll = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicBoolean closedUnderPoll = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.CountDownLatch secondPoll = new java.util.concurrent.CountDownLatch(1);
+            Source slow = new Source() { // the second poll takes a while (a slow disk): the worker fails meanwhile
+                int polls;
+                @Override public int poll(PacketPool p, dev.psp.engine.psp.Packet[] out, int max) {
+                    inPoll.set(true);
+                    try {
+                        if (polls++ == 1) {
+                            secondPoll.countDown();
+                            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(300));
+                        }
+                        return gen.poll(p, out, max);
+                    } finally {
+                        inPoll.set(false);
+                    }
+                }
+                @Override public void close() {
+                    closedUnderPoll.compareAndSet(false, inPoll.get());
+                }
+            };
+            WorkerStage.Factory enc = encrypt(0);
+            WorkerStage.Factory broken = (w, burst) -> {
+                WorkerStage real = enc.create(w, burst);
+                return new WorkerStage() {
+                    @Override public int process(dev.psp.engine.psp.Packet[] pkts, int n) { throw new IllegalStateException("boom"); }
+                    @Override public PspCounters counters() { return real.counters(); }
+                    @Override public FlowTelemetry telemetry() { return real.telemetry(); }
+                    @Override public void close() { real.close(); }
+                };
+            };
+            Pipeline p = pipeline(pool, slow, new CountingSink(), broken).build().start();
+            assertTrue(secondPoll.await(5, TimeUnit.SECONDS));
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, p::close);
+            assertFalse(closedUnderPoll.get(), "the source was closed while its thread was still polling it");
+        }
+    }
+
+    @Test
     void aFailureInTheLastBatchFailsTheDrain() throws Exception {
         try (PacketPool pool = PacketPool.create(64, 512)) {
             WorkerStage.Factory enc = encrypt(0);
