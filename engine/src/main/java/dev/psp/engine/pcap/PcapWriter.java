@@ -8,6 +8,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -24,7 +25,8 @@ import java.nio.file.StandardOpenOption;
  * 0..999999999 ns is clamped into it. The record is written either way.
  *
  * <p>Thread safety: none; one thread writes. Bytes reach the file when the buffer fills, on
- * {@link #flush()} and on {@link #close()}; an {@link IOException} leaves the file incomplete.
+ * {@link #flush()} and on {@link #close()}; an {@link IOException} leaves the file incomplete (the
+ * bytes not yet written stay buffered: a later flush writes them, each byte once).
  */
 public final class PcapWriter implements AutoCloseable {
 
@@ -42,16 +44,18 @@ public final class PcapWriter implements AutoCloseable {
     private static final long MAX_U32 = 0xFFFF_FFFFL;
     private static final int MAX_NANOS = 999_999_999;
 
-    private final FileChannel channel;
+    private final WritableByteChannel channel;
     private final Arena arena;
     private final MemorySegment buffer;
     private final ByteBuffer bufferView;
     private final int snapLength;
     private final boolean nanos;
     private int fill;
+    /** Bytes of the buffer already in the file (non-zero only after a flush failed part-way). */
+    private int flushed;
     private boolean closed;
 
-    private PcapWriter(FileChannel channel, int snapLength, int linkType, boolean nanos) {
+    private PcapWriter(WritableByteChannel channel, int snapLength, int linkType, boolean nanos) {
         this.channel = channel;
         this.snapLength = snapLength;
         this.nanos = nanos;
@@ -67,6 +71,11 @@ public final class PcapWriter implements AutoCloseable {
         buffer.set(INT_LE, 16, snapLength);
         buffer.set(INT_LE, 20, linkType);
         fill = PcapReader.CLASSIC_HEADER_LENGTH;
+    }
+
+    /** A writer over {@code channel} (which it closes), for tests that need a channel of their own; see {@link #create(Path, int, int, boolean)}. */
+    static PcapWriter over(WritableByteChannel channel, int snapLength, int linkType, boolean nanos) {
+        return new PcapWriter(channel, snapLength, linkType, nanos);
     }
 
     /** Creates (or truncates) {@code file} as a microsecond Ethernet pcap with snap length {@value #DEFAULT_SNAPLEN}. */
@@ -177,13 +186,21 @@ public final class PcapWriter implements AutoCloseable {
         return p + PcapReader.CLASSIC_RECORD_HEADER_LENGTH;
     }
 
-    /** Writes the buffered bytes to the file (no fsync). */
+    /**
+     * Writes the buffered bytes to the file (no fsync). After a write that failed part-way the next
+     * flush resumes after the bytes that reached the file, so none is written twice.
+     */
     public void flush() throws IOException {
-        bufferView.clear().limit(fill);
+        bufferView.clear().limit(fill).position(flushed);
         while (bufferView.hasRemaining()) {
-            channel.write(bufferView);
+            try {
+                channel.write(bufferView);
+            } finally {
+                flushed = bufferView.position();
+            }
         }
         fill = 0;
+        flushed = 0;
     }
 
     /** Flushes, closes the file and frees the buffer; idempotent. */

@@ -260,4 +260,49 @@ class PcapWriterTest {
             assertThrows(IllegalArgumentException.class, () -> h.copyFrameTo(slab, 900, -1));
         }
     }
+
+    /**
+     * A write that fails part-way (disk full for a moment) must not write the buffer's first bytes
+     * twice when the next flush succeeds: the file is the records in order, each once (it repeated
+     * everything from the buffer's start).
+     */
+    @Test
+    void aFlushThatFailedPartWayResumesWhereItStopped() throws IOException {
+        java.io.ByteArrayOutputStream file = new java.io.ByteArrayOutputStream();
+        int[] failAfter = {30}; // the first write call takes 30 bytes, then the next one fails, once
+        java.nio.channels.WritableByteChannel ch = new java.nio.channels.WritableByteChannel() {
+            @Override
+            public int write(java.nio.ByteBuffer src) throws IOException {
+                if (failAfter[0] == 0) {
+                    failAfter[0] = -1;
+                    throw new IOException("No space left on device");
+                }
+                int n = failAfter[0] > 0 ? Math.min(failAfter[0], src.remaining()) : src.remaining();
+                failAfter[0] = failAfter[0] > 0 ? 0 : failAfter[0];
+                byte[] b = new byte[n];
+                src.get(b);
+                file.write(b, 0, n);
+                return n;
+            }
+
+            @Override
+            public boolean isOpen() {
+                return true;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        byte[] a = PcapBytes.data(60, 1);
+        byte[] b = PcapBytes.data(70, 2);
+        try (PcapWriter w = PcapWriter.over(ch, 9014, PcapWriter.LINKTYPE_ETHERNET, false)) {
+            w.write(MemorySegment.ofArray(a), 0, 60, 1L, 0);
+            assertThrows(IOException.class, w::flush);
+            w.write(MemorySegment.ofArray(b), 0, 70, 2L, 0);
+        }
+        byte[] expected = PcapBytes.classic(ByteOrder.LITTLE_ENDIAN, false, 9014, 1)
+                .record(1L, 0, a, 60).record(2L, 0, b, 70).toArray();
+        assertArrayEquals(expected, file.toByteArray());
+    }
 }
