@@ -400,7 +400,9 @@ public final class Pipeline implements AutoCloseable {
     /**
      * Packet accounting: every packet the source produced ({@code in}) was delivered, passed through
      * (decrypt, not PSP) or dropped with a reason ({@code dropsByReason}, indexed by
-     * {@link Reason#code()}); {@code sourceSkipped} records never entered.
+     * {@link Reason#code()}); {@code sourceSkipped} records never entered. {@code sinkErrors}: calls
+     * into the sink that threw: a packet's deliver or reject (the packet stays counted where it was
+     * headed: it reached the sink) or an end-of-batch hint.
      */
     public record Stats(long in, long delivered, long deliveredBytes, long passedThrough, long dropped,
                         long[] dropsByReason, long sinkErrors, long sourceSkipped) {
@@ -532,14 +534,18 @@ public final class Pipeline implements AutoCloseable {
                     drops[r]++;
                     sink.reject(p);
                 }
-                if (endOfBatch) {
-                    sink.endOfBatch();
-                }
             } catch (RuntimeException ex) {
-                sinkErrors++;
+                sinkErrors++; // counted where it was headed (delivered, passed through or dropped) and here
             } finally {
                 if (!PacketPool.releaseHome(p)) {
                     unpooled++;
+                }
+            }
+            if (endOfBatch) {
+                try {
+                    sink.endOfBatch(); // also after the batch's last packet failed in the sink
+                } catch (RuntimeException ex) {
+                    sinkErrors++;
                 }
             }
         }

@@ -191,6 +191,27 @@ class PipelineTest {
         }
     }
 
+    /**
+     * A sink that throws on every packet: each is counted once as a sink error (as delivered: it
+     * reached the sink), processing goes on, and the sink still gets its end-of-batch hint (it was
+     * skipped whenever the batch's last packet threw, so a flushing sink never flushed).
+     */
+    @Test
+    void aThrowingSinkIsCountedAndStillToldWhereBatchesEnd() throws Exception {
+        try (PacketPool pool = PacketPool.create(64, 2048)) {
+            int[] ends = new int[1];
+            Sink broken = new Sink() {
+                @Override public void deliver(dev.psp.engine.psp.Packet p) { throw new IllegalStateException("disk gone"); }
+                @Override public void endOfBatch() { ends[0]++; }
+            };
+            Run r = run(pool, pipeline(pool, new SyntheticSource(50, 4, 100), broken, encrypt(0)));
+            assertEquals(50, r.stats().in());
+            assertEquals(50, r.stats().sinkErrors());
+            assertTrue(r.stats().conserved(), r.stats().toString());
+            assertTrue(ends[0] >= 1, "endOfBatch never called");
+        }
+    }
+
     @Test
     void backpressureWithTinyRingsAndSlowSinkLosesNothing() throws Exception {
         SyntheticSource gen = new SyntheticSource(400, 4, 100, 300);
