@@ -10,7 +10,8 @@ import java.nio.file.Path;
 
 /**
  * Reads a pcap/pcapng file and copies each Ethernet record into a pool slot with its timestamp.
- * Records that do not fit a slot's data room or are not Ethernet are skipped and counted, as are
+ * Records that do not fit a slot's data room, are not Ethernet or are partial captures (captured
+ * length below the original length) are skipped and counted, as are
  * the well-delimited invalid records the reader skips ({@link PcapReader#malformedRecords()}). A
  * truncated or corrupt record the reader cannot get past ends the source ({@link #error()} says where)
  * and is counted as one skipped record, as {@code psp encrypt|decrypt} counts it as one malformed packet.
@@ -51,7 +52,8 @@ public final class PcapSource implements Source {
             read++;
             Packet p = out[filled];
             int len = reader.capturedLength();
-            if (reader.linkType() != PcapWriter.LINKTYPE_ETHERNET || len > p.limit - p.offset) {
+            // a partial capture (caplen < origlen) cannot be sealed or opened whole, as psp encrypt|decrypt drop it
+            if (reader.linkType() != PcapWriter.LINKTYPE_ETHERNET || len != reader.originalLength() || len > p.limit - p.offset) {
                 skipped++;
                 continue;
             }
