@@ -60,6 +60,35 @@ class PipelineTest {
                 .source(src).sink(sink).stage(stage);
     }
 
+    /** A stage around a real one: a test overrides what it needs, the rest is the real stage's. */
+    static class Around implements WorkerStage {
+        final WorkerStage real;
+
+        Around(WorkerStage real) {
+            this.real = real;
+        }
+
+        @Override public int process(dev.psp.engine.psp.Packet[] pkts, int n) { return real.process(pkts, n); }
+        @Override public PspCounters counters() { return real.counters(); }
+        @Override public FlowTelemetry telemetry() { return real.telemetry(); }
+        @Override public void close() { real.close(); }
+    }
+
+    /** {@code real}'s stages, each throwing "boom" from every process call. */
+    static WorkerStage.Factory alwaysThrows(WorkerStage.Factory real) {
+        return (w, burst) -> new Around(real.create(w, burst)) {
+            @Override public int process(dev.psp.engine.psp.Packet[] pkts, int n) { throw new IllegalStateException("boom"); }
+        };
+    }
+
+    /** awaitDrain fails with the stage's exception ({@code message}) as its cause, and close fails too. */
+    static void assertDrainAndCloseFail(Pipeline p, String message) {
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, p::awaitDrain,
+                () -> "drain succeeded with " + p.stats());
+        assertEquals(message, e.getCause().getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, p::close);
+    }
+
     record Run(Pipeline.Stats stats, PspCounters counters, FlowTelemetry.Merged telemetry, long[] batches) {}
 
     static Run run(PacketPool pool, Pipeline.Builder b) throws Exception {
@@ -335,17 +364,22 @@ class PipelineTest {
         }
     }
 
+    /** A pcap of ten generated frames (three flows); record {@code partial} (if >= 0) claims 100 bytes more than were captured. */
+    static Path tenFrames(Path file, int partial) throws java.io.IOException {
+        SyntheticSource gen = new SyntheticSource(10, 3, 100, 300);
+        try (dev.psp.engine.pcap.PcapWriter w = dev.psp.engine.pcap.PcapWriter.create(file)) {
+            for (int i = 0; i < 10; i++) {
+                byte[] f = gen.frame(i);
+                w.write(MemorySegment.ofArray(f), 0, f.length, i == partial ? f.length + 100 : f.length, 1, 0);
+            }
+        }
+        return file;
+    }
+
     /** A partial capture (caplen < origlen) cannot be sealed or opened whole: skipped and counted, as psp encrypt|decrypt drop it. */
     @Test
     void partialCaptureRecordsAreSkippedAndCounted(@TempDir Path dir) throws Exception {
-        SyntheticSource gen = new SyntheticSource(10, 3, 100, 300);
-        Path f = dir.resolve("partial.pcap");
-        try (dev.psp.engine.pcap.PcapWriter w = dev.psp.engine.pcap.PcapWriter.create(f)) {
-            for (int i = 0; i < 10; i++) {
-                byte[] fr = gen.frame(i);
-                w.write(MemorySegment.ofArray(fr), 0, fr.length, i == 3 ? fr.length + 100 : fr.length, 1, 0);
-            }
-        }
+        Path f = tenFrames(dir.resolve("partial.pcap"), 3);
         try (PacketPool pool = PacketPool.create(64, 2048)) {
             CollectingSink sink = new CollectingSink();
             Run r = run(pool, pipeline(pool, PcapSource.open(f), sink, encrypt(0)));
@@ -357,14 +391,7 @@ class PipelineTest {
 
     @Test
     void pcapRecordCutShortByTheEndOfTheFileIsCounted(@TempDir Path dir) throws Exception {
-        SyntheticSource gen = new SyntheticSource(10, 3, 100, 300);
-        Path good = dir.resolve("good.pcap");
-        try (dev.psp.engine.pcap.PcapWriter w = dev.psp.engine.pcap.PcapWriter.create(good)) {
-            for (int i = 0; i < 10; i++) {
-                byte[] f = gen.frame(i);
-                w.write(MemorySegment.ofArray(f), 0, f.length, 1, 0);
-            }
-        }
+        Path good = tenFrames(dir.resolve("good.pcap"), -1);
         byte[] file = java.nio.file.Files.readAllBytes(good);
         Path cut = dir.resolve("cut.pcap");
         java.nio.file.Files.write(cut, java.util.Arrays.copyOf(file, file.length - 20)); // the last record loses 20 bytes
@@ -386,19 +413,9 @@ class PipelineTest {
     void aFailingWorkerFailsTheDrainInsteadOfHanging() throws Exception {
         try (PacketPool pool = PacketPool.create(64, 512)) {
             WorkerStage.Factory enc = encrypt(0);
-            WorkerStage.Factory broken = (w, burst) -> {
-                WorkerStage real = enc.create(w, burst);
-                return new WorkerStage() {
-                    @Override public int process(dev.psp.engine.psp.Packet[] pkts, int n) { throw new IllegalStateException("boom"); }
-                    @Override public PspCounters counters() { return real.counters(); }
-                    @Override public FlowTelemetry telemetry() { return real.telemetry(); }
-                    @Override public void close() { real.close(); }
-                };
-            };
+            WorkerStage.Factory broken = alwaysThrows(enc);
             Pipeline p = pipeline(pool, new SyntheticSource(1000, 4, 100), new CountingSink(), broken).build().start();
-            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, p::awaitDrain);
-            assertEquals("boom", e.getCause().getMessage());
-            org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, p::close);
+            assertDrainAndCloseFail(p, "boom");
         }
     }
 
@@ -410,8 +427,7 @@ class PipelineTest {
             Set<dev.psp.engine.psp.Packet> handed = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
             List<String> twice = new ArrayList<>();
             WorkerStage.Factory firstFails = (w, burst) -> {
-                WorkerStage real = enc.create(w, burst);
-                return new WorkerStage() {
+                return new Around(enc.create(w, burst)) {
                     int calls;
                     @Override public int process(dev.psp.engine.psp.Packet[] pkts, int n) {
                         for (int i = 0; i < n; i++) {
@@ -429,9 +445,6 @@ class PipelineTest {
                         }
                         return real.process(pkts, n);
                     }
-                    @Override public PspCounters counters() { return real.counters(); }
-                    @Override public FlowTelemetry telemetry() { return real.telemetry(); }
-                    @Override public void close() { real.close(); }
                 };
             };
             // 200 packets from a pool of 256: no slot is reused, so a packet handed twice was processed twice
@@ -477,15 +490,7 @@ class PipelineTest {
                 }
             };
             WorkerStage.Factory enc = encrypt(0);
-            WorkerStage.Factory broken = (w, burst) -> {
-                WorkerStage real = enc.create(w, burst);
-                return new WorkerStage() {
-                    @Override public int process(dev.psp.engine.psp.Packet[] pkts, int n) { throw new IllegalStateException("boom"); }
-                    @Override public PspCounters counters() { return real.counters(); }
-                    @Override public FlowTelemetry telemetry() { return real.telemetry(); }
-                    @Override public void close() { real.close(); }
-                };
-            };
+            WorkerStage.Factory broken = alwaysThrows(enc);
             Pipeline p = pipeline(pool, slow, new CountingSink(), broken).build().start();
             assertTrue(secondPoll.await(5, TimeUnit.SECONDS));
             org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, p::close);
@@ -499,8 +504,7 @@ class PipelineTest {
             WorkerStage.Factory enc = encrypt(0);
             java.util.concurrent.atomic.AtomicLong seen = new java.util.concurrent.atomic.AtomicLong();
             WorkerStage.Factory lastFails = (w, burst) -> {
-                WorkerStage real = enc.create(w, burst);
-                return new WorkerStage() {
+                return new Around(enc.create(w, burst)) {
                     @Override public int process(dev.psp.engine.psp.Packet[] pkts, int n) {
                         if (seen.addAndGet(n) == 100) {
                             // slow enough that awaitDrain is already waiting for this batch
@@ -509,17 +513,11 @@ class PipelineTest {
                         }
                         return real.process(pkts, n);
                     }
-                    @Override public PspCounters counters() { return real.counters(); }
-                    @Override public FlowTelemetry telemetry() { return real.telemetry(); }
-                    @Override public void close() { real.close(); }
                 };
             };
             Pipeline p = pipeline(pool, new SyntheticSource(100, 4, 100), new CountingSink(), lastFails).workers(1).build().start();
             // the failed batch never reaches the sink: the drain must not report success
-            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, p::awaitDrain,
-                    () -> "drain succeeded with " + p.stats());
-            assertEquals("boom", e.getCause().getMessage());
-            org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, p::close);
+            assertDrainAndCloseFail(p, "boom");
         }
     }
 
@@ -528,11 +526,7 @@ class PipelineTest {
         try (PacketPool pool = PacketPool.create(64, 512)) {
             WorkerStage.Factory enc = encrypt(0);
             WorkerStage.Factory closeFails = (w, burst) -> {
-                WorkerStage real = enc.create(w, burst);
-                return new WorkerStage() {
-                    @Override public int process(dev.psp.engine.psp.Packet[] pkts, int n) { return real.process(pkts, n); }
-                    @Override public PspCounters counters() { return real.counters(); }
-                    @Override public FlowTelemetry telemetry() { return real.telemetry(); }
+                return new Around(enc.create(w, burst)) {
                     @Override public void close() { real.close(); throw new IllegalStateException("close boom"); }
                 };
             };
