@@ -25,4 +25,16 @@ final class AeadRecords {
                 && off <= seg.byteSize() - ((long) aadLen + textLen + AeadEngine.TAG_LENGTH)
                 && !seg.isReadOnly();
     }
+
+    /**
+     * True when a split record's source {@code [srcOff, srcOff + srcLen)} lies inside {@code src};
+     * written so that no sum can overflow (a source offset near {@code Long.MAX_VALUE} must not wrap
+     * past the check into a wild native address).
+     */
+    static boolean validSource(MemorySegment src, long srcOff, int srcLen) {
+        return src != null
+                && srcLen >= 0
+                && srcOff >= 0
+                && srcOff <= src.byteSize() - srcLen;
+    }
 }

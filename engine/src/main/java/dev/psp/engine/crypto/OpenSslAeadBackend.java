@@ -169,7 +169,7 @@ public final class OpenSslAeadBackend implements AeadBackend {
         public int sealSplit(AeadKey key, MemorySegment seg, long off, int aadLen, int textLen,
                              MemorySegment src, long srcOff, int srcLen) {
             if (!(key instanceof OpenSslKey k) || k.ctx == 0 || !AeadRecords.valid(seg, off, aadLen, textLen)
-                    || srcLen < 0 || srcLen > textLen || srcOff < 0 || srcOff + srcLen > src.byteSize()) {
+                    || srcLen > textLen || !AeadRecords.validSource(src, srcOff, srcLen)) {
                 return ERROR;
             }
             if (!seg.isNative() || !src.isNative()) {

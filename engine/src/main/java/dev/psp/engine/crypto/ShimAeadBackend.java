@@ -606,15 +606,16 @@ public final class ShimAeadBackend implements AeadBackend {
                 int aadLen = burst.aadLength(i);
                 int textLen = burst.textLength(i);
                 long h = handleOf(burst.key(i));
-                if (h == 0 || !AeadRecords.valid(seg, off, aadLen, textLen)) {
+                int sl = burst.sourceLength(i);
+                MemorySegment src = burst.source(i);
+                if (h == 0 || !AeadRecords.valid(seg, off, aadLen, textLen)
+                        || (sl != 0 && !AeadRecords.validSource(src, burst.sourceOffset(i), sl))) {
                     burst.status(i, ERROR);
                 } else if (!seg.isNative()) {
                     materialize(burst, i);
                     heapIndex[heap++] = i;
                 } else {
-                    int sl = burst.sourceLength(i);
-                    MemorySegment src = burst.source(i);
-                    if (sl > 0 && (!src.isNative() || burst.sourceOffset(i) < 0 || burst.sourceOffset(i) + sl > src.byteSize())) {
+                    if (sl > 0 && !src.isNative()) {
                         materialize(burst, i); // the shim streams only from native memory
                         sl = 0;
                     } else if (sl > 0 && (src.isReadOnly() || burst.sourceOffset(i) < textLen - sl)) {

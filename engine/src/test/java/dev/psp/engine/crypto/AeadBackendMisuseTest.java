@@ -1,0 +1,68 @@
+package dev.psp.engine.crypto;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Arguments a caller should never pass, on every backend: each is an {@link AeadEngine#ERROR}
+ * (the API's failure value), never a native access outside the memory the call was given, never a
+ * JVM crash. The native backends hand raw addresses to C, so the Java side's checks are all that
+ * stands between such an argument and the process.
+ */
+class AeadBackendMisuseTest {
+    private static final int TAG = AeadEngine.TAG_LENGTH;
+
+    static Stream<AeadBackend> backends() {
+        return AeadBackends.all().stream();
+    }
+
+    private static void assumeAvailable(AeadBackend b) {
+        Assumptions.assumeTrue(b.isAvailable(), () -> b.name() + " unavailable: " + b.unavailabilityCause());
+    }
+
+    private static AeadKey key(AeadEngine e) {
+        return e.prepareKey(null, MemorySegment.ofArray(new byte[16]), 0, 16);
+    }
+
+    private static byte[] bytes(MemorySegment s) {
+        return s.toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    /**
+     * A split source offset so large that {@code srcOff + srcLen} wraps past {@code Long.MAX_VALUE}:
+     * the bounds check {@code srcOff + srcLen > src.byteSize()} passed, and the shim and OpenSSL
+     * read {@code srcLen} bytes from {@code src.address() + srcOff}, a wild address (the JVM died of
+     * SIGSEGV). Single split seals and bursts, staged or not.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void splitSourceOffsetThatOverflowsIsAnError(AeadBackend b) {
+        assumeAvailable(b);
+        try (Arena arena = Arena.ofConfined(); AeadEngine e = b.newEngine()) {
+            AeadKey k = key(e);
+            MemorySegment seg = arena.allocate(256);
+            MemorySegment src = arena.allocate(256);
+            seg.fill((byte) 7);
+            byte[] before = bytes(seg);
+            for (long srcOff : new long[] {Long.MAX_VALUE - 10, Long.MAX_VALUE, Long.MAX_VALUE - 49}) {
+                assertEquals(AeadEngine.ERROR, e.sealSplit(k, seg, 0, 16, 100, src, srcOff, 50), b.name() + " sealSplit at " + srcOff);
+                for (boolean stage : new boolean[] {false, true}) {
+                    AeadBurst burst = new AeadBurst(2);
+                    burst.stageSplitHeads(stage);
+                    burst.addSplit(k, seg, 0, 16, 100, src, srcOff, 50);
+                    assertEquals(0, e.sealBurst(burst), b.name() + " sealBurst at " + srcOff);
+                    assertEquals(AeadEngine.ERROR, burst.status(0));
+                }
+            }
+            assertArrayEquals(before, bytes(seg), b.name() + ": a refused record is left as it was");
+        }
+    }
+}
