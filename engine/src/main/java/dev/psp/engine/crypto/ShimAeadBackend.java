@@ -609,7 +609,7 @@ public final class ShimAeadBackend implements AeadBackend {
                 int sl = burst.sourceLength(i);
                 MemorySegment src = burst.source(i);
                 if (h == 0 || !AeadRecords.valid(seg, off, aadLen, textLen)
-                        || (sl != 0 && !AeadRecords.validSource(src, burst.sourceOffset(i), sl))) {
+                        || (sl != 0 && (sl > textLen || !AeadRecords.validSource(src, burst.sourceOffset(i), sl)))) {
                     burst.status(i, ERROR);
                 } else if (!seg.isNative()) {
                     materialize(burst, i);

@@ -65,4 +65,35 @@ class AeadBackendMisuseTest {
             assertArrayEquals(before, bytes(seg), b.name() + ": a refused record is left as it was");
         }
     }
+    /**
+     * A split source longer than the record's text ({@code srcLen > textLen}): the shim copied a
+     * source it cannot stream (heap memory) to {@code off + aadLen + textLen - srcLen}, in front of
+     * the text (over the AAD and before the record: bytes outside the record changed), then sealed
+     * in place and said OK. The JDK and OpenSSL backends refuse it; so must the shim.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void splitSourceLongerThanTheTextIsAnErrorAndWritesNothing(AeadBackend b) {
+        assumeAvailable(b);
+        try (Arena arena = Arena.ofConfined(); AeadEngine e = b.newEngine()) {
+            AeadKey k = key(e);
+            MemorySegment heapSrc = MemorySegment.ofArray(new byte[256]);
+            heapSrc.fill((byte) 0x55);
+            for (MemorySegment seg : new MemorySegment[] {arena.allocate(256), MemorySegment.ofArray(new byte[256])}) {
+                for (MemorySegment src : new MemorySegment[] {heapSrc, arena.allocate(256)}) {
+                    seg.fill((byte) 7);
+                    byte[] before = bytes(seg);
+                    String what = b.name() + (seg.isNative() ? " native" : " heap") + " record, "
+                            + (src.isNative() ? "native" : "heap") + " source";
+                    assertEquals(AeadEngine.ERROR, e.sealSplit(k, seg, 100, 16, 10, src, 0, 60), what);
+                    assertArrayEquals(before, bytes(seg), what + ": sealSplit wrote");
+                    AeadBurst burst = new AeadBurst(1);
+                    burst.addSplit(k, seg, 100, 16, 10, src, 0, 60);
+                    assertEquals(0, e.sealBurst(burst), what);
+                    assertEquals(AeadEngine.ERROR, burst.status(0), what);
+                    assertArrayEquals(before, bytes(seg), what + ": sealBurst wrote");
+                }
+            }
+        }
+    }
 }
