@@ -15,7 +15,8 @@ final class AeadRecords {
 
     /**
      * True when {@code [off, off + aadLen + textLen + TAG_LENGTH)} lies inside a writable
-     * {@code seg} and the AAD holds the nonce. Native code trusts records that pass.
+     * {@code seg} that this thread may access now (alive: its arena not closed, and not another
+     * thread's confined memory), and the AAD holds the nonce. Native code trusts records that pass.
      */
     static boolean valid(MemorySegment seg, long off, int aadLen, int textLen) {
         return seg != null
@@ -23,11 +24,21 @@ final class AeadRecords {
                 && textLen >= 0
                 && off >= 0
                 && off <= seg.byteSize() - ((long) aadLen + textLen + AeadEngine.TAG_LENGTH)
-                && !seg.isReadOnly();
+                && !seg.isReadOnly()
+                && accessible(seg);
     }
 
     /**
-     * True when a split record's source {@code [srcOff, srcOff + srcLen)} lies inside {@code src};
+     * The checks a raw address skips: the segment's arena is still open and this thread may
+     * access it (a confined arena's owner). Heap segments always pass.
+     */
+    private static boolean accessible(MemorySegment seg) {
+        return seg.scope().isAlive() && seg.isAccessibleBy(Thread.currentThread());
+    }
+
+    /**
+     * True when a split record's source {@code [srcOff, srcOff + srcLen)} lies inside {@code src}
+     * and this thread may access it now;
      * written so that no sum can overflow (a source offset near {@code Long.MAX_VALUE} must not wrap
      * past the check into a wild native address).
      */
@@ -35,6 +46,7 @@ final class AeadRecords {
         return src != null
                 && srcLen >= 0
                 && srcOff >= 0
-                && srcOff <= src.byteSize() - srcLen;
+                && srcOff <= src.byteSize() - srcLen
+                && accessible(src);
     }
 }

@@ -96,4 +96,47 @@ class AeadBackendMisuseTest {
             }
         }
     }
+    /**
+     * Memory the caller may no longer touch: a segment of a closed arena (freed), and one of a
+     * confined arena owned by another thread. The JDK backend's copies refuse both; the native
+     * backends took the address and sealed into it (a use after free: with the allocator handing
+     * the freed block to the next allocation of its size, the seal changed another arena's
+     * memory). Records and split sources, single calls and bursts.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void closedOrOtherThreadsMemoryIsAnError(AeadBackend b) throws Exception {
+        assumeAvailable(b);
+        try (AeadEngine e = b.newEngine(); Arena live = Arena.ofConfined()) {
+            AeadKey k = key(e);
+            Arena gone = Arena.ofConfined();
+            MemorySegment stale = gone.allocate(4096, 64);
+            MemorySegment staleSrc = gone.allocate(4096, 64);
+            gone.close();
+            MemorySegment fresh = live.allocate(4096, 64); // likely the freed block
+            fresh.fill((byte) 7);
+            byte[] before = bytes(fresh);
+            MemorySegment[] foreign = new MemorySegment[1];
+            Thread t = new Thread(() -> foreign[0] = Arena.ofConfined().allocate(4096, 64));
+            t.start();
+            t.join();
+            MemorySegment seg = live.allocate(4096, 64);
+            for (MemorySegment bad : new MemorySegment[] {stale, foreign[0]}) {
+                String what = b.name() + (bad == stale ? " closed arena" : " other thread's arena");
+                assertEquals(AeadEngine.ERROR, e.seal(k, bad, 0, 16, 1000), what + " seal");
+                assertEquals(AeadEngine.ERROR, e.open(k, bad, 0, 16, 1000), what + " open");
+                assertEquals(AeadEngine.ERROR, e.sealSplit(k, bad, 0, 16, 1000, seg, 2000, 500), what + " sealSplit record");
+                assertEquals(AeadEngine.ERROR, e.sealSplit(k, seg, 0, 16, 1000, bad, 2000, 500), what + " sealSplit source");
+                AeadBurst burst = new AeadBurst(4);
+                burst.stageSplitHeads(true);
+                burst.add(k, bad, 0, 16, 1000);
+                burst.addSplit(k, seg, 0, 16, 1000, bad, 2000, 500);
+                assertEquals(0, e.sealBurst(burst), what + " sealBurst");
+                burst.clear();
+                burst.add(k, bad, 0, 16, 1000);
+                assertEquals(0, e.openBurst(burst), what + " openBurst");
+            }
+            assertArrayEquals(before, bytes(fresh), b.name() + ": memory of another arena changed");
+        }
+    }
 }
