@@ -80,6 +80,8 @@ public final class OpenSslAeadBackend implements AeadBackend {
         private final MemorySegment scratch;
         private final long outl;
         final List<OpenSslKey> keys = new ArrayList<>();
+        /** Set by {@link #close()}: the scratch ({@link #outl}) is freed; every record is refused. */
+        private boolean closed;
 
         Engine(OpenSslAeadBackend backend) {
             this.backend = backend;
@@ -122,7 +124,7 @@ public final class OpenSslAeadBackend implements AeadBackend {
 
         @Override
         public int seal(AeadKey key, MemorySegment seg, long off, int aadLen, int textLen) {
-            if (!(key instanceof OpenSslKey k) || k.ctx == 0 || !AeadRecords.valid(seg, off, aadLen, textLen)) {
+            if (!(key instanceof OpenSslKey k) || k.ctx == 0 || closed || !AeadRecords.valid(seg, off, aadLen, textLen)) {
                 return ERROR;
             }
             if (seg.isNative()) {
@@ -142,7 +144,7 @@ public final class OpenSslAeadBackend implements AeadBackend {
 
         @Override
         public int open(AeadKey key, MemorySegment seg, long off, int aadLen, int textLen) {
-            if (!(key instanceof OpenSslKey k) || k.ctx == 0 || !AeadRecords.valid(seg, off, aadLen, textLen)) {
+            if (!(key instanceof OpenSslKey k) || k.ctx == 0 || closed || !AeadRecords.valid(seg, off, aadLen, textLen)) {
                 return ERROR;
             }
             if (seg.isNative()) {
@@ -168,7 +170,7 @@ public final class OpenSslAeadBackend implements AeadBackend {
         @Override
         public int sealSplit(AeadKey key, MemorySegment seg, long off, int aadLen, int textLen,
                              MemorySegment src, long srcOff, int srcLen) {
-            if (!(key instanceof OpenSslKey k) || k.ctx == 0 || !AeadRecords.valid(seg, off, aadLen, textLen)
+            if (!(key instanceof OpenSslKey k) || k.ctx == 0 || closed || !AeadRecords.valid(seg, off, aadLen, textLen)
                     || srcLen > textLen || !AeadRecords.validSource(src, srcOff, srcLen)) {
                 return ERROR;
             }
@@ -217,6 +219,7 @@ public final class OpenSslAeadBackend implements AeadBackend {
 
         @Override
         public void close() {
+            closed = true;
             for (OpenSslKey k : List.copyOf(keys)) {
                 k.destroy();
             }

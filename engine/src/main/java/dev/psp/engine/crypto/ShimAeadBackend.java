@@ -135,6 +135,8 @@ public final class ShimAeadBackend implements AeadBackend {
         private final MemorySegment scratch;
         final long engine;
         final List<ShimKey> keys = new ArrayList<>();
+        /** Set by {@link #close()}: the native engine and the descriptors are freed; every record is refused. */
+        private boolean closed;
 
         // SoA arrays are 8-byte aligned by allocation; unaligned layouts skip the per-access alignment check.
         private static final java.lang.foreign.ValueLayout.OfLong SOA_LONG = java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
@@ -264,7 +266,7 @@ public final class ShimAeadBackend implements AeadBackend {
 
         private int one(AeadKey key, MemorySegment seg, long off, int aadLen, int textLen, boolean seal) {
             long h = handleOf(key);
-            if (h == 0 || !AeadRecords.valid(seg, off, aadLen, textLen)) {
+            if (h == 0 || closed || !AeadRecords.valid(seg, off, aadLen, textLen)) {
                 return ERROR;
             }
             if (seg.isNative()) {
@@ -596,6 +598,12 @@ public final class ShimAeadBackend implements AeadBackend {
 
         private int burst(AeadBurst burst, boolean seal) {
             int n = burst.count();
+            if (closed) {
+                for (int i = 0; i < n; i++) {
+                    burst.status(i, ERROR);
+                }
+                return 0;
+            }
             ensureCapacity(n);
             int m = 0;
             int heap = 0;
@@ -670,6 +678,7 @@ public final class ShimAeadBackend implements AeadBackend {
             if (!arena.scope().isAlive()) {
                 return;
             }
+            closed = true;
             for (ShimKey k : List.copyOf(keys)) {
                 k.destroy();
             }

@@ -139,4 +139,55 @@ class AeadBackendMisuseTest {
             assertArrayEquals(before, bytes(fresh), b.name() + ": memory of another arena changed");
         }
     }
+    /**
+     * An engine used after {@link AeadEngine#close()} (twice) with a key another engine of its
+     * backend prepared (the engine's own keys are destroyed by close): OpenSSL sealed through
+     * the closed engine's freed scratch (EVP wrote the output length into it: 4 bytes written into
+     * whatever the allocator reused the block for), the shim threw IllegalStateException where
+     * the API promises a status. Both now refuse every record (ERROR). The JDK backend keeps no
+     * native state; it only must not throw.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void closedEngineRefusesEveryRecord(AeadBackend b) {
+        assumeAvailable(b);
+        try (AeadEngine live = b.newEngine(); Arena arena = Arena.ofShared()) {
+            AeadKey k = key(live);
+            AeadEngine e = b.newEngine();
+            AeadKey own = key(e);
+            e.close();
+            e.close();
+            // the size and alignment of the OpenSSL engine's scratch, likely its freed block
+            MemorySegment fresh = arena.allocate(64 + JdkAeadBackend.MAX_RECORD, 64);
+            fresh.fill((byte) 0x5a);
+            byte[] before = bytes(fresh);
+            MemorySegment seg = arena.allocate(4096, 64);
+            MemorySegment heap = MemorySegment.ofArray(new byte[4096]);
+            boolean nativeBackend = b != AeadBackends.jdk();
+            for (MemorySegment s : new MemorySegment[] {seg, heap}) {
+                String what = b.name() + (s.isNative() ? " native" : " heap") + " record";
+                for (AeadKey key : new AeadKey[] {k, own}) {
+                    s.set(ValueLayout.JAVA_LONG_UNALIGNED, 4, System.nanoTime()); // a fresh nonce: the JDK refuses a repeat
+                    int[] rcs = {
+                        e.seal(key, s, 0, 16, 1000),
+                        e.open(key, s, 0, 16, 1000),
+                        e.sealSplit(key, s, 0, 16, 1000, seg, 2000, 500),
+                    };
+                    AeadBurst burst = new AeadBurst(2);
+                    burst.add(key, s, 0, 16, 1000);
+                    burst.addSplit(key, s, 0, 16, 1000, seg, 2000, 500);
+                    int sealed = e.sealBurst(burst);
+                    burst.clear();
+                    burst.add(key, s, 0, 16, 1000);
+                    int opened = e.openBurst(burst);
+                    if (nativeBackend) {
+                        assertArrayEquals(new int[] {AeadEngine.ERROR, AeadEngine.ERROR, AeadEngine.ERROR}, rcs, what);
+                        assertEquals(0, sealed, what + " sealBurst");
+                        assertEquals(0, opened, what + " openBurst");
+                    }
+                }
+            }
+            assertArrayEquals(before, bytes(fresh), b.name() + ": the closed engine wrote into freed memory");
+        }
+    }
 }
