@@ -391,6 +391,8 @@ public final class ShimAeadBackend implements AeadBackend {
             private final long tcpFlags;
             private final long status;
             private int count;
+            /** True after a {@link #begin} that succeeded: {@link #add} queues segments only against its template and key. */
+            private boolean begun;
 
             Tso(int cap) {
                 this.cap = cap;
@@ -423,8 +425,9 @@ public final class ShimAeadBackend implements AeadBackend {
                                  int srcLen, int ipOff, int outerIpOff, int l4Off, int csumOff, long ipSum, long outerSum,
                                  long l4Sum, int tcpWord12) {
                 count = 0;
+                begun = false;
                 long h = handleOf(k);
-                if (h == 0 || !arena.scope().isAlive()) {
+                if (h == 0 || closed) {
                     return false;
                 }
                 MemorySegment d = desc;
@@ -444,13 +447,14 @@ public final class ShimAeadBackend implements AeadBackend {
                 d.set(JAVA_LONG, L4_SUM, l4Sum);
                 d.set(JAVA_INT, TCP_WORD12, tcpWord12);
                 d.set(JAVA_LONG, KEY_AT, h);
+                begun = true;
                 return true;
             }
 
             @Override
             public int add(long dstAddress, long srcAddress, long ivValue, int ipId, int sequence, int flagsByte) {
                 int i = count;
-                if (i == cap) {
+                if (i == cap || !begun || closed) { // closed: the arrays are freed
                     return -1;
                 }
                 MemorySegment m = Bytes.NATIVE;
@@ -469,7 +473,7 @@ public final class ShimAeadBackend implements AeadBackend {
             @Override
             public int seal() {
                 int n = count;
-                if (n == 0) {
+                if (n == 0 || closed) {
                     return 0;
                 }
                 desc.set(JAVA_INT, NUM, n);
@@ -478,7 +482,8 @@ public final class ShimAeadBackend implements AeadBackend {
 
             @Override
             public int status(int i) {
-                return Bytes.NATIVE.get(SOA_INT, status + 4L * java.util.Objects.checkIndex(i, count)) == 0 ? OK : ERROR;
+                java.util.Objects.checkIndex(i, count);
+                return !closed && Bytes.NATIVE.get(SOA_INT, status + 4L * i) == 0 ? OK : ERROR;
             }
         }
 
@@ -531,14 +536,10 @@ public final class ShimAeadBackend implements AeadBackend {
                 return cap;
             }
 
-            /** False once the engine is closed (its arrays freed): checked once per burst, in {@link #clear}. */
-            private boolean open;
-
             @Override
             public void clear(boolean innerChecksums) {
                 count = 0;
-                open = arena.scope().isAlive();
-                if (open) {
+                if (!closed) {
                     desc.set(JAVA_INT, NativeShim.FRAMES_FLAGS_OFFSET, innerChecksums ? NativeShim.FRAMES_INNER_CSUM : 0);
                 }
             }
@@ -547,7 +548,7 @@ public final class ShimAeadBackend implements AeadBackend {
             public int add(AeadKey k, long frameAddress, int frameLength, long ivValue, long saWord, int sourcePort, long cookie) {
                 long h = handleOf(k);
                 int i = count;
-                if (i == cap || h == 0 || !open) {
+                if (i == cap || h == 0 || closed) { // closed: the arrays are freed
                     return -1;
                 }
                 MemorySegment m = Bytes.NATIVE;
@@ -567,7 +568,7 @@ public final class ShimAeadBackend implements AeadBackend {
             @Override
             public int seal() {
                 int n = count;
-                if (n == 0) {
+                if (n == 0 || closed) {
                     return 0;
                 }
                 desc.set(JAVA_INT, NativeShim.FRAMES_NUM_OFFSET, n);
@@ -576,13 +577,18 @@ public final class ShimAeadBackend implements AeadBackend {
 
             @Override
             public int status(int i) {
-                int st = Bytes.NATIVE.get(SOA_INT, status + 4L * java.util.Objects.checkIndex(i, count));
+                java.util.Objects.checkIndex(i, count);
+                if (closed) {
+                    return NOT_DONE; // closed before seal: the frame was not touched
+                }
+                int st = Bytes.NATIVE.get(SOA_INT, status + 4L * i);
                 return st == 0 ? OK : st == -NativeShim.ENOTSUP ? NOT_DONE : ERROR;
             }
 
             @Override
             public int hash(int i) {
-                return Bytes.NATIVE.get(SOA_INT, hash + 4L * java.util.Objects.checkIndex(i, count));
+                java.util.Objects.checkIndex(i, count);
+                return closed ? 0 : Bytes.NATIVE.get(SOA_INT, hash + 4L * i);
             }
         }
 

@@ -2,6 +2,8 @@ package dev.psp.engine.crypto;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -188,6 +190,61 @@ class AeadBackendMisuseTest {
                 }
             }
             assertArrayEquals(before, bytes(fresh), b.name() + ": the closed engine wrote into freed memory");
+        }
+    }
+    /** Eight blocks of {@code size} bytes at 128-byte alignment, filled with 7: where freed blocks of that size go next. */
+    private static MemorySegment[] blocks(Arena arena, long size) {
+        MemorySegment[] b = new MemorySegment[8];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = arena.allocate(size, 128);
+            b[i].fill((byte) 7);
+        }
+        return b;
+    }
+
+    private static boolean untouched(MemorySegment[] blocks) {
+        for (MemorySegment b : blocks) {
+            for (long i = 0; i < b.byteSize(); i++) {
+                if (b.get(ValueLayout.JAVA_BYTE, i) != 7) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The shim's {@link TsoSealer} and {@link FrameSealer} after their engine closed: {@code add}
+     * stored the segment's or frame's descriptor into the engine's freed arrays (the stores landed
+     * in blocks the allocator had handed to the next arena), and {@code status} read them back.
+     * Also a TSO {@code add} after a {@code begin} that refused (a key the shim cannot use): it
+     * queued segments against the previous super-packet's template and key. Every such call is
+     * refused.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void sealersOfAClosedEngineRefuseAndWriteNothing(AeadBackend b) {
+        assumeAvailable(b);
+        try (AeadEngine other = b.newEngine(); AeadEngine jdk = AeadBackends.jdk().newEngine(); Arena arena = Arena.ofShared()) {
+            AeadEngine e = b.newEngine();
+            TsoSealer tso = e.tsoSealer(8);
+            FrameSealer frames = e.frameSealer(8);
+            Assumptions.assumeTrue(tso != null && frames != null, () -> b.name() + " has no native sealers");
+            AeadKey k = key(e);
+            AeadKey foreign = key(other); // same implementation: usable by e
+            MemorySegment tmpl = arena.allocate(256);
+            assertTrue(tso.begin(k, 0, tmpl.address(), 64, 14, 16, 100, 50, 0, 0, 0, 0, 0, 0, 0, 0));
+            assertFalse(tso.begin(key(jdk), 0, tmpl.address(), 64, 14, 16, 100, 50, 0, 0, 0, 0, 0, 0, 0, 0));
+            assertEquals(-1, tso.add(0, 0, 1, 1, 1, 0), b.name() + ": TSO add after a refused begin");
+            frames.clear(false);
+            e.close();
+            MemorySegment[] freed = blocks(arena, 512);
+            assertFalse(tso.begin(k, 0, tmpl.address(), 64, 14, 16, 100, 50, 0, 0, 0, 0, 0, 0, 0, 0));
+            assertEquals(-1, tso.add(0x1111111111111111L, 0x2222222222222222L, 3, 4, 5, 6), b.name() + ": TSO add after close");
+            assertEquals(0, tso.seal());
+            assertEquals(-1, frames.add(foreign, 0x1111111111111111L, 100, 3, 4, 5, 6), b.name() + ": frame add after close");
+            assertEquals(0, frames.seal());
+            assertTrue(untouched(freed), b.name() + ": a closed engine's sealer wrote into freed memory");
         }
     }
 }
