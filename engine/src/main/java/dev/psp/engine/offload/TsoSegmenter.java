@@ -114,7 +114,8 @@ public final class TsoSegmenter {
         for (int i = 0; i < nseg; i++) {
             Packet d = out[i];
             int chunk = Math.min(segSize, payloadLen - i * segSize);
-            if (d.offset + hdrLen + chunk + 64 > d.limit) {
+            // no sum that can wrap: an offset near Long.MAX_VALUE must not pass into the native stamp's raw address
+            if (d.offset < 0 || d.limit < 0 || d.offset > d.limit - (hdrLen + chunk + 64L)) {
                 counters.refused++;
                 encoderCounters().count(Reason.TX_NO_ROOM.code());
                 sp.result = Reason.TX_NO_ROOM.code();

@@ -196,6 +196,37 @@ class TsoSegmenterTest {
         }
     }
 
+    /**
+     * An output slot whose offset is so large that {@code offset + headers + payload + 64} wraps
+     * past {@code Long.MAX_VALUE}: the room check passed, and the shim's TSO sealer was handed
+     * {@code segment.address() + offset} and wrote a segment there (SIGSEGV: the JVM died); the
+     * Java paths threw IndexOutOfBoundsException. The super-packet is refused for want of room,
+     * on every backend, and no slot is written.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backendNames")
+    void slotOffsetThatOverflowsIsRefusedForRoom(String backendName) {
+        AeadBackend backend = AeadBackends.byName(backendName);
+        Assumptions.assumeTrue(backend.isAvailable(), () -> backendName + " unavailable: " + backend.unavailabilityCause());
+        byte[] sp = superPacket(4, 6, 5000, new Random(1));
+        for (long bad : new long[] {Long.MAX_VALUE - 50, Long.MAX_VALUE}) {
+            for (int slot : new int[] {2, 0}) {
+                try (CodecHarness h = new CodecHarness(backend, MK0, MK1, 0)) {
+                    TxSa sa = h.install(saBuilder(Mode.TRANSPORT, 0, false, 1, 0), 0x42, 0);
+                    Packet superPkt = h.load(sp);
+                    superPkt.sa = sa;
+                    MemorySegment slab = h.arena.allocate((long) SLOT * 3 * 16, 64);
+                    Packet[] out = slots(slab, 16);
+                    out[slot].offset = bad;
+                    TsoSegmenter tso = new TsoSegmenter(h.encoder, new TsoCounters(), true);
+                    assertEquals(0, tso.segment(superPkt, 1000, out), backendName + " slot " + slot + " at " + bad);
+                    assertEquals(Reason.TX_NO_ROOM.code(), superPkt.result);
+                    assertEquals(-1, slab.mismatch(h.arena.allocate(slab.byteSize(), 64)), "a slot was written");
+                }
+            }
+        }
+    }
+
     static Stream<String> backendNames() {
         return AeadBackends.all().stream().map(AeadBackend::name);
     }
