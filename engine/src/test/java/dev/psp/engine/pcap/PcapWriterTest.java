@@ -262,6 +262,51 @@ class PcapWriterTest {
     }
 
     /**
+     * A chain that does not hold what its head declares ({@code chainCount} descriptors adding
+     * {@code chainBytes}) is refused and nothing is written: a chain shorter than declared left
+     * the record's tail as the buffer held it (bytes of an earlier record, another packet's, went
+     * into this one), a cycle of empty fragments never ended (the writer hung), a negative
+     * fragment length threw from the gather after the record header was reserved.
+     */
+    @Test
+    void aChainThatDoesNotMatchItsHeadIsRefusedAndNothingWritten() throws Exception {
+        Path f = dir.resolve("bad-chain.pcap");
+        try (Arena arena = Arena.ofShared(); PcapWriter w = PcapWriter.create(f)) {
+            MemorySegment slab = arena.allocate(1024);
+            MemorySegment secret = MemorySegment.ofArray(new byte[200]);
+            secret.fill((byte) 0x41);
+            w.write(secret, 0, 200, 0, 0);
+            w.flush(); // the buffer starts over, its bytes still there
+            long size = Files.size(f);
+            Packet shortChain = new Packet().wrap(slab, 0, 100, 16, 40);
+            shortChain.chainCount = 2;
+            shortChain.chainBytes = 60; // no fragments at all
+            Packet loop = new Packet().wrap(slab, 200, 300, 200, 10);
+            loop.fragOffset = 200;
+            loop.fragLength = 0;
+            loop.next = loop;
+            Packet cycle = new Packet().wrap(slab, 0, 100, 16, 40);
+            cycle.next = loop;
+            cycle.chainCount = 1;
+            cycle.chainBytes = 5;
+            Packet negative = new Packet().wrap(slab, 200, 300, 200, 10);
+            negative.fragOffset = 200;
+            negative.fragLength = -4;
+            Packet negHead = new Packet().wrap(slab, 0, 100, 16, 40);
+            negHead.next = negative;
+            negHead.chainCount = 1;
+            negHead.chainBytes = 0;
+            for (Packet bad : new Packet[] {shortChain, cycle, negHead}) { // on a thread of its own: a hang fails the test
+                var write = new java.util.concurrent.FutureTask<>(() -> assertThrows(IllegalArgumentException.class, () -> w.write(bad)));
+                Thread.ofPlatform().daemon().start(write);
+                write.get(10, java.util.concurrent.TimeUnit.SECONDS); // TimeoutException: the write never returned
+            }
+            w.flush();
+            assertEquals(size, Files.size(f), "a refused chain wrote a record");
+        }
+    }
+
+    /**
      * A write that fails part-way (disk full for a moment) must not write the buffer's first bytes
      * twice when the next flush succeeds: the file is the records in order, each once (it repeated
      * everything from the buffer's start).
