@@ -19,20 +19,24 @@ final class AeadRecords {
      * thread's confined memory), and the AAD holds the nonce. Native code trusts records that pass.
      */
     static boolean valid(MemorySegment seg, long off, int aadLen, int textLen) {
+        return inBounds(seg, off, aadLen, textLen) && accessible(seg);
+    }
+
+    /** {@link #valid} without {@link #accessible}, for a burst that checks each of its segments once. */
+    static boolean inBounds(MemorySegment seg, long off, int aadLen, int textLen) {
         return seg != null
                 && aadLen >= AeadEngine.NONCE_OFFSET + AeadEngine.NONCE_LENGTH
                 && textLen >= 0
                 && off >= 0
                 && off <= seg.byteSize() - ((long) aadLen + textLen + AeadEngine.TAG_LENGTH)
-                && !seg.isReadOnly()
-                && accessible(seg);
+                && !seg.isReadOnly();
     }
 
     /**
      * The checks a raw address skips: the segment's arena is still open and this thread may
      * access it (a confined arena's owner). Heap segments always pass.
      */
-    private static boolean accessible(MemorySegment seg) {
+    static boolean accessible(MemorySegment seg) {
         return seg.scope().isAlive() && seg.isAccessibleBy(Thread.currentThread());
     }
 

@@ -614,6 +614,7 @@ public final class ShimAeadBackend implements AeadBackend {
             int m = 0;
             int heap = 0;
             boolean stage = burst.stageSplitHeads();
+            MemorySegment live = null; // found alive and accessible in this burst: records mostly share a pool's segment
             for (int i = 0; i < n; i++) {
                 MemorySegment seg = burst.segment(i);
                 long off = burst.offset(i);
@@ -622,10 +623,13 @@ public final class ShimAeadBackend implements AeadBackend {
                 long h = handleOf(burst.key(i));
                 int sl = burst.sourceLength(i);
                 MemorySegment src = burst.source(i);
-                if (h == 0 || !AeadRecords.valid(seg, off, aadLen, textLen)
+                if (h == 0 || !AeadRecords.inBounds(seg, off, aadLen, textLen) || (seg != live && !AeadRecords.accessible(seg))
                         || (sl != 0 && (sl > textLen || !AeadRecords.validSource(src, burst.sourceOffset(i), sl)))) {
                     burst.status(i, ERROR);
-                } else if (!seg.isNative()) {
+                    continue;
+                }
+                live = seg;
+                if (!seg.isNative()) {
                     materialize(burst, i);
                     heapIndex[heap++] = i;
                 } else {
