@@ -55,18 +55,25 @@ class AeadBackendMisuseTest {
             seg.fill((byte) 7);
             byte[] before = bytes(seg);
             for (long srcOff : new long[] {Long.MAX_VALUE - 10, Long.MAX_VALUE, Long.MAX_VALUE - 49}) {
-                assertEquals(AeadEngine.ERROR, e.sealSplit(k, seg, 0, 16, 100, src, srcOff, 50), b.name() + " sealSplit at " + srcOff);
-                for (boolean stage : new boolean[] {false, true}) {
-                    AeadBurst burst = new AeadBurst(2);
-                    burst.stageSplitHeads(stage);
-                    burst.addSplit(k, seg, 0, 16, 100, src, srcOff, 50);
-                    assertEquals(0, e.sealBurst(burst), b.name() + " sealBurst at " + srcOff);
-                    assertEquals(AeadEngine.ERROR, burst.status(0));
-                }
+                assertSplitRefused(e, k, seg, 0, 16, 100, src, srcOff, 50, b.name() + " at " + srcOff);
             }
             assertArrayEquals(before, bytes(seg), b.name() + ": a refused record is left as it was");
         }
     }
+
+    /** The split record is refused by sealSplit and by a burst, staging split heads or not. */
+    private static void assertSplitRefused(AeadEngine e, AeadKey k, MemorySegment seg, long off, int aad, int text,
+                                           MemorySegment src, long srcOff, int srcLen, String what) {
+        assertEquals(AeadEngine.ERROR, e.sealSplit(k, seg, off, aad, text, src, srcOff, srcLen), what + " sealSplit");
+        for (boolean stage : new boolean[] {false, true}) {
+            AeadBurst burst = new AeadBurst(2);
+            burst.stageSplitHeads(stage);
+            burst.addSplit(k, seg, off, aad, text, src, srcOff, srcLen);
+            assertEquals(0, e.sealBurst(burst), what + " sealBurst");
+            assertEquals(AeadEngine.ERROR, burst.status(0), what + " sealBurst status");
+        }
+    }
+
     /**
      * A split source longer than the record's text ({@code srcLen > textLen}): the shim copied a
      * source it cannot stream (heap memory) to {@code off + aadLen + textLen - srcLen}, in front of
@@ -87,17 +94,13 @@ class AeadBackendMisuseTest {
                     byte[] before = bytes(seg);
                     String what = b.name() + (seg.isNative() ? " native" : " heap") + " record, "
                             + (src.isNative() ? "native" : "heap") + " source";
-                    assertEquals(AeadEngine.ERROR, e.sealSplit(k, seg, 100, 16, 10, src, 0, 60), what);
-                    assertArrayEquals(before, bytes(seg), what + ": sealSplit wrote");
-                    AeadBurst burst = new AeadBurst(1);
-                    burst.addSplit(k, seg, 100, 16, 10, src, 0, 60);
-                    assertEquals(0, e.sealBurst(burst), what);
-                    assertEquals(AeadEngine.ERROR, burst.status(0), what);
-                    assertArrayEquals(before, bytes(seg), what + ": sealBurst wrote");
+                    assertSplitRefused(e, k, seg, 100, 16, 10, src, 0, 60, what);
+                    assertArrayEquals(before, bytes(seg), what + ": a refused record was written");
                 }
             }
         }
     }
+
     /**
      * Memory the caller may no longer touch: a segment of a closed arena (freed), and one of a
      * confined arena owned by another thread. The JDK backend's copies refuse both; the native
@@ -141,6 +144,7 @@ class AeadBackendMisuseTest {
             assertArrayEquals(before, bytes(fresh), b.name() + ": memory of another arena changed");
         }
     }
+
     /**
      * An engine used after {@link AeadEngine#close()} (twice) with a key another engine of its
      * backend prepared (the engine's own keys are destroyed by close): OpenSSL sealed through
@@ -192,6 +196,7 @@ class AeadBackendMisuseTest {
             assertArrayEquals(before, bytes(fresh), b.name() + ": the closed engine wrote into freed memory");
         }
     }
+
     /** Eight blocks of {@code size} bytes at 128-byte alignment, filled with 7: where freed blocks of that size go next. */
     private static MemorySegment[] blocks(Arena arena, long size) {
         MemorySegment[] b = new MemorySegment[8];
