@@ -29,6 +29,9 @@ import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
  * ignored. {@link #close()} frees the slab; every descriptor is then unusable.
  */
 public final class PacketPool implements AutoCloseable {
+    /** The most fragments a chain's free walks (GRO's largest super-packet: {@code GroConfig} max segments 65535). */
+    public static final int MAX_CHAIN = 65535;
+
     public static final int DEFAULT_HEADROOM = 256;
     public static final int DEFAULT_TAILROOM = 64;
     /** Jumbo frame data room (9216, as NICs size it). */
@@ -217,7 +220,9 @@ public final class PacketPool implements AutoCloseable {
             return 0;
         }
         int freed = 1;
-        while (f != null) {
+        // at most MAX_CHAIN links: a chain whose links loop (a caller's bug) would be walked forever;
+        // past its first round every fragment is a counted double free, and the walk ends
+        for (int links = 0; f != null && links < MAX_CHAIN; links++) {
             Packet nx = f.next;
             if (owner && owns(f) ? push(f) : releaseFragment(f)) {
                 freed++;

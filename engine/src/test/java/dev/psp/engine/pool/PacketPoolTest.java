@@ -126,6 +126,35 @@ class PacketPoolTest {
         }
     }
 
+    /**
+     * A chain whose links loop (a caller's bug) is freed once per descriptor and the walk ends: it
+     * went round forever, counting double frees (free, freeBulk and release alike).
+     */
+    @Test
+    void aChainThatLoopsIsFreedOnceAndTheWalkEnds() throws Exception {
+        try (PacketPool pool = PacketPool.create(8, 2048)) {
+            for (int how = 0; how < 3; how++) {
+                Packet h = pool.alloc();
+                Packet f1 = pool.alloc();
+                Packet f2 = pool.alloc();
+                h.next = f1;
+                f1.next = f2;
+                f2.next = f1; // back to f1
+                int mode = how;
+                org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(5), () -> {
+                    switch (mode) {
+                        case 0 -> assertTrue(pool.free(h));
+                        case 1 -> assertEquals(3, pool.freeBulk(new Packet[] {h}, 1));
+                        default -> assertTrue(onOtherThread(() -> pool.release(h)));
+                    }
+                });
+                pool.reclaim();
+                assertEquals(0, pool.inUse(), "every slot back once");
+                assertEquals(pool.capacity(), pool.available());
+            }
+        }
+    }
+
     @Test
     void tsoDataRoomFitsASuperPacket() {
         try (PacketPool pool = PacketPool.create(2, PacketPool.TSO_DATA_ROOM)) {
