@@ -63,7 +63,69 @@ public final class FileCodec implements AutoCloseable {
     /** Encrypt: compute every inner TCP/UDP checksum before sealing (checksum-offload emulation; TSO segments always get theirs). */
     public boolean innerChecksums;
 
+    /**
+     * Dropped packets' input records go to this pcap ({@link #dropCapture}), null: not captured.
+     * The record as it was read (for decrypt the received ciphertext: a packet that failed to
+     * open never leaves as plaintext), with its capture timestamp.
+     */
+    private Path dropFile;
+    /** At most this many captured drops per second of capture time; the rest only counted. */
+    private int dropLimit;
+    /** Drops written to the capture file, and those the limit kept out. */
+    public long dropCaptured;
+    public long dropSuppressed;
+    private PcapWriter dropWriter;
+    private long dropSecond = Long.MIN_VALUE;
+    private int dropsInSecond;
+    /** The input (mapped) and each slot's record in it: where a dropped packet's original bytes are. */
+    private MemorySegment input;
+    private long[] recordOffset;
+    private int[] recordLength;
+
     public FileCodec() {
+    }
+
+    /**
+     * Writes the input record of every packet dropped (counted under any reason: malformed, not
+     * IP, failed to seal, failed to open, bad inner checksum, too big for the output) to the pcap
+     * {@code file}, at most {@code perSecond} of them per second of capture time (the rest are
+     * counted in {@link #dropSuppressed}). Records the reader itself could not delimit are counted
+     * only. Call before {@link #encrypt} or {@link #decrypt}.
+     */
+    public void dropCapture(Path file, int perSecond) {
+        if (perSecond < 1) {
+            throw new IllegalArgumentException("drop capture limit must be at least 1 a second, got " + perSecond);
+        }
+        dropFile = file;
+        dropLimit = perSecond;
+    }
+
+    /** The drop capture file, or null when drops are not captured. */
+    public Path dropCaptureFile() {
+        return dropFile;
+    }
+
+    /** One dropped record, unless this second of capture time has had its share. */
+    private void captureDrop(long off, int cap, int origLen, long sec, int nanos) throws IOException {
+        if (sec != dropSecond) {
+            dropSecond = sec;
+            dropsInSecond = 0;
+        }
+        if (dropsInSecond >= dropLimit) {
+            dropSuppressed++;
+            return;
+        }
+        dropsInSecond++;
+        dropWriter.write(input, off, cap, origLen, sec, nanos);
+        dropCaptured++;
+    }
+
+    /** {@link #captureDrop} for a packet read into a slot: its original record. */
+    private void captureDrop(Packet p) throws IOException {
+        if (dropWriter != null) {
+            int len = recordLength[p.slot];
+            captureDrop(recordOffset[p.slot], len, len, p.tsSeconds, p.tsNanos);
+        }
     }
 
     /** Encrypts every packet of {@code in} with {@code sa} into {@code out}. */
@@ -78,6 +140,7 @@ public final class FileCodec implements AutoCloseable {
     public void encrypt(AeadEngine engine, TxSa sa, Path in, Path out, int snaplen, int tcpMss, int udpSegSize)
             throws IOException {
         requireDistinct(in, out);
+        requireDistinctDrops(in, out);
         PspEncoder enc = new PspEncoder(engine, counters, BURST).innerChecksums(innerChecksums);
         if (tcpMss > 0 || udpSegSize > 0) {
             long[] bounds = tsoSlotBounds(tcpMss, udpSegSize);
@@ -148,6 +211,7 @@ public final class FileCodec implements AutoCloseable {
     public void decrypt(AeadEngine engine, KeyDerivation kdf, Mode mode, int keyCache, Path in, Path out, int snaplen)
             throws IOException {
         requireDistinct(in, out);
+        requireDistinctDrops(in, out);
         try (RxKeys keys = new RxKeys(kdf, engine, keyCache, BURST, 0xf)) {
             // GRO dropping bad inner checksums: the decoder judges them (the same one pass over the payload
             // GRO would make), so each lands in rx-error once, never in rx-packets
@@ -165,6 +229,18 @@ public final class FileCodec implements AutoCloseable {
         String same = FileArgs.sameFile(in, out);
         if (same != null) {
             throw new FileException(same, null);
+        }
+    }
+
+    /** The drop capture is neither the input nor the output. */
+    private void requireDistinctDrops(Path in, Path out) throws FileException {
+        if (dropFile != null) {
+            for (Path p : new Path[] {in, out}) {
+                String same = FileArgs.sameFile(p, dropFile);
+                if (same != null) {
+                    throw new FileException(same + " (--drop-capture)", null);
+                }
+            }
         }
     }
 
@@ -261,11 +337,25 @@ public final class FileCodec implements AutoCloseable {
         PacketPool pool = pool();
         try (PcapReader reader = openInput(in);
              PcapWriter writer = createOutput(out, snaplen,
+                     !microsecondTimestamps && (reader.nanosecondResolution() || reader.isPcapng()));
+             PcapWriter drops = dropFile == null ? null : createOutput(dropFile, 262144,
                      !microsecondTimestamps && (reader.nanosecondResolution() || reader.isPcapng()))) {
+            dropWriter = drops;
+            input = reader.segment();
+            if (drops != null && recordOffset == null) {
+                recordOffset = new long[pool.capacity()];
+                recordLength = new int[pool.capacity()];
+            }
             boolean more = true;
             long skipped = 0; // malformed records the reader has skipped, counted so far
             int malformed = encrypt ? Reason.TX_MALFORMED.code() : Reason.RX_TRUNCATED.code();
             while (more) {
+                if (pendingDropLength >= 0) {
+                    // a record dropped while reading, after packets of the burst just written: captured
+                    // after them, so the capture keeps the input's order
+                    captureDrop(pendingDropOffset, pendingDropLength, pendingDropOrigLength, pendingDropSec, pendingDropNanos);
+                    pendingDropLength = -1;
+                }
                 if (!encrypt && gro != null && pool.available() < BURST) {
                     // held chains ran the pool low: deliver them before reading on
                     gro.flush(groBatch);
@@ -293,14 +383,24 @@ public final class FileCodec implements AutoCloseable {
                     int cap = reader.capturedLength();
                     if (reader.linkType() != LINKTYPE_ETHERNET) {
                         counters.count(encrypt ? Reason.TX_NOT_IP.code() : Reason.RX_BAD_IP.code());
+                        if (drops != null && readDrop(reader, cap, n)) {
+                            break; // the burst so far goes first
+                        }
                         continue;
                     }
                     if (cap != reader.originalLength() || cap > DATA_ROOM) {
                         // a partial capture cannot be encrypted or authenticated whole
                         counters.count(malformed);
+                        if (drops != null && readDrop(reader, cap, n)) {
+                            break; // the burst so far goes first
+                        }
                         continue;
                     }
                     Packet p = pool.alloc(); // never null: at most BURST + GRO-held slots are in use
+                    if (drops != null) {
+                        recordOffset[p.slot] = reader.dataOffset();
+                        recordLength[p.slot] = cap;
+                    }
                     MemorySegment.copy(reader.segment(), reader.dataOffset(), p.segment, p.offset, cap);
                     p.length = cap;
                     order[n] = p;
@@ -337,11 +437,41 @@ public final class FileCodec implements AutoCloseable {
                 gro.flush(groBatch);
                 drainGro(writer);
             }
+        } finally {
+            dropWriter = null; // closed with the run
+            pendingDropLength = -1;
         }
+    }
+
+    /** A record dropped while reading ({@link #readDrop}) waiting for the packets read before it; length -1: none. */
+    private long pendingDropOffset;
+    private int pendingDropLength = -1;
+    private int pendingDropOrigLength;
+    private long pendingDropSec;
+    private int pendingDropNanos;
+
+    /**
+     * The reader's current record is dropped: captured now when no packet of the burst precedes
+     * it ({@code n} = 0), else kept for after the burst (returns true: end the burst here).
+     */
+    private boolean readDrop(PcapReader reader, int cap, int n) throws IOException {
+        if (n == 0) {
+            captureDrop(reader.dataOffset(), cap, reader.originalLength(), reader.timestampSeconds(), reader.timestampNanos());
+            return false;
+        }
+        pendingDropOffset = reader.dataOffset();
+        pendingDropLength = cap;
+        pendingDropOrigLength = reader.originalLength();
+        pendingDropSec = reader.timestampSeconds();
+        pendingDropNanos = reader.timestampNanos();
+        return true;
     }
 
     private void drainGro(PcapWriter writer) throws IOException {
         writeAll(writer, groBatch.out, groBatch.outCount);
+        for (int i = 0; i < groBatch.droppedCount; i++) {
+            captureDrop(groBatch.dropped[i]);
+        }
         pool.freeBulk(groBatch.out, groBatch.outCount); // a chained super-packet frees its whole chain
         pool.freeBulk(groBatch.consumed, groBatch.consumedCount);
         pool.freeBulk(groBatch.dropped, groBatch.droppedCount);
@@ -355,10 +485,13 @@ public final class FileCodec implements AutoCloseable {
                     // decrypt only (the encoder refuses frames beyond the snap length: TX_TOO_BIG in reference
                     // mode, and 262144 holds any slot): the writer would cut it, a partial packet is no delivery
                     counters.undeliver(p, Reason.RX_OUTPUT_TOO_BIG.code());
+                    captureDrop(p);
                     continue;
                 }
                 writer.write(p); // one record; a GRO chain gathered
                 written++;
+            } else {
+                captureDrop(p);
             }
         }
     }
@@ -392,8 +525,13 @@ public final class FileCodec implements AutoCloseable {
                 if (enc.seal(p) == 0) {
                     writer.write(p.segment, p.offset, p.length, p.tsSeconds, p.tsNanos);
                     written++;
+                } else {
+                    captureDrop(p);
                 }
                 continue;
+            }
+            if (k == 0) {
+                captureDrop(p); // refused whole
             }
             for (int j = 0; j < k; j++) {
                 Packet d = tsoSlots[j];

@@ -25,10 +25,11 @@ public final class Main {
             usage: psp COMMAND [OPTIONS]
               encrypt -c CFG -i IN -o OUT [--reference-mode] [--backend NAME|best] [--sport hash|xor|fixed:N|table:P,..]
                       [--udp-checksum] [--inner-checksum] [--vc-value HEX] [--s-bit] [--d-bit] [--tso-mss N]
-                      [--gso-size N] [--json] [-v]
+                      [--gso-size N] [--drop-capture FILE [--drop-capture-limit N]] [--json] [-v]
               decrypt -c CFG -i IN -o OUT [--mode transport|tunnel|auto] [--reference-mode]
                       [--backend NAME|best] [--key-cache N] [--inner-checksum] [--gro] [--gro-max-segments N]
-                      [--gro-max-size N] [--gro-merge chain|copy] [--gro-flush-timeout NS] [--json] [-v]
+                      [--gro-max-size N] [--gro-merge chain|copy] [--gro-flush-timeout NS]
+                      [--drop-capture FILE [--drop-capture-limit N]] [--json] [-v]
               backends                 list the AEAD backends, their versions or why they are unavailable
               demo [--vectors DIR]     encrypt and decrypt the shared reference vectors, print counters, short benchmark
               bench [OPTIONS]          line-rate harness (psp bench --help)
@@ -41,26 +42,32 @@ public final class Main {
     static final String ENCRYPT_USAGE = """
             usage: psp encrypt -c CFG -i IN -o OUT [--reference-mode] [--backend NAME|best]
                                [--sport hash|xor|fixed:N|table:P,..] [--udp-checksum] [--inner-checksum]
-                               [--vc-value HEX] [--s-bit] [--d-bit] [--tso-mss N] [--gso-size N] [--json] [-v]
+                               [--vc-value HEX] [--s-bit] [--d-bit] [--tso-mss N] [--gso-size N]
+                               [--drop-capture FILE [--drop-capture-limit N]] [--json] [-v]
               encrypts every packet of the pcap/pcapng IN with the SA of config CFG into the pcap OUT
-              (-v: accepted for the reference tools' command line; the summary is always printed)""";
+              (--drop-capture: the input records of dropped packets go to the pcap FILE, at most N
+              per second of capture time, default 100; -v: accepted for the reference tools' command
+              line; the summary is always printed)""";
     static final String DECRYPT_USAGE = """
             usage: psp decrypt -c CFG -i IN -o OUT [--mode transport|tunnel|auto] [--reference-mode]
                                [--backend NAME|best] [--key-cache N] [--inner-checksum] [--gro]
                                [--gro-max-segments N] [--gro-max-size N] [--gro-merge chain|copy]
-                               [--gro-flush-timeout NS] [--json] [-v]
+                               [--gro-flush-timeout NS] [--drop-capture FILE [--drop-capture-limit N]] [--json] [-v]
               decrypts every PSP packet of IN with keys derived from config CFG into the pcap OUT
-              (-v: accepted for the reference tools' command line; the summary is always printed)""";
+              (--drop-capture: the received records of dropped packets go to the pcap FILE, at most N
+              per second of capture time, default 100; -v: accepted for the reference tools' command
+              line; the summary is always printed)""";
     static final String BACKENDS_USAGE = """
             usage: psp backends
               lists the AEAD backends, their versions or why they are unavailable""";
 
     private static final Set<String> ENCRYPT_VALUED =
-            Set.of("-c", "-i", "-o", "--backend", "--sport", "--vc-value", "--tso-mss", "--gso-size");
+            Set.of("-c", "-i", "-o", "--backend", "--sport", "--vc-value", "--tso-mss", "--gso-size", "--drop-capture",
+                    "--drop-capture-limit");
     private static final Set<String> ENCRYPT_FLAGS =
             Set.of("--reference-mode", "--udp-checksum", "--inner-checksum", "--s-bit", "--d-bit", "--json", "-v", "--help", "-h");
     private static final Set<String> DECRYPT_VALUED = Set.of("-c", "-i", "-o", "--backend", "--mode", "--key-cache",
-            "--gro-max-segments", "--gro-max-size", "--gro-merge", "--gro-flush-timeout");
+            "--gro-max-segments", "--gro-max-size", "--gro-merge", "--gro-flush-timeout", "--drop-capture", "--drop-capture-limit");
     private static final Set<String> DECRYPT_FLAGS =
             Set.of("--reference-mode", "--json", "--gro", "--inner-checksum", "-v", "--help", "-h");
     /** Every option name psp encrypt / psp decrypt accept (their usage lines list them all). */
@@ -238,6 +245,7 @@ public final class Main {
             int gso = a.intValue("--gso-size", 0, 1, 65535);
             codec.innerChecksums = a.flag("--inner-checksum");
             codec.microsecondTimestamps = reference;
+            dropCapture(a, codec, cfgFile, in, outFile);
             codec.encrypt(engine, sa, in, outFile, reference ? PcapWriter.DEFAULT_SNAPLEN : 262144, mss, gso);
             sa.key.destroy();
             report(out, "encrypted", codec, outFile, backend, a.flag("--json"));
@@ -286,6 +294,7 @@ public final class Main {
             }
             codec.verifyInnerChecksums = a.flag("--inner-checksum");
             codec.microsecondTimestamps = reference;
+            dropCapture(a, codec, cfgFile, in, outFile);
             if (a.get("--mode") == null && !reference) { // after every check: a refused run prints its error alone
                 err.println("psp: note: no --mode given, using auto (next header 4 or 41 means tunnel, the reference's rule)");
             }
@@ -295,6 +304,27 @@ public final class Main {
             kdf.destroy();
         }
         return 0;
+    }
+
+    /** {@code --drop-capture FILE [--drop-capture-limit N]}: checked (not the config), handed to the codec. */
+    static void dropCapture(Args a, FileCodec codec, Path cfgFile, Path in, Path outFile) throws ConfigException {
+        String file = a.get("--drop-capture");
+        if (file == null) {
+            if (a.get("--drop-capture-limit") != null) {
+                throw new ConfigException("--drop-capture-limit needs --drop-capture FILE");
+            }
+            return;
+        }
+        Path drops = FileArgs.output(file);
+        String[] names = {"config", "input", "output"};
+        Path[] files = {cfgFile, in, outFile};
+        for (int i = 0; i < files.length; i++) {
+            if (FileArgs.sameFile(names[i], files[i], drops) != null
+                    || files[i].toAbsolutePath().normalize().equals(drops.toAbsolutePath().normalize())) {
+                throw new ConfigException("--drop-capture " + drops + " is the " + names[i] + " file");
+            }
+        }
+        codec.dropCapture(drops, a.intValue("--drop-capture-limit", 100, 1, 1_000_000_000));
     }
 
     static dev.psp.engine.offload.GroConfig.Merge groMerge(String s) throws ConfigException {
@@ -345,7 +375,15 @@ public final class Main {
             appendMap(sb, c.reasonMap());
             sb.append("},\"offload\":{");
             appendMap(sb, codec.offloadCounters());
-            sb.append("},\"input-error\":"); // the text's "input:" line: input ended early / records skipped
+            sb.append("},\"drop-capture\":");
+            if (codec.dropCaptureFile() == null) {
+                sb.append("null");
+            } else {
+                dev.psp.engine.report.Json.string(sb.append("{\"file\":"), codec.dropCaptureFile().toString())
+                        .append(",\"captured\":").append(codec.dropCaptured)
+                        .append(",\"suppressed\":").append(codec.dropSuppressed).append('}');
+            }
+            sb.append(",\"input-error\":"); // the text's "input:" line: input ended early / records skipped
             if (codec.readError == null) {
                 sb.append("null");
             } else {
@@ -364,6 +402,10 @@ public final class Main {
         }
         for (Map.Entry<String, Long> e : codec.offloadCounters().entrySet()) {
             out.printf("  %-24s %d%n", e.getKey(), e.getValue());
+        }
+        if (codec.dropCaptureFile() != null) {
+            out.printf("  drops captured %d in %s (%d over the limit)%n", codec.dropCaptured, codec.dropCaptureFile(),
+                    codec.dropSuppressed);
         }
         if (codec.readError != null) {
             out.println("  input: " + codec.readError);
