@@ -155,12 +155,17 @@ class CliDropCaptureTest {
         Path inFile = dir.resolve("in.pcap");
         write(inFile, List.of(clear, new Rec(arp, arp.length, 7, 8)));
         Path drops = dir.resolve("drops.pcap");
-        CliTest.Result r = psp("encrypt", "-c", V.resolve("cfg/encrypt_transport_crypt_off_128.cfg").toString(),
-                "-i", inFile.toString(), "-o", dir.resolve("out.pcap").toString(), "--drop-capture", drops.toString());
-        assertEquals(0, r.rc(), r.err());
-        List<Rec> got = read(drops);
-        assertEquals(1, got.size());
-        assertArrayEquals(arp, got.get(0).data());
+        for (String[] tso : new String[][] {{}, {"--tso-mss", "100"}}) { // the TSO path seals on its own
+            List<String> args = new ArrayList<>(List.of("encrypt", "-c",
+                    V.resolve("cfg/encrypt_transport_crypt_off_128.cfg").toString(), "-i", inFile.toString(),
+                    "-o", dir.resolve("out.pcap").toString(), "--drop-capture", drops.toString()));
+            args.addAll(List.of(tso));
+            CliTest.Result r = psp(args.toArray(String[]::new));
+            assertEquals(0, r.rc(), r.err());
+            List<Rec> got = read(drops);
+            assertEquals(1, got.size(), String.join(" ", tso));
+            assertArrayEquals(arp, got.get(0).data());
+        }
     }
 
     /** Bad arguments: one line, exit 2, nothing written. */
