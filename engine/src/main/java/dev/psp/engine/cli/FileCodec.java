@@ -105,6 +105,36 @@ public final class FileCodec implements AutoCloseable {
         return dropFile;
     }
 
+    /** Closes the drop capture, naming it in a failure (runNamed would name the output). */
+    private interface DropsCloser extends AutoCloseable {
+        @Override
+        void close() throws IOException;
+    }
+
+    /** Opens the drop capture ({@link #dropWriter}) when one was asked for. */
+    private DropsCloser openDrops(boolean nanos) throws IOException {
+        if (dropFile == null) {
+            return () -> { };
+        }
+        try {
+            dropWriter = PcapWriter.create(dropFile, 262144, LINKTYPE_ETHERNET, nanos);
+        } catch (IOException e) {
+            throw dropFailure(e);
+        }
+        PcapWriter w = dropWriter;
+        return () -> {
+            try {
+                w.close();
+            } catch (IOException e) {
+                throw dropFailure(e);
+            }
+        };
+    }
+
+    private FileException dropFailure(IOException e) {
+        return new FileException("cannot write drop capture " + dropFile + ": " + FileArgs.reason(e), e);
+    }
+
     /** One dropped record, unless this second of capture time has had its share. */
     private void captureDrop(long off, int cap, int origLen, long sec, int nanos) throws IOException {
         if (sec != dropSecond) {
@@ -116,7 +146,11 @@ public final class FileCodec implements AutoCloseable {
             return;
         }
         dropsInSecond++;
-        dropWriter.write(input, off, cap, origLen, sec, nanos);
+        try {
+            dropWriter.write(input, off, cap, origLen, sec, nanos);
+        } catch (IOException e) {
+            throw dropFailure(e);
+        }
         dropCaptured++;
     }
 
@@ -338,9 +372,8 @@ public final class FileCodec implements AutoCloseable {
         try (PcapReader reader = openInput(in);
              PcapWriter writer = createOutput(out, snaplen,
                      !microsecondTimestamps && (reader.nanosecondResolution() || reader.isPcapng()));
-             PcapWriter drops = dropFile == null ? null : createOutput(dropFile, 262144,
-                     !microsecondTimestamps && (reader.nanosecondResolution() || reader.isPcapng()))) {
-            dropWriter = drops;
+             DropsCloser closeDrops = openDrops(!microsecondTimestamps && (reader.nanosecondResolution() || reader.isPcapng()))) {
+            PcapWriter drops = dropWriter;
             input = reader.segment();
             if (drops != null && recordOffset == null) {
                 recordOffset = new long[pool.capacity()];

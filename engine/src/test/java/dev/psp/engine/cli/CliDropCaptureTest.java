@@ -168,6 +168,19 @@ class CliDropCaptureTest {
         }
     }
 
+    /** A capture file that cannot be written fails the run naming it, not the output (which was fine). */
+    @Test
+    void aFailedCaptureWriteNamesTheCaptureFile() {
+        Path full = Path.of("/dev/full");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isWritable(full), "no writable /dev/full here");
+        CliTest.Result r = psp("decrypt", "-c", V.resolve("cfg/decrypt.cfg").toString(),
+                "-i", V.resolve("corrupted/v4_transport_crypt_off_128_err.pcap").toString(),
+                "-o", dir.resolve("out.pcap").toString(), "--mode", "transport", "--drop-capture", full.toString());
+        assertEquals(1, r.rc(), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("cannot write drop capture /dev/full"), r.err());
+    }
+
     /** Bad arguments: one line, exit 2, nothing written. */
     @Test
     void badArgumentsAreRefused() throws IOException {
