@@ -81,10 +81,15 @@ public final class FileArgs {
      * created or truncated later. Devices such as /dev/null are allowed.
      */
     static Path output(String name) throws ConfigException {
+        return output("output", name);
+    }
+
+    /** {@link #output(String)} for another file the command writes ({@code what}: "drop capture"), named so in errors. */
+    static Path output(String what, String name) throws ConfigException {
         if (name.equals("-")) {
-            throw new ConfigException("cannot write output -: standard output is not supported, give a file name");
+            throw new ConfigException("cannot write " + what + " -: standard output is not supported, give a file name");
         }
-        Path out = path("write output", name);
+        Path out = path("write " + what, name);
         Path dir = parent(out);
         String problem = Files.isDirectory(out) ? "is a directory"
                 : !Files.exists(dir) ? "no such directory"
@@ -92,7 +97,7 @@ public final class FileArgs {
                 : Files.exists(out) ? (Files.isWritable(out) ? null : "permission denied")
                 : !Files.isWritable(dir) ? "permission denied (directory " + dir + ")" : null;
         if (problem != null) {
-            throw new ConfigException("cannot write output " + out + ": " + problem);
+            throw new ConfigException("cannot write " + what + " " + out + ": " + problem);
         }
         return out;
     }

@@ -315,7 +315,7 @@ public final class Main {
             }
             return;
         }
-        Path drops = FileArgs.output(file);
+        Path drops = FileArgs.output("drop capture", file);
         String[] names = {"config", "input", "output"};
         Path[] files = {cfgFile, in, outFile};
         for (int i = 0; i < files.length; i++) {

@@ -193,9 +193,12 @@ class CliDropCaptureTest {
                 {"--drop-capture", in},
                 {"--drop-capture", out},
                 {"--drop-capture", cfg},
+                {"--drop-capture", "/nonexistent-dir/d.pcap"},
+                {"--drop-capture", dir.toString()},
         };
         String[] why = {"--drop-capture-limit needs --drop-capture", "--drop-capture-limit", "is the input file",
-                "is the output file", "is the config file"};
+                "is the output file", "is the config file", "cannot write drop capture /nonexistent-dir/d.pcap: no such directory",
+                "cannot write drop capture " + dir + ": is a directory"};
         for (int i = 0; i < cases.length; i++) {
             List<String> args = new ArrayList<>(List.of("decrypt", "-c", cfg, "-i", in, "-o", out, "--mode", "transport"));
             args.addAll(List.of(cases[i]));
