@@ -178,9 +178,13 @@ public final class Packet {
     /**
      * {@link #copyFrameTo(MemorySegment, long)} of at most the first {@code maxBytes} bytes of the
      * frame (a capture's snap length): returns how many were written,
-     * {@code min(frameLength(), maxBytes)}; nothing is written behind them.
+     * {@code min(frameLength(), maxBytes)}; nothing is written behind them. The chain is walked
+     * whole (at most {@code chainCount} fragments, so a chain whose links loop ends) and must be the
+     * {@code chainCount} fragments adding {@code chainBytes} the head declares: otherwise part of
+     * the frame would be whatever {@code dst} held (a short or dangling chain).
      *
-     * @throws IllegalArgumentException when {@code maxBytes} is negative
+     * @throws IllegalArgumentException when {@code maxBytes} is negative, or the chain is not what
+     *         the head declares (some bytes may have been written)
      */
     public int copyFrameTo(MemorySegment dst, long dstOffset, int maxBytes) {
         if (maxBytes < 0) {
@@ -190,11 +194,23 @@ public final class Packet {
         MemorySegment.copy(segment, offset, dst, dstOffset, n);
         long w = dstOffset + n;
         int room = maxBytes - n;
-        for (Packet f = next; f != null && room > 0; f = f.next) {
-            n = Math.min(f.fragLength, room);
-            MemorySegment.copy(f.segment, f.fragOffset, dst, w, n);
-            w += n;
-            room -= n;
+        int count = 0;
+        long bytes = 0;
+        for (Packet f = next; f != null; f = f.next) {
+            if (++count > chainCount || f.fragLength < 0) {
+                throw new IllegalArgumentException("bad chain: more than " + chainCount + " fragments, or a negative length");
+            }
+            bytes += f.fragLength;
+            if (room > 0) {
+                n = Math.min(f.fragLength, room);
+                MemorySegment.copy(f.segment, f.fragOffset, dst, w, n);
+                w += n;
+                room -= n;
+            }
+        }
+        if (count != chainCount || bytes != chainBytes) {
+            throw new IllegalArgumentException("bad chain: " + count + " fragments of " + bytes + " bytes, the head says "
+                    + chainCount + " of " + chainBytes);
         }
         return (int) (w - dstOffset);
     }
