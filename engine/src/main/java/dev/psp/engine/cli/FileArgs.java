@@ -23,15 +23,26 @@ public final class FileArgs {
 
     /** {@link #sameFile(Path, Path)} for any file the command reads ({@code what}: "input", "config"). */
     public static String sameFile(String what, Path in, Path out) {
+        if (!isSameFile(in, out)) {
+            return null;
+        }
+        String msg = what + " and output are the same file: " + out;
+        return in.toString().equals(out.toString()) ? msg : msg + " (is " + in + ")";
+    }
+
+    /**
+     * One file under any spelling: both exist and are the same file (a symbolic or hard link), or
+     * the paths name the same place (two outputs, neither created yet).
+     */
+    static boolean isSameFile(Path a, Path b) {
         try {
-            if (Files.exists(out) && Files.exists(in) && Files.isSameFile(in, out)) {
-                String msg = what + " and output are the same file: " + out;
-                return in.toString().equals(out.toString()) ? msg : msg + " (is " + in + ")";
+            if (Files.exists(a) && Files.exists(b)) {
+                return Files.isSameFile(a, b);
             }
         } catch (IOException e) {
             // cannot tell: the open that follows names the file and the reason
         }
-        return null;
+        return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
     }
 
     /** {@link #sameFile} for the command line: a bad argument (exit 2). */

@@ -270,9 +270,8 @@ public final class FileCodec implements AutoCloseable {
     private void requireDistinctDrops(Path in, Path out) throws FileException {
         if (dropFile != null) {
             for (Path p : new Path[] {in, out}) {
-                String same = FileArgs.sameFile(p, dropFile);
-                if (same != null) {
-                    throw new FileException(same + " (--drop-capture)", null);
+                if (FileArgs.isSameFile(p, dropFile)) {
+                    throw new FileException("the drop capture is the " + (p == in ? "input" : "output") + " file: " + dropFile, null);
                 }
             }
         }

@@ -319,8 +319,7 @@ public final class Main {
         String[] names = {"config", "input", "output"};
         Path[] files = {cfgFile, in, outFile};
         for (int i = 0; i < files.length; i++) {
-            if (FileArgs.sameFile(names[i], files[i], drops) != null
-                    || files[i].toAbsolutePath().normalize().equals(drops.toAbsolutePath().normalize())) {
+            if (FileArgs.isSameFile(files[i], drops)) {
                 throw new ConfigException("--drop-capture " + drops + " is the " + names[i] + " file");
             }
         }
