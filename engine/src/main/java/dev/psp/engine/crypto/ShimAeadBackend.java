@@ -685,7 +685,7 @@ public final class ShimAeadBackend implements AeadBackend {
 
         @Override
         public void close() {
-            if (!arena.scope().isAlive()) {
+            if (closed) {
                 return;
             }
             closed = true;

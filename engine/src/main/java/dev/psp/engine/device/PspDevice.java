@@ -179,6 +179,11 @@ public final class PspDevice implements AutoCloseable {
     /** Slot (0 or 1) of the active master key: bit 31 of new SPIs (after any due rotations). */
     public synchronized int activeIndex() {
         catchUp();
+        return activeSlot();
+    }
+
+    /** {@link #activeIndex()} as things stand (the caller has caught up). */
+    private int activeSlot() {
         return (int) (generation & 1);
     }
 
@@ -262,11 +267,11 @@ public final class PspDevice implements AutoCloseable {
     public synchronized java.util.Map<String, Long> state() {
         catchUp();
         java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
-        m.put("active-key", (long) activeIndex());
+        m.put("active-key", (long) activeSlot());
         m.put("generation", generation);
         m.put("versions", (long) enabledVersions);
         m.put("rotation-period-s", rotationPeriodNanos / 1_000_000_000L);
-        m.put("spis-allocated", allocators[activeIndex()].allocated());
+        m.put("spis-allocated", allocators[activeSlot()].allocated());
         m.put("sa-count", (long) table.size());
         m.put("sa-stale", (long) staleCount);
         m.put("sa-capacity", (long) table.capacity());
@@ -459,10 +464,10 @@ public final class PspDevice implements AutoCloseable {
 
     private int allocateSpi() {
         catchUp();
-        SpiAllocator a = allocators[(int) (generation & 1)];
+        SpiAllocator a = allocators[activeSlot()];
         if (a.remaining() <= 0) {
             rotateOnce();
-            a = allocators[(int) (generation & 1)];
+            a = allocators[activeSlot()];
         }
         return a.allocate();
     }
